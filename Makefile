@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh machine: `make book` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+JOBS ?= 2
+
+.PHONY: book test serve clean bench help
+
+help:
+	@echo "make book   build the HTML book into _build/html (offline, from data/)"
+	@echo "make test   run the tests (installs Debian chromium for browser tests when root)"
+	@echo "make serve  serve _build/html on http://$(HOST):$(PORT)/"
+	@echo "make clean  remove executed notebooks, caches and _build"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+book: $(STAMP)
+	$(BIN)/pokrovsk build --jobs $(JOBS)
+
+test: $(TEST_STAMP)
+	@bash .ci/ensure-chromium
+	$(BIN)/python -m pytest
+
+serve: $(STAMP)
+	@test -e _build/html/index.html || { echo "No book yet: run 'make book' first."; exit 1; }
+	$(BIN)/python -m http.server --bind $(HOST) --directory _build/html $(PORT)
+
+clean:
+	@test -x $(BIN)/pokrovsk && $(BIN)/pokrovsk clean || rm -rf _build book/chapters book/data .cache

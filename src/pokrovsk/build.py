@@ -1,0 +1,467 @@
+"""The pipeline: validate → execute chapter notebooks (cached, parallel) → strict Jupyter Book
+build → swap the finished site into ``_build/html``.
+
+The served book is a symlink, ``_build/html -> site-<id>``. A build writes a complete new
+``site-<id>`` beside the old one and replaces the link in one rename, so a reader (or a killed
+build) only ever sees the old book or the new one.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Iterable
+
+import nbformat
+
+from pokrovsk.params import BookParams
+
+PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"
+BUILD_KEY_FILE = ".pokrovsk-build-key"
+# Libraries whose upgrade changes what a notebook draws, so they belong in the cache key.
+KEY_LIBRARIES = ("plotly", "geopandas", "contextily", "matplotlib", "pandas", "shapely", "myst-nb", "jupyter-book")
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message is meant for the user, one short paragraph."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Project:
+    """Where everything lives, relative to the repository root."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> "Project":
+        here = (start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / "_config.yml").is_file() and (folder / "notebooks").is_dir():
+                return cls(folder)
+        raise BuildError(f"no book found at or above {here} (looked for _config.yml and notebooks/)")
+
+    @property
+    def notebooks_dir(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def chapters_dir(self) -> Path:
+        """Executed notebooks that Jupyter Book renders (git-ignored)."""
+        return self.root / "book" / "chapters"
+
+    @property
+    def params_file(self) -> Path:
+        return self.root / "book" / "params.yml"
+
+    @property
+    def cache_dir(self) -> Path:
+        return Path(os.environ.get("POKROVSK_CACHE_DIR", self.root / ".cache" / "pokrovsk"))
+
+    @property
+    def executed_cache(self) -> Path:
+        return self.cache_dir / "executed"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "_build"
+
+    @property
+    def html_link(self) -> Path:
+        return self.build_dir / "html"
+
+    @property
+    def sphinx_work_dir(self) -> Path:
+        return self.build_dir / ".work"
+
+    def chapter_notebooks(self) -> list[Path]:
+        return sorted(self.notebooks_dir.glob("*.ipynb"))
+
+    def resolve_data_dir(self, params: BookParams) -> Path:
+        data_dir = Path(params.data_dir).expanduser()
+        return data_dir if data_dir.is_absolute() else (self.root / data_dir).resolve()
+
+
+# --- cache keys ---------------------------------------------------------------------------
+
+
+def _hash_files(digest: "hashlib._Hash", files: Iterable[Path], base: Path) -> None:
+    for path in sorted(files):
+        digest.update(path.relative_to(base).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+
+
+def _tree_files(folder: Path, patterns: Iterable[str]) -> list[Path]:
+    found: set[Path] = set()
+    for pattern in patterns:
+        found.update(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    return sorted(found)
+
+
+def package_fingerprint(package_dir: Path = Path(__file__).resolve().parent) -> str:
+    """Hash of the pokrovsk package sources and the versions of the libraries that draw."""
+    digest = hashlib.sha256()
+    _hash_files(digest, _tree_files(package_dir, ["*.py", "*.json", "*.yml"]), package_dir)
+    for name in KEY_LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=absent\n".encode())
+    return digest.hexdigest()
+
+
+def data_fingerprint(data_dir: Path) -> str:
+    digest = hashlib.sha256()
+    if data_dir.is_dir():
+        _hash_files(digest, [p for p in data_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts], data_dir)
+    return digest.hexdigest()
+
+
+def notebook_key(notebook: Path, notebook_params: dict, data_hash: str, package_hash: str) -> str:
+    """What a notebook's output depends on: its source, its parameters, the data and the code."""
+    digest = hashlib.sha256()
+    digest.update(notebook.read_bytes())
+    digest.update(json.dumps(notebook_params, sort_keys=True).encode())
+    digest.update(data_hash.encode())
+    digest.update(package_hash.encode())
+    return digest.hexdigest()[:20]
+
+
+# --- executing notebooks ------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class NotebookJob:
+    source: Path
+    key: str
+    parameters: dict
+    cache_entry: Path
+
+    @property
+    def stem(self) -> str:
+        return self.source.stem
+
+
+@dataclasses.dataclass(frozen=True)
+class NotebookOutcome:
+    stem: str
+    executed: bool
+    seconds: float
+    error: str | None = None
+
+
+def _source_cell_number(source: Path, executed_cell: dict | None) -> str:
+    """1-based number of the failing cell in the committed notebook (not counting injected cells)."""
+    if executed_cell is None:
+        return "?"
+    source_nb = nbformat.read(source, as_version=4)
+    for number, cell in enumerate(source_nb.cells, start=1):
+        if cell.get("id") and cell.get("id") == executed_cell.get("id"):
+            return str(number)
+    return "?"
+
+
+def _fold_for_reading(nb: nbformat.NotebookNode) -> None:
+    """Readers see prose and figures first: parameter cells vanish, other code folds."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.setdefault("tags", [])
+        if PARAMETERS_TAG in tags or INJECTED_TAG in tags:
+            if "remove-cell" not in tags:
+                tags.append("remove-cell")
+        elif not any(tag.startswith(("remove-", "hide-")) for tag in tags):
+            tags.append("hide-input")
+
+
+def execute_job(job: NotebookJob) -> NotebookOutcome:
+    """Run one notebook into a fresh folder; only a complete success is moved into the cache.
+
+    Runs in a worker process. Kernels talk over IPC sockets rather than TCP ports, so several
+    kernels starting at once cannot pick the same port (papermill's known clash).
+    """
+    import papermill
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = "ipc"
+
+    started = time.perf_counter()
+    job.cache_entry.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{job.stem}-", dir=job.cache_entry.parent))
+    output = work / f"{job.stem}.ipynb"
+    previous_prefix = os.environ.get("POKROVSK_ASSET_PREFIX")
+    os.environ["POKROVSK_ASSET_PREFIX"] = f"assets/{job.stem}"
+    try:
+        papermill.execute_notebook(
+            str(job.source),
+            str(output),
+            parameters=job.parameters,
+            cwd=str(work),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            kernel_manager_class=IPCKernelManager,
+        )
+    except papermill.PapermillExecutionError as error:
+        failed = nbformat.read(output, as_version=4) if output.exists() else None
+        cell = failed.cells[error.cell_index] if failed is not None else None
+        number = _source_cell_number(job.source, cell)
+        shutil.rmtree(work, ignore_errors=True)
+        return NotebookOutcome(job.stem, True, time.perf_counter() - started,
+                               f"cell {number} raised {error.ename}: {error.evalue}")
+    except Exception as error:  # a kernel that died or never started
+        shutil.rmtree(work, ignore_errors=True)
+        return NotebookOutcome(job.stem, True, time.perf_counter() - started,
+                               f"could not execute: {type(error).__name__}: {error}")
+    finally:
+        if previous_prefix is None:
+            os.environ.pop("POKROVSK_ASSET_PREFIX", None)
+        else:
+            os.environ["POKROVSK_ASSET_PREFIX"] = previous_prefix
+
+    executed = nbformat.read(output, as_version=4)
+    _fold_for_reading(executed)
+    nbformat.write(executed, output)
+    shutil.rmtree(job.cache_entry, ignore_errors=True)
+    work.rename(job.cache_entry)
+    return NotebookOutcome(job.stem, True, time.perf_counter() - started)
+
+
+def _run_jobs(jobs: list[NotebookJob], workers: int, report: Callable[[str], None],
+              total: int, done_before: int) -> list[NotebookOutcome]:
+    outcomes: list[NotebookOutcome] = []
+    if not jobs:
+        return outcomes
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
+        futures = {pool.submit(execute_job, job): job for job in jobs}
+        for future in concurrent.futures.as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            state = f"FAILED ({outcome.error})" if outcome.error else "executed"
+            report(f"[{done_before + len(outcomes)}/{total}] {outcome.stem}: {state} in {outcome.seconds:.1f} s")
+    return outcomes
+
+
+def _sync_chapter(job: NotebookJob, chapters_dir: Path) -> None:
+    """Copy a cached result into the book only when it differs, so Sphinx sees no change."""
+    target = chapters_dir / f"{job.stem}.ipynb"
+    cached_nb = job.cache_entry / f"{job.stem}.ipynb"
+    if not target.exists() or target.read_bytes() != cached_nb.read_bytes():
+        shutil.copyfile(cached_nb, target)
+    assets_source = job.cache_entry / "assets" / job.stem
+    assets_target = chapters_dir / "assets" / job.stem
+    if assets_source.is_dir():
+        if assets_target.exists() and _same_tree(assets_source, assets_target):
+            return
+        shutil.rmtree(assets_target, ignore_errors=True)
+        shutil.copytree(assets_source, assets_target)
+    else:
+        shutil.rmtree(assets_target, ignore_errors=True)
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    files_a = {p.relative_to(a): p for p in a.rglob("*") if p.is_file()}
+    files_b = {p.relative_to(b): p for p in b.rglob("*") if p.is_file()}
+    return files_a.keys() == files_b.keys() and all(files_a[k].read_bytes() == files_b[k].read_bytes() for k in files_a)
+
+
+def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
+    data_dir = project.resolve_data_dir(params)
+    notebook_params = dataclasses.replace(params, data_dir=str(data_dir)).for_notebook()
+    data_hash = data_fingerprint(data_dir)
+    package_hash = package_fingerprint()
+    jobs = []
+    for source in project.chapter_notebooks():
+        key = notebook_key(source, notebook_params, data_hash, package_hash)
+        jobs.append(NotebookJob(source, key, notebook_params, project.executed_cache / f"{source.stem}-{key}"))
+    return jobs
+
+
+def execute_notebooks(project: Project, params: BookParams, workers: int = 1,
+                      report: Callable[[str], None] = print) -> list[NotebookJob]:
+    """Execute what changed; raise BuildError naming every failed notebook and cell."""
+    jobs = plan_jobs(project, params)
+    fresh = [job for job in jobs if (job.cache_entry / f"{job.stem}.ipynb").is_file()]
+    stale = [job for job in jobs if job not in fresh]
+    for number, job in enumerate(fresh, start=1):
+        report(f"[{number}/{len(jobs)}] {job.stem}: cached")
+    outcomes = _run_jobs(stale, workers, report, len(jobs), len(fresh))
+    failures = [o for o in outcomes if o.error]
+    if failures:
+        lines = [f"notebooks/{o.stem}.ipynb: {o.error}" for o in sorted(failures, key=lambda o: o.stem)]
+        raise BuildError("\n".join(lines))
+    project.chapters_dir.mkdir(parents=True, exist_ok=True)
+    for job in jobs:
+        _sync_chapter(job, project.chapters_dir)
+    _remove_stale_chapters(project, {job.stem for job in jobs})
+    _prune_cache(project, jobs)
+    return jobs
+
+
+def _remove_stale_chapters(project: Project, stems: set[str]) -> None:
+    for path in project.chapters_dir.glob("*.ipynb"):
+        if path.stem not in stems:
+            path.unlink()
+    assets = project.chapters_dir / "assets"
+    if assets.is_dir():
+        for folder in assets.iterdir():
+            if folder.name not in stems:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _prune_cache(project: Project, keep: list[NotebookJob], per_notebook: int = 3) -> None:
+    """Keep the current entry and a few recent ones per notebook, so switching back is free."""
+    current = {job.cache_entry for job in keep}
+    for job in keep:
+        entries = sorted(project.executed_cache.glob(f"{job.stem}-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in [e for e in entries if e not in current][per_notebook - 1:]:
+            shutil.rmtree(stale, ignore_errors=True)
+    for leftover in project.executed_cache.glob(".*-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # work folders of killed runs
+
+
+# --- building the book --------------------------------------------------------------------
+
+
+def book_key(project: Project, jobs: list[NotebookJob], extra_sources: Iterable[Path] = ()) -> str:
+    """Everything the HTML depends on besides the executed notebooks' keys."""
+    digest = hashlib.sha256()
+    for job in jobs:
+        digest.update(f"{job.stem}:{job.key}\n".encode())
+    sources = [project.root / "_config.yml", project.root / "_toc.yml", *extra_sources]
+    sources += [p for p in (project.root / "book").rglob("*")
+                if p.is_file() and not p.is_relative_to(project.chapters_dir)]
+    _hash_files(digest, [p for p in set(sources) if p.is_file()], project.root)
+    digest.update(package_fingerprint().encode())
+    return digest.hexdigest()[:20]
+
+
+def current_build_key(project: Project) -> str | None:
+    marker = project.html_link / BUILD_KEY_FILE
+    return marker.read_text().strip() if marker.is_file() else None
+
+
+def run_jupyter_book(project: Project, report: Callable[[str], None] = print) -> Path:
+    """Strict Sphinx build into the work folder; returns the HTML folder it produced.
+
+    The work folder is kept between builds so Sphinx only re-reads changed pages, but it is
+    wiped after a failure: Sphinx would otherwise not repeat the warnings of unchanged pages,
+    and a strict build must fail for the same reason every time.
+    """
+    work = project.sphinx_work_dir
+    failed_marker = work / ".failed"
+    if failed_marker.exists():
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(project.root),
+        "--path-output", str(work), "--builder", "html",
+        "-W", "-n", "--keep-going", "--quiet",
+    ]
+    completed = subprocess.run(command, cwd=project.root, capture_output=True, text=True)
+    if completed.returncode != 0:
+        failed_marker.touch()
+        output = re.sub(r"\x1b\[[0-9;]*m", "", completed.stdout + completed.stderr)
+        problems = [line for line in output.splitlines()
+                    if "WARNING" in line or "ERROR" in line or "Error" in line]
+        detail = "\n".join(problems[:20]) or output[-2000:]
+        raise BuildError(f"Jupyter Book build failed (strict mode):\n{detail}")
+    return work / "_build" / "html"
+
+
+def publish(project: Project, html: Path, key: str) -> Path:
+    """Copy the finished site beside the old one and swap the link in one rename."""
+    project.build_dir.mkdir(parents=True, exist_ok=True)
+    site = Path(tempfile.mkdtemp(prefix="site-", dir=project.build_dir))
+    shutil.copytree(html, site, dirs_exist_ok=True)
+    (site / BUILD_KEY_FILE).write_text(key + "\n")
+    link = project.html_link
+    if link.exists() and not link.is_symlink():
+        legacy = Path(tempfile.mkdtemp(prefix="site-legacy-", dir=project.build_dir))
+        legacy.rmdir()
+        link.rename(legacy)
+    temporary_link = project.build_dir / f".html-{os.getpid()}"
+    temporary_link.unlink(missing_ok=True)
+    temporary_link.symlink_to(site.name, target_is_directory=True)
+    os.replace(temporary_link, link)
+    for old in project.build_dir.glob("site-*"):
+        if old != site:
+            shutil.rmtree(old, ignore_errors=True)
+    return site
+
+
+def build_book(project: Project, params: BookParams, workers: int = 1,
+               report: Callable[[str], None] = print, validate: Callable[[Path], None] | None = None) -> bool:
+    """The whole pipeline. Returns False when the book was already up to date."""
+    started = time.perf_counter()
+    data_dir = project.resolve_data_dir(params)
+    if validate is not None:
+        validate(data_dir)
+    jobs = execute_notebooks(project, params, workers=workers, report=report)
+    from pokrovsk import datapages
+
+    generated = datapages.write_pages(project.root, data_dir)
+    key = book_key(project, jobs, generated)
+    if key == current_build_key(project):
+        report(f"Book is up to date ({time.perf_counter() - started:.1f} s): {project.html_link}")
+        return False
+    report("Building HTML with Jupyter Book (strict: -W -n --keep-going) ...")
+    html = run_jupyter_book(project, report)
+    publish(project, html, key)
+    report(f"Book built in {time.perf_counter() - started:.1f} s: {project.html_link / 'index.html'}")
+    return True
+
+
+def run_single(project: Project, notebook: Path, params: BookParams, output: Path | None = None,
+               validate: Callable[[Path], None] | None = None) -> Path:
+    """Execute one notebook with these parameters, uncached, for readers re-running a chapter."""
+    if not notebook.is_file():
+        raise BuildError(f"{notebook}: no such notebook")
+    data_dir = project.resolve_data_dir(params)
+    if validate is not None:
+        validate(data_dir)
+    output = (output or project.build_dir / "runs" / notebook.name).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    job = NotebookJob(notebook.resolve(), "single-run",
+                      dataclasses.replace(params, data_dir=str(data_dir)).for_notebook(),
+                      output.parent / f".run-{notebook.stem}")
+    outcome = execute_job(job)
+    if outcome.error:
+        raise BuildError(f"{notebook}: {outcome.error}")
+    executed = job.cache_entry / f"{notebook.stem}.ipynb"
+    os.replace(executed, output)
+    assets = job.cache_entry / "assets"
+    if assets.is_dir():
+        shutil.copytree(assets, output.parent / "assets", dirs_exist_ok=True)
+    shutil.rmtree(job.cache_entry, ignore_errors=True)
+    return output
+
+
+def clean(project: Project) -> list[Path]:
+    """Remove executed notebooks, caches and _build, so the next build is cold."""
+    removed = []
+    for path in (project.chapters_dir, project.cache_dir, project.build_dir, project.root / "book" / "data"):
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+            removed.append(path)
+        elif path.exists():
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed

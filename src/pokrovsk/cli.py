@@ -1,0 +1,107 @@
+"""The ``pokrovsk`` command: build the book, run one notebook, clean, validate data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pokrovsk.params import BookParams, ParameterError, load_params, parse_assignments
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _add_param_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"override a book parameter ({', '.join(BookParams.names())})")
+    parser.add_argument("--params", type=Path, metavar="FILE", help="YAML file of parameter overrides")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help="use this copy of data/ instead")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pokrovsk", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="validate data, execute changed notebooks, build the HTML book")
+    _add_param_options(build)
+    build.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks executed in parallel")
+
+    run = commands.add_parser("run", help="execute one notebook with parameters (for re-running with other data)")
+    run.add_argument("notebook", type=Path)
+    _add_param_options(run)
+    run.add_argument("--output", type=Path, metavar="PATH", help="where to write the executed notebook")
+
+    commands.add_parser("clean", help="remove executed notebooks, caches and _build")
+
+    data = commands.add_parser("data", help="work with the curated data in data/")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    validate = data_commands.add_parser("validate", help="check every rule; report all errors at once")
+    validate.add_argument("--data-dir", type=Path, metavar="DIR")
+    return parser
+
+
+def _book_params(project, args) -> BookParams:
+    overrides = parse_assignments(args.param)
+    if args.data_dir is not None:
+        overrides["data_dir"] = str(args.data_dir.resolve())
+    return load_params(project.params_file, overrides, args.params)
+
+
+def _validate_or_fail(data_dir: Path) -> None:
+    from pokrovsk import validation
+
+    errors = validation.validate_data_dir(data_dir)
+    if errors:
+        raise validation.DataInvalid(errors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from pokrovsk import build as pipeline
+    from pokrovsk import validation
+
+    try:
+        if args.command == "data":
+            data_dir = (args.data_dir or pipeline.Project.find().root / "data").resolve()
+            errors = validation.validate_data_dir(data_dir)
+            for line in errors:
+                print(line, file=sys.stderr)
+            if errors:
+                print(f"{len(errors)} problem(s) in {data_dir}", file=sys.stderr)
+                return EXIT_FAILED
+            print(f"{data_dir}: valid")
+            return 0
+
+        project = pipeline.Project.find()
+        if args.command == "clean":
+            for path in pipeline.clean(project):
+                print(f"removed {path.relative_to(project.root)}")
+            return 0
+        params = _book_params(project, args)
+        if args.command == "build":
+            if args.jobs < 1:
+                raise ParameterError(f"--jobs: {args.jobs} must be at least 1")
+            pipeline.build_book(project, params, workers=args.jobs, validate=_validate_or_fail)
+            return 0
+        if args.command == "run":
+            output = pipeline.run_single(project, args.notebook, params, args.output, validate=_validate_or_fail)
+            print(f"executed {args.notebook} -> {output}")
+            return 0
+    except ParameterError as error:
+        print(f"pokrovsk: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except validation.DataInvalid as error:
+        for line in error.errors:
+            print(line, file=sys.stderr)
+        print(f"pokrovsk: data is invalid ({len(error.errors)} problem(s)); nothing was built", file=sys.stderr)
+        return EXIT_FAILED
+    except pipeline.BuildError as error:
+        print(f"pokrovsk: {error}", file=sys.stderr)
+        print("pokrovsk: build failed; the previous book in _build/html is unchanged", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""One figure object, one renderer.
+
+A :class:`BookFigure` knows its title, alt text, caption, sources, data date and the data
+behind it. :func:`show` turns it into what a reader needs: the interactive chart (plotly
+HTML without plotly.js: the book ships one local copy, loaded only on pages with charts) or
+the static map, a caption with sources and data date, and a download of the data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io._base_renderers import MimetypeRenderer
+
+if TYPE_CHECKING:
+    import matplotlib.figure
+    import pandas as pd
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+RENDERER_NAME = "pokrovsk"
+
+
+def plotly_html(fig: go.Figure, div_id: str) -> str:
+    """A chart as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
+    return pio.to_html(
+        fig,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id=div_id,
+        config=PLOTLY_CONFIG,
+        validate=True,
+    )
+
+
+class LocalPlotlyRenderer(MimetypeRenderer):
+    """Plain ``fig.show()`` in a chapter emits HTML that the book can keep.
+
+    Plotly's default under papermill is ``application/vnd.plotly.v1+json``, which Jupyter
+    Book 1 drops; its ``notebook`` renderer inlines 4.8 MB of plotly.js per page.
+    """
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
+        self._count += 1
+        return {"text/html": plotly_html(go.Figure(fig_dict), div_id=f"chart-{self._count}")}
+
+
+def use_book_renderer() -> None:
+    pio.renderers[RENDERER_NAME] = LocalPlotlyRenderer()
+    pio.renderers.default = RENDERER_NAME
+
+
+def asset_prefix() -> str:
+    """Where a chapter writes its files, relative to its page (set by the build per notebook)."""
+    return os.environ.get("POKROVSK_ASSET_PREFIX", "assets")
+
+
+@dataclasses.dataclass
+class BookFigure:
+    """Everything a reader needs about one chart or map."""
+
+    name: str
+    """Slug: file names and element ids derive from it."""
+    title: str
+    """States the finding, e.g. 'Pokrovsk lost most of its people in 2024'."""
+    alt: str
+    """Short alt text: what the figure shows, for screen readers."""
+    caption: str
+    """One or two sentences of context, in our words."""
+    citation: str
+    """Formatted sources line (see pokrovsk.sources.cite)."""
+    data_date: dt.date | str
+    data: "pd.DataFrame"
+    """The data behind the figure; offered as a download (GeoJSON when it has geometry)."""
+    chart: go.Figure | None = None
+    image: "matplotlib.figure.Figure | None" = None
+    long_description: str | None = None
+    """For maps: a longer text description of what the map shows."""
+    notes: list[str] = dataclasses.field(default_factory=list)
+    """Extra lines shown under the caption, e.g. which basemap a map used."""
+
+    def __post_init__(self) -> None:
+        if (self.chart is None) == (self.image is None):
+            raise ValueError(f"figure {self.name!r} needs exactly one of chart or image")
+        if not self.alt.strip():
+            raise ValueError(f"figure {self.name!r} needs alt text")
+
+
+def _write_download(figure: BookFigure, folder: Path) -> str:
+    geometry = getattr(figure.data, "geometry", None) if hasattr(figure.data, "geometry") else None
+    if geometry is not None and hasattr(figure.data, "to_json"):
+        filename = f"{figure.name}.geojson"
+        (folder / filename).write_text(figure.data.to_json(drop_id=True, to_wgs84=True), encoding="utf-8")
+    else:
+        filename = f"{figure.name}.csv"
+        figure.data.to_csv(folder / filename, index=False, lineterminator="\n")
+    return filename
+
+
+def _write_image(figure: BookFigure, folder: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    filename = f"{figure.name}.png"
+    # Fixed metadata keeps the PNG bytes identical for identical inputs.
+    figure.image.savefig(folder / filename, dpi=150, bbox_inches="tight", metadata={"Software": None})
+    plt.close(figure.image)
+    return filename
+
+
+def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    download = _write_download(figure, folder)
+    esc = html.escape
+    if figure.chart is not None:
+        chart = figure.chart
+        chart.update_layout(title=None)  # the title is the <figure>'s heading, read by everyone
+        body = (
+            f'<div class="pk-chart" role="img" aria-label="{esc(figure.alt)}">'
+            f"{plotly_html(chart, div_id=f'chart-{figure.name}')}</div>"
+        )
+    else:
+        image = _write_image(figure, folder)
+        body = f'<img class="pk-map" src="{esc(prefix)}/{esc(image)}" alt="{esc(figure.alt)}" loading="lazy">'
+    long = ""
+    if figure.long_description:
+        long = (f'<details class="pk-long-description"><summary>Describe this map in words</summary>'
+                f"<p>{esc(figure.long_description)}</p></details>")
+    notes = "".join(f'<span class="pk-note">{esc(note)}</span> ' for note in figure.notes)
+    data_date = figure.data_date.isoformat() if isinstance(figure.data_date, dt.date) else str(figure.data_date)
+    return (
+        f'<figure class="pk-figure" id="fig-{esc(figure.name)}">'
+        f'<p class="pk-figure-title"><strong>{esc(figure.title)}</strong></p>'
+        f"{body}"
+        f'<figcaption class="pk-caption">{esc(figure.caption)} '
+        f'<span class="pk-source">Source: {esc(figure.citation)}.</span> '
+        f'<span class="pk-date">Data as of {esc(data_date)}.</span> {notes}'
+        f'<a class="pk-download" href="{esc(prefix)}/{esc(download)}" download>Download the data ({esc(download.rsplit(".", 1)[1].upper())})</a>'
+        f"</figcaption>{long}</figure>"
+    )
+
+
+class _HTML:
+    """Display wrapper: Jupyter shows it as HTML, papermill records it as text/html."""
+
+    def __init__(self, markup: str) -> None:
+        self.markup = markup
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+
+def show(figure: BookFigure) -> Any:
+    """Render a figure into the current notebook and write its files next to the notebook."""
+    from IPython.display import display
+
+    prefix = asset_prefix()
+    display(_HTML(figure_html(figure, prefix, Path.cwd() / prefix)))
