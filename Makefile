@@ -39,3 +39,6 @@ serve: $(STAMP)
 
 clean:
 	@test -x $(BIN)/pokrovsk && $(BIN)/pokrovsk clean || rm -rf _build book/chapters book/data .cache
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/build_times.py

@@ -132,10 +132,13 @@ def data_fingerprint(data_dir: Path) -> str:
 
 
 def notebook_key(notebook: Path, notebook_params: dict, data_hash: str, package_hash: str) -> str:
-    """What a notebook's output depends on: its source, its parameters, the data and the code."""
+    """What a notebook's output depends on: its source, its parameters, the data and the code.
+
+    The data folder counts by content, not by path, so a moved checkout keeps its cache.
+    """
     digest = hashlib.sha256()
     digest.update(notebook.read_bytes())
-    digest.update(json.dumps(notebook_params, sort_keys=True).encode())
+    digest.update(json.dumps({k: v for k, v in notebook_params.items() if k != "data_dir"}, sort_keys=True).encode())
     digest.update(data_hash.encode())
     digest.update(package_hash.encode())
     return digest.hexdigest()[:20]
@@ -220,7 +223,10 @@ def execute_job(job: NotebookJob) -> NotebookOutcome:
         )
     except papermill.PapermillExecutionError as error:
         failed = nbformat.read(output, as_version=4) if output.exists() else None
-        cell = failed.cells[error.cell_index] if failed is not None else None
+        # papermill inserts banner cells into the saved notebook, so error.cell_index does not
+        # point into it; the failing cell is the one holding an error output.
+        cell = next((c for c in (failed.cells if failed else []) if c.cell_type == "code"
+                     and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
         number = _source_cell_number(job.source, cell)
         shutil.rmtree(work, ignore_errors=True)
         return NotebookOutcome(job.stem, True, time.perf_counter() - started,
@@ -297,6 +303,8 @@ def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
 def execute_notebooks(project: Project, params: BookParams, workers: int = 1,
                       report: Callable[[str], None] = print) -> list[NotebookJob]:
     """Execute what changed; raise BuildError naming every failed notebook and cell."""
+    # Kernels inherit this: tiles and downloads are cached with the project, and `clean` clears them.
+    os.environ.setdefault("POKROVSK_CACHE_DIR", str(project.cache_dir))
     jobs = plan_jobs(project, params)
     fresh = [job for job in jobs if (job.cache_entry / f"{job.stem}.ipynb").is_file()]
     stale = [job for job in jobs if job not in fresh]

@@ -1,0 +1,160 @@
+"""The shared data module: every chart, map and number in the book is read through here.
+
+One loader per dataset returns a DataFrame (GeoDataFrame for places and geography) typed by
+the table schema in ``data/datapackage.json``. Dated tables gain ``date_start``/``date_end``
+(the first and last day the precision-tagged date can mean) and are cut at ``as_of``: a row
+appears only when it certainly happened on or before that day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATED_TABLES = {"events": "date", "populations": "date", "reported_distances": "date", "control": "date"}
+_PANDAS_TYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}
+
+
+class DataError(ValueError):
+    """The data package cannot be read as described; the message names the file."""
+
+
+def period_bounds(value: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` string."""
+    parts = [int(p) for p in str(value).split("-")]
+    if len(parts) == 1:
+        return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
+    if len(parts) == 2:
+        last = calendar.monthrange(parts[0], parts[1])[1]
+        return dt.date(parts[0], parts[1], 1), dt.date(parts[0], parts[1], last)
+    day = dt.date(*parts)
+    return day, day
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> Path:
+    return Path(data_dir).expanduser().resolve() if data_dir else DEFAULT_DATA_DIR
+
+
+def _descriptor(data_dir: Path) -> dict:
+    path = data_dir / "datapackage.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: missing (every data folder needs its datapackage.json)") from None
+    except json.JSONDecodeError as error:
+        raise DataError(f"{path}: not valid JSON ({error})") from None
+
+
+def _resource(data_dir: Path, name: str) -> dict:
+    for resource in _descriptor(data_dir).get("resources", []):
+        if resource.get("name") == name:
+            return resource
+    raise DataError(f"{data_dir / 'datapackage.json'}: no resource named {name!r}")
+
+
+def _fingerprint(data_dir: Path) -> tuple:
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in data_dir.glob("*.*")))
+
+
+@functools.lru_cache(maxsize=64)
+def _read_table(data_dir: Path, name: str, fingerprint: tuple) -> pd.DataFrame:
+    resource = _resource(data_dir, name)
+    fields = resource["schema"]["fields"]
+    dtypes = {f["name"]: _PANDAS_TYPES.get(f.get("type", "string"), "string") for f in fields}
+    booleans = [f["name"] for f in fields if f.get("type") == "boolean"]
+    frame = pd.read_csv(
+        data_dir / resource["path"],
+        dtype={k: v for k, v in dtypes.items() if k not in booleans},
+        keep_default_na=False,
+        na_values=[""],
+        encoding="utf-8",
+    )
+    for column in booleans:
+        frame[column] = frame[column].map({"true": True, "false": False}).astype("boolean")
+    for field in fields:
+        if field.get("type") == "date":
+            frame[field["name"]] = pd.to_datetime(frame[field["name"]]).dt.date
+    date_column = DATED_TABLES.get(name)
+    if date_column:
+        bounds = [period_bounds(v) for v in frame[date_column]]
+        frame["date_start"] = pd.to_datetime([b[0] for b in bounds])
+        frame["date_end"] = pd.to_datetime([b[1] for b in bounds])
+    return frame
+
+
+def load_table(name: str, data_dir: str | Path | None = None, as_of: dt.date | str | None = None) -> pd.DataFrame:
+    """Any table of the data package, typed; dated tables cut at ``as_of``."""
+    folder = resolve_data_dir(data_dir)
+    frame = _read_table(folder, name, _fingerprint(folder)).copy()
+    if as_of is not None and name in DATED_TABLES:
+        frame = frame[frame["date_end"] <= pd.Timestamp(as_of)].reset_index(drop=True)
+    return frame
+
+
+def load_sources(data_dir=None) -> pd.DataFrame:
+    return load_table("sources", data_dir)
+
+
+def load_places(data_dir=None) -> gpd.GeoDataFrame:
+    places = load_table("places", data_dir)
+    return gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326")
+
+
+def load_place_names(data_dir=None) -> pd.DataFrame:
+    return load_table("place_names", data_dir)
+
+
+def load_populations(data_dir=None, as_of=None) -> pd.DataFrame:
+    return load_table("populations", data_dir, as_of)
+
+
+def load_events(data_dir=None, as_of=None) -> pd.DataFrame:
+    return load_table("events", data_dir, as_of).sort_values(["date_start", "event_id"]).reset_index(drop=True)
+
+
+def load_battles(data_dir=None) -> pd.DataFrame:
+    return load_table("battles", data_dir)
+
+
+def load_reported_distances(data_dir=None, as_of=None) -> pd.DataFrame:
+    return load_table("reported_distances", data_dir, as_of).sort_values("date_start").reset_index(drop=True)
+
+
+def load_control(data_dir=None, as_of=None) -> pd.DataFrame:
+    return load_table("control", data_dir, as_of).sort_values("date_start").reset_index(drop=True)
+
+
+def load_network(data_dir=None) -> gpd.GeoDataFrame:
+    """Road and rail links as straight schematic lines between places (not real alignments)."""
+    from shapely.geometry import LineString
+
+    edges = load_table("network_edges", data_dir)
+    places = load_places(data_dir).set_index("place_id")
+    lines = [LineString([places.geometry[a], places.geometry[b]]) for a, b in zip(edges["from_place"], edges["to_place"])]
+    return gpd.GeoDataFrame(edges, geometry=lines, crs="EPSG:4326")
+
+
+@functools.lru_cache(maxsize=8)
+def _read_geojson(path: Path, mtime: int) -> gpd.GeoDataFrame:
+    return gpd.read_file(path)
+
+
+def load_countries(data_dir=None) -> gpd.GeoDataFrame:
+    """Country outlines (Natural Earth; Crimea shown as part of Ukraine, marked occupied)."""
+    path = resolve_data_dir(data_dir) / "geo" / "countries.geojson"
+    return _read_geojson(path, path.stat().st_mtime_ns).copy()
+
+
+def latest_date(data_dir=None) -> dt.date:
+    """The last day any dated row certainly refers to, capped at today: the default ``as_of``."""
+    present = {resource.get("name") for resource in _descriptor(resolve_data_dir(data_dir)).get("resources", [])}
+    ends = [load_table(name, data_dir)["date_end"].max() for name in DATED_TABLES if name in present]
+    latest = max(e for e in ends if pd.notna(e)).date()
+    return min(latest, dt.date.today())

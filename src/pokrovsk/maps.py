@@ -1,0 +1,163 @@
+"""Static maps: geopandas layers over a contextily web-tile basemap, or over local vector data
+when tiles cannot (or should not) be fetched. The map always says which basemap it used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import geopandas as gpd
+
+import matplotlib.pyplot as plt
+import pyproj
+from shapely.geometry import Point
+
+from pokrovsk.charts import PALETTE
+
+WEB_MERCATOR = "EPSG:3857"
+METRIC_CRS = "EPSG:32637"  # UTM 37N: distances and areas around Pokrovsk
+LAND = "#f2efe9"
+WATER = "#d7e6f2"
+UKRAINE = "#fbfaf7"
+OCCUPIED_HATCH = "////"
+
+
+@dataclasses.dataclass(frozen=True)
+class Basemap:
+    """What was drawn under the data, for the caption."""
+
+    name: str
+    attribution: str
+    fallback_reason: str | None = None
+
+    @property
+    def note(self) -> str:
+        line = f"Basemap: {self.name} ({self.attribution})."
+        if self.fallback_reason:
+            line += f" Web tiles were not used: {self.fallback_reason}."
+        return line
+
+
+def tile_cache_dir() -> Path:
+    base = os.environ.get("POKROVSK_CACHE_DIR") or Path.home() / ".cache" / "pokrovsk"
+    return Path(base) / "tiles"
+
+
+def osm_provider():
+    import xyzservices.providers as xyz
+
+    return xyz.OpenStreetMap.Mapnik
+
+
+def area_of_interest(centre: tuple[float, float], radius_km: float) -> gpd.GeoSeries:
+    """A circle of ``radius_km`` around ``centre`` (lat, lon), drawn in metres, returned in WGS84."""
+    lat, lon = centre
+    point = gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326").to_crs(METRIC_CRS)
+    return point.buffer(radius_km * 1000, quad_segs=64).to_crs("EPSG:4326")
+
+
+def _offline_basemap(ax, countries: gpd.GeoDataFrame, oblasts: gpd.GeoDataFrame | None) -> list[str]:
+    """Country outlines (and oblast lines when available) in web-mercator. Returns what it drew."""
+    ax.set_facecolor(WATER)
+    land = countries.to_crs(WEB_MERCATOR)
+    occupied = land["status"].eq("occupied_since_2014")
+    ukraine = land["name"].eq("Ukraine")
+    land[~ukraine & ~occupied].plot(ax=ax, color=LAND, edgecolor="#9a948a", linewidth=0.6, zorder=0)
+    land[ukraine].plot(ax=ax, color=UKRAINE, edgecolor="#4d4d4d", linewidth=1.2, zorder=0)
+    land[occupied].plot(ax=ax, color=UKRAINE, edgecolor="#4d4d4d", linewidth=0.6, hatch=OCCUPIED_HATCH, zorder=0)
+    drawn = ["country outlines from Natural Earth"]
+    if oblasts is not None:
+        oblasts.to_crs(WEB_MERCATOR).boundary.plot(ax=ax, color="#8c8c8c", linewidth=0.5, linestyle="--", zorder=0)
+        drawn.append("oblast boundaries from geoBoundaries")
+    return drawn
+
+
+def add_basemap(ax, countries: gpd.GeoDataFrame, oblasts: gpd.GeoDataFrame | None = None,
+                mode: str = "offline", timeout_s: float = 8.0, provider=None, zoom="auto") -> Basemap:
+    """Web tiles through contextily when ``mode`` asks for them, else (or on any failure) local
+    vector data. The axes must already be in web-mercator with their final extent."""
+    if mode != "offline":
+        import contextily
+
+        provider = provider or osm_provider()
+        tiles = tile_cache_dir()
+        tiles.mkdir(parents=True, exist_ok=True)
+        contextily.set_cache_dir(str(tiles))
+        try:
+            contextily.add_basemap(ax, source=provider, zoom=zoom, timeout=timeout_s,
+                                   attribution=False, reset_extent=True)
+            return Basemap(name=f"{provider.name} tiles", attribution=provider.get("attribution", "tile provider"))
+        except Exception as error:  # network down, slow, HTTP error or a broken image: all mean "fall back"
+            reason = f"{type(error).__name__}: {str(error).splitlines()[0][:160] if str(error) else 'no detail'}"
+            drawn = _offline_basemap(ax, countries, oblasts)
+            return Basemap(name="offline vector basemap", attribution="; ".join(drawn), fallback_reason=reason)
+    drawn = _offline_basemap(ax, countries, oblasts)
+    return Basemap(name="offline vector basemap", attribution="; ".join(drawn))
+
+
+def _scale_bar(ax, length_km: float) -> None:
+    """A plain scale bar in the lower left, true at the map's centre latitude."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    centre_lat = pyproj.Transformer.from_crs(WEB_MERCATOR, "EPSG:4326", always_xy=True).transform((x0 + x1) / 2, (y0 + y1) / 2)[1]
+    import math
+
+    metres_per_unit = math.cos(math.radians(centre_lat))
+    length = length_km * 1000 / metres_per_unit
+    x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    ax.plot([x, x + length], [y, y], color="black", linewidth=3, solid_capstyle="butt", zorder=6)
+    ax.text(x + length / 2, y + 0.015 * (y1 - y0), f"{length_km:g} km", ha="center", va="bottom", fontsize=9, zorder=6)
+
+
+def _distance_rings(ax, centre: tuple[float, float], radius_km: float) -> None:
+    """Rings every 5 km (10 km on wider maps) around the centre: distance at a glance."""
+    step = 5 if radius_km <= 25 else 10
+    for km in range(step, int(radius_km) + 1, step):
+        ring = area_of_interest(centre, km).to_crs(WEB_MERCATOR)
+        ring.boundary.plot(ax=ax, color="#7a7a7a", linewidth=0.7, linestyle=":", zorder=1)
+        top = ring.total_bounds
+        ax.text((top[0] + top[2]) / 2, top[3], f"{km} km", fontsize=8, color="#4d4d4d", ha="center", va="bottom", zorder=1)
+
+
+def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: gpd.GeoDataFrame,
+               centre: tuple[float, float], radius_km: float, highlight: str,
+               oblasts: gpd.GeoDataFrame | None = None, basemap: str = "offline", timeout_s: float = 8.0,
+               provider=None) -> tuple[plt.Figure, Basemap]:
+    """Places and the schematic road/rail links within ``radius_km`` of ``centre``."""
+    aoi = area_of_interest(centre, radius_km)
+    window = aoi.to_crs(WEB_MERCATOR).total_bounds
+    in_view = places[places.within(aoi.iloc[0])].to_crs(WEB_MERCATOR)
+    links = network[network.intersects(aoi.iloc[0])].to_crs(WEB_MERCATOR)
+
+    fig, ax = plt.subplots(figsize=(8, 8))
+    ax.set_xlim(window[0], window[2])
+    ax.set_ylim(window[1], window[3])
+    used = add_basemap(ax, countries, oblasts, basemap, timeout_s, provider)
+    ax.set_xlim(window[0], window[2])
+    ax.set_ylim(window[1], window[3])
+    _distance_rings(ax, centre, radius_km)
+
+    styles = {"road": dict(color=PALETTE["vermillion"], linewidth=2.2, linestyle="-"),
+              "rail": dict(color=PALETTE["black"], linewidth=1.6, linestyle=(0, (4, 2)))}
+    for mode, style in styles.items():
+        subset = links[links["mode"] == mode]
+        if not subset.empty:
+            subset.plot(ax=ax, zorder=3, label=f"{mode.capitalize()} (schematic)", **style)
+    others = in_view[in_view["place_id"] != highlight]
+    others.plot(ax=ax, color=PALETTE["blue"], markersize=28, zorder=4, edgecolor="white", linewidth=0.6)
+    in_view[in_view["place_id"] == highlight].plot(ax=ax, color=PALETTE["orange"], markersize=120, marker="*",
+                                                  zorder=5, edgecolor="black", linewidth=0.6)
+    for _, row in in_view.iterrows():
+        if row["kind"] != "station" or row["place_id"] == highlight:  # a station label would hide its city's
+            ax.annotate(row["name_en"], (row.geometry.x, row.geometry.y), xytext=(5, 4), textcoords="offset points",
+                        fontsize=10 if row["place_id"] != highlight else 12,
+                        fontweight="bold" if row["place_id"] == highlight else "normal", zorder=6,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
+    _scale_bar(ax, 10 if radius_km > 20 else 5)
+    ax.set_axis_off()
+    if len(links):
+        ax.legend(loc="upper right", frameon=True, fontsize=9)
+    fig.tight_layout()
+    return fig, used

@@ -1,0 +1,46 @@
+"""Shared fixtures: a copy of the repository to build in, and the book built from it once."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+IGNORED = shutil.ignore_patterns(".venv", "_build", ".cache", "book/chapters", "__pycache__", ".git",
+                                 ".pytest_cache", "*.egg-info", "chapters")
+
+
+def copy_repo(target: Path) -> Path:
+    """The committed inputs of the book (no venv, caches or builds) in a fresh folder."""
+    shutil.copytree(REPO, target, ignore=IGNORED)
+    return target
+
+
+def pokrovsk(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line, as a user would."""
+    return subprocess.run([sys.executable, "-m", "pokrovsk.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, env=env, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The whole book built once, cold, from a copy of the repository (an end-to-end build)."""
+    root = copy_repo(tmp_path_factory.mktemp("book") / "repo")
+    result = pokrovsk("build", "--jobs", "2", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A loopback test server that does not print a traceback when a client hangs up early."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass

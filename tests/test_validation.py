@@ -1,0 +1,231 @@
+"""`pokrovsk data validate`: each rule gets its own broken copy of the real data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, pokrovsk
+from pokrovsk.validation import validate_data_dir
+
+DATA = REPO / "data"
+
+
+@pytest.fixture()
+def data_copy(tmp_path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("scripts"))
+    return target
+
+
+def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames), list(reader)
+
+
+def write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def set_cell(data: Path, table: str, row: int, column: str, value: str) -> None:
+    header, rows = read(data / f"{table}.csv")
+    rows[row - 1][column] = value
+    write(data / f"{table}.csv", header, rows)
+
+
+def only_errors(data: Path) -> list[str]:
+    errors = validate_data_dir(data)
+    assert errors, "the broken copy was accepted"
+    return errors
+
+
+def assert_named(errors: list[str], *parts: str) -> None:
+    assert any(all(part in line for part in parts) for line in errors), "\n".join(errors)
+
+
+def test_the_committed_data_is_valid():
+    assert validate_data_dir(DATA) == []
+
+
+def test_every_resource_has_a_source_and_a_schema():
+    descriptor = json.loads((DATA / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        assert resource.get("sources"), resource["name"]
+        if resource["path"].endswith(".csv"):
+            assert resource["schema"]["fields"] and resource["schema"].get("primaryKey"), resource["name"]
+
+
+# --- one test per rule -------------------------------------------------------------------
+
+
+def test_missing_column(data_copy):
+    header, rows = read(data_copy / "places.csv")
+    header.remove("lat")
+    write(data_copy / "places.csv", header, [{k: v for k, v in r.items() if k != "lat"} for r in rows])
+    assert_named(only_errors(data_copy), "data/places.csv", "lat")
+
+
+def test_wrong_type(data_copy):
+    set_cell(data_copy, "places", 2, "population", "many")
+    assert_named(only_errors(data_copy), "data/places.csv row 2", "column population")
+
+
+def test_month_thirteen(data_copy):
+    set_cell(data_copy, "events", 3, "date", "2025-13-01")
+    assert_named(only_errors(data_copy), "data/events.csv row 3", "column date", "not a real date")
+
+
+def test_day_beyond_month_length(data_copy):
+    set_cell(data_copy, "events", 4, "date", "2025-02-30")
+    set_cell(data_copy, "events", 4, "date_precision", "day")
+    assert_named(only_errors(data_copy), "data/events.csv row 4", "column date", "2025-02-30")
+
+
+def test_date_after_today(data_copy):
+    set_cell(data_copy, "events", 5, "date", "2099-01-01")
+    set_cell(data_copy, "events", 5, "date_precision", "day")
+    assert_named(only_errors(data_copy), "data/events.csv row 5", "column date", "after today")
+
+
+def test_precision_that_does_not_match_the_date(data_copy):
+    set_cell(data_copy, "events", 6, "date", "2024-08")
+    set_cell(data_copy, "events", 6, "date_precision", "day")
+    assert_named(only_errors(data_copy), "data/events.csv row 6", "column date_precision")
+
+
+def test_lat_and_lon_swapped(data_copy):
+    header, rows = read(data_copy / "places.csv")
+    rows[0]["lat"], rows[0]["lon"] = rows[0]["lon"], rows[0]["lat"]
+    write(data_copy / "places.csv", header, rows)
+    assert_named(only_errors(data_copy), "data/places.csv row 1", "column lat", "swapped")
+
+
+def test_latitude_out_of_range(data_copy):
+    set_cell(data_copy, "places", 3, "lat", "95.2")
+    assert_named(only_errors(data_copy), "data/places.csv row 3", "column lat")
+
+
+def test_duplicate_primary_key(data_copy):
+    header, rows = read(data_copy / "places.csv")
+    rows.append(dict(rows[0]))
+    write(data_copy / "places.csv", header, rows)
+    assert_named(only_errors(data_copy), "data/places.csv row", "primary-key")
+
+
+def test_dangling_source_id(data_copy):
+    set_cell(data_copy, "events", 2, "source_ids", "no-such-source")
+    assert_named(only_errors(data_copy), "data/events.csv row 2", "column source_ids", "no-such-source")
+
+
+def test_dangling_place_id(data_copy):
+    set_cell(data_copy, "network_edges", 1, "to_place", "atlantis")
+    assert_named(only_errors(data_copy), "data/network_edges.csv row 1", "foreign-key")
+
+
+def test_value_outside_its_enumeration(data_copy):
+    set_cell(data_copy, "events", 7, "status", "rumoured")
+    assert_named(only_errors(data_copy), "data/events.csv row 7", "column status", "rumoured")
+
+
+def test_required_value_missing(data_copy):
+    set_cell(data_copy, "events", 8, "title", "")
+    assert_named(only_errors(data_copy), "data/events.csv row 8", "column title")
+
+
+def test_id_with_spaces(data_copy):
+    set_cell(data_copy, "sources", 1, "source_id", "Not A Slug")
+    assert_named(only_errors(data_copy), "data/sources.csv row 1", "column source_id")
+
+
+def test_battle_days_that_do_not_add_up(data_copy):
+    header, rows = read(data_copy / "battles.csv")
+    rows[0]["days"] = str(int(rows[0]["days"]) + 5)
+    write(data_copy / "battles.csv", header, rows)
+    assert_named(only_errors(data_copy), "data/battles.csv row 1", "column days")
+
+
+def test_two_primary_variants_of_one_battle(data_copy):
+    header, rows = read(data_copy / "battles.csv")
+    duplicate = dict(rows[0], variant="copy", is_primary="true")
+    rows.append(duplicate)
+    write(data_copy / "battles.csv", header, rows)
+    assert_named(only_errors(data_copy), "data/battles.csv", rows[0]["battle_id"], "is_primary")
+
+
+def test_invalid_utf8(data_copy):
+    path = data_copy / "places.csv"
+    raw = path.read_bytes().split(b"\n")
+    raw[3] = raw[3].replace(b",", b",\xff\xfe", 1)
+    path.write_bytes(b"\n".join(raw))
+    assert_named(only_errors(data_copy), "data/places.csv line 4", "UTF-8")
+
+
+def test_empty_file(data_copy):
+    (data_copy / "control.csv").write_text("")
+    assert_named(only_errors(data_copy), "data/control.csv", "empty")
+
+
+def test_missing_file(data_copy):
+    (data_copy / "reported_distances.csv").unlink()
+    assert_named(only_errors(data_copy), "data/reported_distances.csv", "missing")
+
+
+def test_datapackage_that_is_not_json(data_copy):
+    (data_copy / "datapackage.json").write_text("{ not json")
+    assert_named(only_errors(data_copy), "data/datapackage.json", "not valid JSON")
+
+
+def test_invalid_geometry(data_copy):
+    path = data_copy / "geo" / "countries.geojson"
+    document = json.loads(path.read_text())
+    document["features"][0]["geometry"] = {"type": "Polygon", "coordinates": [[[30, 50], [31, 51], [31, 50], [30, 51], [30, 50]]]}
+    path.write_text(json.dumps(document))
+    assert_named(only_errors(data_copy), "data/geo/countries.geojson feature 1", "geometry", "invalid")
+
+
+def test_wrong_crs(data_copy):
+    path = data_copy / "geo" / "countries.geojson"
+    document = json.loads(path.read_text())
+    document["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+    document["features"][0]["geometry"] = {"type": "Point", "coordinates": [4138000.0, 6148000.0]}
+    path.write_text(json.dumps(document))
+    errors = only_errors(data_copy)
+    assert_named(errors, "data/geo/countries.geojson", "CRS", "3857")
+    assert_named(errors, "data/geo/countries.geojson feature 1", "outside")
+
+
+def test_geojson_that_is_not_json(data_copy):
+    (data_copy / "geo" / "countries.geojson").write_text('{"type": "FeatureCollection", "features": [')
+    assert_named(only_errors(data_copy), "data/geo/countries.geojson", "not valid JSON")
+
+
+def test_all_errors_are_reported_at_once(data_copy):
+    set_cell(data_copy, "places", 2, "population", "many")
+    set_cell(data_copy, "events", 2, "source_ids", "no-such-source")
+    set_cell(data_copy, "events", 7, "status", "rumoured")
+    errors = only_errors(data_copy)
+    assert_named(errors, "data/places.csv row 2")
+    assert_named(errors, "data/events.csv row 2")
+    assert_named(errors, "data/events.csv row 7")
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_validate_command_exit_codes(data_copy):
+    good = pokrovsk("data", "validate", "--data-dir", str(DATA), cwd=REPO)
+    assert good.returncode == 0, good.stderr
+    set_cell(data_copy, "places", 2, "population", "many")
+    bad = pokrovsk("data", "validate", "--data-dir", str(data_copy), cwd=REPO)
+    assert bad.returncode == 1
+    assert "data/places.csv row 2, column population" in bad.stderr
