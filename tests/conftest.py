@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import http.server
+import io
 import shutil
 import subprocess
 import sys
@@ -44,3 +46,26 @@ class QuietServer(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         pass
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames), list(reader)
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def edit_cell(path: Path, key: dict[str, str], column: str, value: str) -> None:
+    """Set one cell of the row whose columns match ``key``, quoting as CSV requires."""
+    header, rows = read_csv(path)
+    matches = [row for row in rows if all(row[k] == v for k, v in key.items())]
+    assert len(matches) == 1, f"{key} matches {len(matches)} rows of {path.name}"
+    matches[0][column] = value
+    write_csv(path, header, rows)

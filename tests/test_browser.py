@@ -105,3 +105,59 @@ def test_plotly_js_is_loaded_only_on_chart_pages(site):
         has_chart = "plotly-graph-div" in text
         assert ("plotly.min.js" in text) == has_chart, name
     assert len(list(html.rglob("plotly*.js"))) == 1
+
+
+SCRIPT_PAYLOAD = "<script>window.__injected = 1</script>"
+IMAGE_PAYLOAD = '<img src=x onerror="window.__injected = 2">'
+BOLD_PAYLOAD = "<b>bold</b>"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    """The book built from data whose text fields hold HTML and script."""
+    from conftest import copy_repo, edit_cell, pokrovsk
+
+    root = copy_repo(tmp_path_factory.mktemp("hostile") / "repo")
+    data = root / "data"
+    edit_cell(data / "sources.csv", {"source_id": "wikipedia-en-pokrovsk"}, "title",
+              f"Pokrovsk {SCRIPT_PAYLOAD} {IMAGE_PAYLOAD}")
+    edit_cell(data / "place_names.csv", {"place_id": "pokrovsk", "language": "en"}, "name",
+              f"Pokrovsk {BOLD_PAYLOAD} {IMAGE_PAYLOAD}")
+    edit_cell(data / "places.csv", {"place_id": "myrnohrad"}, "name_en", f"Myrnohrad {SCRIPT_PAYLOAD}")
+    result = pokrovsk("build", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html = (root / "_build" / "html").resolve()
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(html)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("page_name, payloads", [
+    ("book/data/bibliography.html", [SCRIPT_PAYLOAD, IMAGE_PAYLOAD]),
+    ("book/chapters/01_where.html", [BOLD_PAYLOAD, IMAGE_PAYLOAD]),
+])
+def test_html_in_data_reaches_the_page_as_text(hostile_site, browser, page_name, payloads):
+    page, response, _, _ = visit(browser, f"{hostile_site}/{page_name}")
+    try:
+        assert response.status == 200
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__injected") is None, "a script from the data ran"
+        text = page.inner_text("main")
+        for payload in payloads:
+            assert payload in text, f"{payload!r} is not shown as text on {page_name}"
+        assert page.locator("main b:text-is('bold')").count() == 0
+    finally:
+        page.close()
+
+
+def test_html_in_data_stays_text_in_figure_alt_and_descriptions(hostile_site, browser):
+    page, _, _, _ = visit(browser, f"{hostile_site}/book/chapters/01_where.html")
+    try:
+        alt = page.locator("img.pk-map").first.get_attribute("alt")
+        assert SCRIPT_PAYLOAD in alt
+        page.locator("details.pk-long-description summary").first.click()
+        assert SCRIPT_PAYLOAD in page.locator("details.pk-long-description").first.inner_text()
+        assert page.evaluate("window.__injected") is None
+    finally:
+        page.close()

@@ -121,3 +121,20 @@ def test_clean_makes_the_next_build_cold(warm_copy):
     assert result.returncode == 0
     assert not (warm_copy / "_build").exists() and not (warm_copy / ".cache" / "pokrovsk").exists()
     assert not (warm_copy / "book" / "chapters").exists()
+
+
+def test_no_number_is_typed_into_a_notebook():
+    """Numbers in the book come from data/: prose in notebooks carries none, and code cells pass
+    no literal figures except in the parameters cell (which the build overrides)."""
+    import re
+
+    from conftest import REPO
+
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        for number, cell in enumerate(notebook.cells, start=1):
+            if cell.cell_type == "markdown":
+                assert not re.search(r"\d", cell.source), f"{path.name} cell {number}: {cell.source!r}"
+            elif "parameters" not in cell.metadata.get("tags", []):
+                code = re.sub(r"#.*", "", cell.source)
+                assert not re.search(r"(?<![\w.])\d", code), f"{path.name} cell {number}: {cell.source!r}"

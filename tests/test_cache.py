@@ -6,7 +6,8 @@ import shutil
 import pytest
 
 from conftest import REPO, copy_repo
-from pokrovsk.build import Project, data_fingerprint, package_fingerprint, plan_jobs
+from pokrovsk.build import Project, package_fingerprint, plan_jobs
+from pokrovsk.data import content_hash
 from pokrovsk.params import BookParams
 
 
@@ -61,9 +62,9 @@ def test_files_outside_the_inputs_do_not_matter(project):
 def test_another_data_dir_with_the_same_contents_gives_the_same_data_hash(project, tmp_path):
     copy = tmp_path / "mydata"
     shutil.copytree(project.root / "data", copy)
-    assert data_fingerprint(copy) == data_fingerprint(project.root / "data")
+    assert content_hash(copy) == content_hash(project.root / "data")
     (copy / "events.csv").write_bytes((copy / "events.csv").read_bytes() + b"\n")
-    assert data_fingerprint(copy) != data_fingerprint(project.root / "data")
+    assert content_hash(copy) != content_hash(project.root / "data")
 
 
 def test_editing_package_code_changes_the_fingerprint(tmp_path):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, pokrovsk
+from conftest import REPO, pokrovsk, read_csv as read, write_csv as write
 from pokrovsk.validation import validate_data_dir
 
 DATA = REPO / "data"
@@ -21,20 +19,6 @@ def data_copy(tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target, ignore=shutil.ignore_patterns("scripts"))
     return target
-
-
-def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        return list(reader.fieldnames), list(reader)
-
-
-def write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
 def set_cell(data: Path, table: str, row: int, column: str, value: str) -> None:

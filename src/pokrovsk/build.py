@@ -26,6 +26,7 @@ from typing import Callable, Iterable
 
 import nbformat
 
+from pokrovsk.data import VALIDATED_ENV, content_hash
 from pokrovsk.params import BookParams
 
 PARAMETERS_TAG = "parameters"
@@ -121,13 +122,6 @@ def package_fingerprint(package_dir: Path = Path(__file__).resolve().parent) -> 
             digest.update(f"{name}={metadata.version(name)}\n".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{name}=absent\n".encode())
-    return digest.hexdigest()
-
-
-def data_fingerprint(data_dir: Path) -> str:
-    digest = hashlib.sha256()
-    if data_dir.is_dir():
-        _hash_files(digest, [p for p in data_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts], data_dir)
     return digest.hexdigest()
 
 
@@ -291,7 +285,7 @@ def _same_tree(a: Path, b: Path) -> bool:
 def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
     data_dir = project.resolve_data_dir(params)
     notebook_params = dataclasses.replace(params, data_dir=str(data_dir)).for_notebook()
-    data_hash = data_fingerprint(data_dir)
+    data_hash = content_hash(data_dir)
     package_hash = package_fingerprint()
     jobs = []
     for source in project.chapter_notebooks():
@@ -422,6 +416,7 @@ def build_book(project: Project, params: BookParams, workers: int = 1,
     data_dir = project.resolve_data_dir(params)
     if validate is not None:
         validate(data_dir)
+        os.environ[VALIDATED_ENV] = content_hash(data_dir)
     jobs = execute_notebooks(project, params, workers=workers, report=report)
     from pokrovsk import datapages
 
@@ -445,6 +440,7 @@ def run_single(project: Project, notebook: Path, params: BookParams, output: Pat
     data_dir = project.resolve_data_dir(params)
     if validate is not None:
         validate(data_dir)
+        os.environ[VALIDATED_ENV] = content_hash(data_dir)
     output = (output or project.build_dir / "runs" / notebook.name).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     job = NotebookJob(notebook.resolve(), "single-run",

@@ -15,7 +15,13 @@ from IPython.display import Markdown
 
 from pokrovsk import boundaries, charts, data, maps, render
 from pokrovsk.params import BookParams
-from pokrovsk.sources import cite, human_date, ids_in
+from pokrovsk.markup import md_text
+from pokrovsk.sources import cited_sources, human_date, ids_in
+
+
+def _role_text(text: str) -> str:
+    """Role content is raw text: only the characters that would end or retarget it go."""
+    return "".join(ch for ch in text if ch not in "<>`")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,8 +42,12 @@ class Chapter:
     def data_dir(self) -> Path:
         return data.resolve_data_dir(self.params.data_dir)
 
-    def cite(self, source_ids) -> str:
-        return cite(source_ids, data.load_sources(self.data_dir))
+    def cite(self, source_ids) -> list[tuple[str, str]]:
+        return cited_sources(source_ids, data.load_sources(self.data_dir))
+
+    def cite_markdown(self, source_ids) -> str:
+        """Sources as MyST references into the bibliography (a missing one fails the strict build)."""
+        return "; ".join(f"{{ref}}`{_role_text(label)} <source-{source_id}>`" for label, source_id in self.cite(source_ids))
 
     def place(self, place_id: str) -> pd.Series:
         places = data.load_places(self.data_dir).set_index("place_id")
@@ -70,7 +80,7 @@ def population_figure(chapter: Chapter, place_id: str = "pokrovsk") -> render.Bo
         alt=alt,
         caption="Censuses and official estimates before the war; wartime figures are estimates by local officials "
                 "and are rounded.",
-        citation=chapter.cite(ids_in(rows)),
+        citations=chapter.cite(ids_in(rows)),
         data_date=last["date"],
         data=downloads.reset_index(drop=True),
         chart=charts.population_chart(rows, place["name_en"]),
@@ -109,7 +119,7 @@ def region_figure(chapter: Chapter, highlight: str = "pokrovsk", radius_km: floa
                                           for _, r in links.iterrows()) + "."),
         caption="Links are drawn as straight lines between the places they connect (schematic, not to the "
                 "road's real course).",
-        citation=chapter.cite(source_ids),
+        citations=chapter.cite(source_ids),
         data_date=chapter.as_of,
         data=shown[["place_id", "name_en", "name_uk", "name_ru", "kind", "lat", "lon", "population",
                     "population_year", "source_ids", "geometry"]],
@@ -133,9 +143,9 @@ def names_paragraph(chapter: Chapter, place_id: str = "pokrovsk") -> Markdown:
     lines = []
     for (valid_from, valid_to), group in names.sort_values(["start", "language_rank"]).groupby(
             ["valid_from", "valid_to"], sort=False, dropna=False):
-        forms = " / ".join(f"**{n}** ({lang})" for n, lang in zip(group["name"], group["language"]))
+        forms = " / ".join(f"**{md_text(n)}** ({lang})" for n, lang in zip(group["name"], group["language"]))
         period = f"{human_date(valid_from)} to {human_date(valid_to) if pd.notna(valid_to) else 'today'}"
         lines.append(f"- {period}: {forms}")
-    sources = chapter.cite(ids_in(names))
-    return Markdown(f"The names {chapter.place(place_id)['name_en']} has carried (en = English, uk = Ukrainian, "
+    sources = chapter.cite_markdown(ids_in(names))
+    return Markdown(f"The names {md_text(chapter.place(place_id)['name_en'])} has carried (en = English, uk = Ukrainian, "
                     f"ru = Russian):\n\n" + "\n".join(lines) + f"\n\nSources: {sources}.")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import hashlib
 import json
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,6 +21,8 @@ import pandas as pd
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DATED_TABLES = {"events": "date", "populations": "date", "reported_distances": "date", "control": "date"}
+VALIDATED_ENV = "POKROVSK_VALIDATED_DATA"
+"""Content hash of a data folder the build has already validated; kernels skip re-checking it."""
 _PANDAS_TYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}
 
 
@@ -59,8 +63,32 @@ def _resource(data_dir: Path, name: str) -> dict:
     raise DataError(f"{data_dir / 'datapackage.json'}: no resource named {name!r}")
 
 
+def content_hash(data_dir: Path) -> str:
+    """Hash of every file's path and bytes: equal for two copies of the same data."""
+    digest = hashlib.sha256()
+    if data_dir.is_dir():
+        for path in sorted(p for p in data_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _ensure_valid(data_dir: Path, fingerprint: tuple) -> None:
+    """Loaders return only validated data: the whole package is checked once per process and
+    content (skipped inside a build, which validated this exact content before running)."""
+    if os.environ.get(VALIDATED_ENV) == content_hash(data_dir):
+        return
+    from pokrovsk.validation import DataInvalid, validate_data_dir
+
+    errors = validate_data_dir(data_dir)
+    if errors:
+        raise DataInvalid(errors)
+
+
 def _fingerprint(data_dir: Path) -> tuple:
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in data_dir.glob("*.*")))
+    """Cheap change detector for the in-process caches (names, sizes, modification times)."""
+    return tuple(sorted((p.relative_to(data_dir).as_posix(), p.stat().st_mtime_ns, p.stat().st_size)
+                        for p in data_dir.rglob("*") if p.is_file()))
 
 
 @functools.lru_cache(maxsize=64)
@@ -71,7 +99,7 @@ def _read_table(data_dir: Path, name: str, fingerprint: tuple) -> pd.DataFrame:
     booleans = [f["name"] for f in fields if f.get("type") == "boolean"]
     frame = pd.read_csv(
         data_dir / resource["path"],
-        dtype={k: v for k, v in dtypes.items() if k not in booleans},
+        dtype={k: ("string" if k in booleans else v) for k, v in dtypes.items()},
         keep_default_na=False,
         na_values=[""],
         encoding="utf-8",
@@ -92,7 +120,9 @@ def _read_table(data_dir: Path, name: str, fingerprint: tuple) -> pd.DataFrame:
 def load_table(name: str, data_dir: str | Path | None = None, as_of: dt.date | str | None = None) -> pd.DataFrame:
     """Any table of the data package, typed; dated tables cut at ``as_of``."""
     folder = resolve_data_dir(data_dir)
-    frame = _read_table(folder, name, _fingerprint(folder)).copy()
+    fingerprint = _fingerprint(folder)
+    _ensure_valid(folder, fingerprint)
+    frame = _read_table(folder, name, fingerprint).copy()
     if as_of is not None and name in DATED_TABLES:
         frame = frame[frame["date_end"] <= pd.Timestamp(as_of)].reset_index(drop=True)
     return frame

@@ -12,27 +12,24 @@ import os
 from pathlib import Path
 
 from pokrovsk import data as datamodule
+from pokrovsk.markup import md_code, md_text
 from pokrovsk.sources import bibliography_entry
 from pokrovsk.validation import is_geojson
 
 PAGES_DIR = Path("book") / "data"
 
 
-def _cell(text) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
-
-
 def _constraints(field: dict) -> str:
     parts = []
     for key, value in field.get("constraints", {}).items():
         if key == "enum":
-            parts.append("one of " + ", ".join(f"`{v}`" for v in value))
+            parts.append("one of " + ", ".join(str(v) for v in value))
         elif key == "required" and value:
             parts.append("required")
         elif key == "unique" and value:
             parts.append("unique")
         elif key == "pattern":
-            parts.append(f"pattern `{value}`")
+            parts.append(f"pattern {value}")
         elif key not in ("required", "unique"):
             parts.append(f"{key} {value}")
     return "; ".join(parts)
@@ -42,9 +39,9 @@ def resource_page(resource: dict, relative_data: str, row_count: int) -> str:
     schema = resource.get("schema", {})
     kind = "features, GeoJSON" if is_geojson(resource) else "rows, CSV"
     lines = [
-        f"# {resource.get('title', resource['name'])}",
+        f"# {md_text(resource.get('title', resource['name']))}",
         "",
-        resource.get("description", ""),
+        md_text(resource.get("description", "")),
         "",
         f"- File: {{download}}`{resource['path']} <{relative_data}/{resource['path']}>` ({row_count} {kind}, UTF-8)",
     ]
@@ -57,13 +54,14 @@ def resource_page(resource: dict, relative_data: str, row_count: int) -> str:
         lines.append(f"- `{', '.join(fields)}` refers to `{target.get('resource') or resource['name']}`")
     licences = resource.get("licenses", [])
     if licences:
-        lines.append("- Licence: " + "; ".join(l.get("title") or l.get("name", "") for l in licences))
+        lines.append("- Licence: " + "; ".join(md_text(lic.get("title") or lic.get("name", "")) for lic in licences))
     if resource.get("sources"):
-        lines.append("- Sources: " + "; ".join(_cell(s.get("title")) for s in resource["sources"]))
+        lines.append("- Sources: " + "; ".join(md_text(s.get("title", "")) for s in resource["sources"]))
     if schema.get("fields"):
         lines += ["", "| Field | Type | Meaning | Constraints |", "| --- | --- | --- | --- |"]
         for field in schema["fields"]:
-            lines.append(f"| `{field['name']}` | {field.get('type', 'string')} | {_cell(field.get('description'))} | {_cell(_constraints(field))} |")
+            lines.append(f"| {md_code(field['name'])} | {md_text(field.get('type', 'string'))} | {md_text(field.get('description', ''))} "
+                         f"| {md_text(_constraints(field))} |")
     if any(field["name"] == "source_ids" for field in schema.get("fields", [])):
         lines += ["", "Every row names its sources by id in `source_ids`; see the [bibliography](../bibliography.md)."]
     return "\n".join(lines) + "\n"
@@ -75,16 +73,16 @@ def bibliography_page(data_dir: Path) -> str:
              "Every source the book's data cites, by id. Where a source was read through a mirror or an",
              "aggregator, the entry says so.", ""]
     for _, row in sources.iterrows():
-        lines += [f"({'source-' + row['source_id']})=", f"**`{row['source_id']}`**: {bibliography_entry(row)}", ""]
+        lines += [f"(source-{row['source_id']})=", f"**{md_code(row['source_id'])}**: {bibliography_entry(row)}", ""]
     return "\n".join(lines)
 
 
 def index_page(descriptor: dict) -> str:
     lines = ["# Data and sources", "",
-             descriptor.get("description", ""), "",
+             md_text(descriptor.get("description", "")), "",
              "The book reads these tables and nothing else. Each page below describes one of them.", ""]
     for resource in descriptor["resources"]:
-        lines.append(f"- [{resource.get('title', resource['name'])}](datasets/{resource['name']}.md)")
+        lines.append(f"- [{md_text(resource.get('title', resource['name']))}](datasets/{resource['name']}.md)")
     lines += ["- [Bibliography](bibliography.md)", ""]
     return "\n".join(lines)
 

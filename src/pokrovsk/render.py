@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 RENDERER_NAME = "pokrovsk"
+BIBLIOGRAPHY_HREF = "../data/bibliography.html"
+"""From a chapter page (book/chapters/*.html) to the generated bibliography."""
 
 
 def plotly_html(fig: go.Figure, div_id: str) -> str:
@@ -77,8 +79,8 @@ class BookFigure:
     """Short alt text: what the figure shows, for screen readers."""
     caption: str
     """One or two sentences of context, in our words."""
-    citation: str
-    """Formatted sources line (see pokrovsk.sources.cite)."""
+    citations: list[tuple[str, str]]
+    """``[(label, source id)]`` (see pokrovsk.sources.cited_sources); each links to the bibliography."""
     data_date: dt.date | str
     data: "pd.DataFrame"
     """The data behind the figure; offered as a download (GeoJSON when it has geometry)."""
@@ -136,13 +138,15 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
         long = (f'<details class="pk-long-description"><summary>Describe this map in words</summary>'
                 f"<p>{esc(figure.long_description)}</p></details>")
     notes = "".join(f'<span class="pk-note">{esc(note)}</span> ' for note in figure.notes)
+    sources = "; ".join(f'<a href="{BIBLIOGRAPHY_HREF}#source-{esc(source_id)}">{esc(label)}</a>'
+                        for label, source_id in figure.citations)
     data_date = figure.data_date.isoformat() if isinstance(figure.data_date, dt.date) else str(figure.data_date)
     return (
         f'<figure class="pk-figure" id="fig-{esc(figure.name)}">'
         f'<p class="pk-figure-title"><strong>{esc(figure.title)}</strong></p>'
         f"{body}"
         f'<figcaption class="pk-caption">{esc(figure.caption)} '
-        f'<span class="pk-source">Source: {esc(figure.citation)}.</span> '
+        f'<span class="pk-source">Sources: {sources}.</span> '
         f'<span class="pk-date">Data as of {esc(data_date)}.</span> {notes}'
         f'<a class="pk-download" href="{esc(prefix)}/{esc(download)}" download>Download the data ({esc(download.rsplit(".", 1)[1].upper())})</a>'
         f"</figcaption>{long}</figure>"

@@ -7,6 +7,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from pokrovsk.markup import md_text, safe_url
+
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -39,30 +41,35 @@ def ids_in(frame: pd.DataFrame, column: str = "source_ids") -> list[str]:
     return list(seen)
 
 
-def cite(source_ids: Iterable[str], sources: pd.DataFrame) -> str:
-    """Short form for a caption: ``Reuters (18 Dec 2024); ISW (Feb 2026)``, publishers merged."""
+def bibliography_entry(row: pd.Series) -> str:
+    """Full Markdown entry: publisher, title, date, link, access date and route (all as text)."""
+    text = f"{md_text(row['publisher'])}. “{md_text(row['title'])}”. {human_date(row.get('date_published'))}."
+    url = safe_url(row.get("url"))
+    if url:
+        text += f" <{url}>."
+    if pd.notna(row.get("date_accessed")):
+        text += f" Accessed {human_date(row['date_accessed'])}"
+        if isinstance(row.get("accessed_via"), str) and row["accessed_via"]:
+            text += f" via {md_text(row['accessed_via'])}"
+        text += "."
+    return text
+
+
+def cited_sources(source_ids: Iterable[str], sources: pd.DataFrame) -> list[tuple[str, str]]:
+    """``[(label, first source id)]`` per publisher, for captions that link into the bibliography."""
     table = sources.set_index("source_id")
     by_publisher: dict[str, list[str]] = {}
     for source_id in dict.fromkeys(source_ids):
         if source_id not in table.index:
             raise KeyError(f"unknown source id {source_id!r}")
-        row = table.loc[source_id]
-        by_publisher.setdefault(str(row["publisher"]), []).append(human_date(row.get("date_published")))
-    parts = []
-    for publisher, dates in by_publisher.items():
-        dated = [d for d in dict.fromkeys(dates) if d != "undated"]
-        parts.append(f"{publisher} ({', '.join(dated)})" if dated else publisher)
-    return "; ".join(parts)
+        by_publisher.setdefault(str(table.loc[source_id, "publisher"]), []).append(source_id)
+    cited = []
+    for publisher, ids in by_publisher.items():
+        dates = [d for d in dict.fromkeys(human_date(table.loc[i].get("date_published")) for i in ids) if d != "undated"]
+        cited.append((f"{publisher} ({', '.join(dates)})" if dates else publisher, ids[0]))
+    return cited
 
 
-def bibliography_entry(row: pd.Series) -> str:
-    """Full Markdown entry: publisher, title, date, link, access date and route."""
-    text = f"{row['publisher']}. “{row['title']}”. {human_date(row.get('date_published'))}."
-    if isinstance(row.get("url"), str) and row["url"]:
-        text += f" <{row['url']}>."
-    if pd.notna(row.get("date_accessed")):
-        text += f" Accessed {human_date(row['date_accessed'])}"
-        if isinstance(row.get("accessed_via"), str) and row["accessed_via"]:
-            text += f" via {row['accessed_via']}"
-        text += "."
-    return text
+def cite(source_ids: Iterable[str], sources: pd.DataFrame) -> str:
+    """Short plain-text form: ``Reuters (18 Dec 2024); ISW (Feb 2026)``, publishers merged."""
+    return "; ".join(label for label, _ in cited_sources(source_ids, sources))

@@ -30,7 +30,8 @@ PRECISION_COLUMNS = {
 
 class DataInvalid(Exception):
     def __init__(self, errors: list[str]):
-        super().__init__(f"{len(errors)} data problem(s)")
+        shown = "\n".join(errors[:10]) + (f"\n... and {len(errors) - 10} more" if len(errors) > 10 else "")
+        super().__init__(f"{len(errors)} data problem(s):\n{shown}")
         self.errors = errors
 
 
