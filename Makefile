@@ -15,6 +15,7 @@ help:
 	@echo "make test   run the tests (installs Debian chromium for browser tests when root)"
 	@echo "make serve  serve _build/html on http://$(HOST):$(PORT)/"
 	@echo "make clean  remove executed notebooks, caches and _build"
+	@echo "make bench  measure build times and front-line import speed (benchmarks/results/)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +28,7 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 	@touch $@
 
 book: $(STAMP)
+	@bash .ci/ensure-chromium
 	$(BIN)/pokrovsk build --jobs $(JOBS)
 
 test: $(TEST_STAMP)
@@ -42,3 +44,4 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_times.py
+	$(BIN)/python benchmarks/frontlines_bench.py

@@ -35,7 +35,7 @@ def test_editing_a_notebook_changes_only_its_key(project):
 
 def test_a_parameter_changes_the_key(project):
     assert keys(project, as_of="2025-06-01") != keys(project, as_of="2025-07-01")
-    assert keys(project, radius_km=20) != keys(project)
+    assert keys(project, radius_km=35) != keys(project)
 
 
 def test_editing_a_data_file_changes_the_key(project):

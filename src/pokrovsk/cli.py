@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     data_commands = data.add_subparsers(dest="data_command", required=True)
     validate = data_commands.add_parser("validate", help="check every rule; report all errors at once")
     validate.add_argument("--data-dir", type=Path, metavar="DIR")
+
+    from pokrovsk.frontlines.cli import add_commands as add_frontline_commands
+
+    add_frontline_commands(commands)
     return parser
 
 
@@ -61,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     from pokrovsk import build as pipeline
     from pokrovsk import validation
 
+    if args.command == "frontlines":
+        from pokrovsk.frontlines import cli as frontlines_cli
+
+        return frontlines_cli.run(args)
     try:
         if args.command == "data":
             data_dir = (args.data_dir or pipeline.Project.find().root / "data").resolve()

@@ -1,0 +1,71 @@
+"""Settlement control: on which stored date each place first lay inside the occupied area."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from pokrovsk.frontlines.aoi import metric_circle, to_metric
+from pokrovsk.frontlines.importers import OCCUPIED
+from pokrovsk.frontlines.store import FrontlineStore
+
+CONTROL_COLUMNS = ["place_id", "in_area", "first_occupied", "occupied_on_first_date", "left_later",
+                   "occupied_on_last_date"]
+
+
+def settlement_control(store: FrontlineStore, places: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per place (columns place_id, lat, lon; default ``pokrovsk.data.load_places()``):
+
+    - ``in_area``: the place lies inside the store's area of interest (otherwise the rest is
+      empty; empty too when the place has no coordinates)
+    - ``first_occupied``: the first stored date it lies inside the occupied area (None if never)
+    - ``occupied_on_first_date``: it was already occupied on the first stored date, so
+      ``first_occupied`` only says "on or before"
+    - ``left_later``: after first lying inside, it lay outside on some later stored date
+    - ``occupied_on_last_date``: its state on the last stored date
+    """
+    if places is None:
+        from pokrovsk.data import load_places
+
+        places = load_places()
+    days = store.dates()
+    lon, lat = places["lon"].to_numpy(float, na_value=np.nan), places["lat"].to_numpy(float, na_value=np.nan)
+    located = np.isfinite(lon) & np.isfinite(lat)
+    points = to_metric(shapely.points(lon, lat))
+    in_area = shapely.intersects(metric_circle(store.aoi.lat, store.aoi.lon, store.aoi.radius_km), points)
+    inside = _occupied_matrix(store, days, points)
+    rows = [_place_row(place_id, bool(in_area[i]) if located[i] else None, days, inside[:, i])
+            for i, place_id in enumerate(places["place_id"])]
+    flags = {"in_area": "boolean", "occupied_on_first_date": "boolean", "left_later": "boolean",
+             "occupied_on_last_date": "boolean"}
+    return pd.DataFrame(rows, columns=CONTROL_COLUMNS).astype(flags)
+
+
+def _occupied_matrix(store: FrontlineStore, days: list, points: np.ndarray) -> np.ndarray:
+    """inside[d, p]: place p lies in the occupied area on stored date d."""
+    row_of = {day: row for row, day in enumerate(days)}
+    inside = np.zeros((len(days), len(points)), dtype=bool)
+    for run in store.runs():
+        if run.category != OCCUPIED:
+            continue
+        inside[[row_of[day] for day in run.dates]] = shapely.intersects(to_metric(run.geometry), points)
+    return inside
+
+
+def _place_row(place_id: str, in_area: bool | None, days: list, inside: np.ndarray) -> dict:
+    if not in_area or not days:
+        return {"place_id": place_id, "in_area": in_area}
+    occupied_rows = np.flatnonzero(inside)
+    if not len(occupied_rows):
+        return {"place_id": place_id, "in_area": True, "first_occupied": None, "occupied_on_first_date": False,
+                "left_later": False, "occupied_on_last_date": False}
+    first = occupied_rows[0]
+    return {
+        "place_id": place_id,
+        "in_area": True,
+        "first_occupied": days[first],
+        "occupied_on_first_date": bool(first == 0),
+        "left_later": bool((~inside[first:]).any()),
+        "occupied_on_last_date": bool(inside[-1]),
+    }
