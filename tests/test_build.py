@@ -69,11 +69,11 @@ def test_a_second_build_executes_nothing(warm_copy):
 
 
 def test_a_changed_parameter_reexecutes_and_rebuilds(warm_copy):
-    result = pokrovsk("build", "--param", "radius_km=20", cwd=warm_copy)
+    result = pokrovsk("build", "--param", "radius_km=25", cwd=warm_copy)
     assert result.returncode == 0, result.stderr
     assert "01_where: executed" in result.stdout
     page = (warm_copy / "_build" / "html" / "book" / "chapters" / "01_where.html").read_text()
-    assert "within 20 km" in page
+    assert "within 25 km" in page
 
 
 def test_a_failing_cell_names_notebook_and_cell_and_keeps_the_old_book(warm_copy):
@@ -138,3 +138,34 @@ def test_no_number_is_typed_into_a_notebook():
             elif "parameters" not in cell.metadata.get("tags", []):
                 code = re.sub(r"#.*", "", cell.source)
                 assert not re.search(r"(?<![\w.])\d", code), f"{path.name} cell {number}: {cell.source!r}"
+
+
+def test_an_output_the_book_cannot_show_fails_the_strict_build(warm_copy):
+    """Plotly's default mimetype under papermill is silently dropped by Jupyter Book 1; strict
+    mode must turn such a vanished figure into a failed build."""
+    before = site_snapshot(warm_copy)
+    path = warm_copy / "notebooks" / "01_where.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "from IPython.display import display\n"
+        "display({'application/vnd.plotly.v1+json': {'data': [], 'layout': {}}}, raw=True)"))
+    nbformat.write(notebook, path)
+    result = pokrovsk("build", cwd=warm_copy)
+    assert result.returncode == 1
+    assert "application/vnd.plotly.v1+json" in result.stderr
+    assert site_snapshot(warm_copy) == before
+
+
+def test_every_notebook_declares_every_book_parameter():
+    """papermill only warns about a parameter a notebook does not declare; the book treats it as a bug."""
+    import ast
+
+    from conftest import REPO
+    from pokrovsk.params import BookParams
+
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+        declared = {target.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
+                    for target in node.targets if isinstance(target, ast.Name)}
+        assert set(BookParams.names()) <= declared, f"{path.name} lacks {set(BookParams.names()) - declared}"

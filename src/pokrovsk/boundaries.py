@@ -53,12 +53,21 @@ def load_oblasts(
     url: str = OBLASTS_URL,
     timeout: float = 10.0,
     sha256: str = OBLASTS_SHA256,
+    download: bool = True,
 ) -> BoundaryResult:
-    """Oblast boundaries from the cache, else downloaded; never raises for network trouble."""
+    """Oblast boundaries from the cache, else downloaded (unless ``download`` is False, for
+    offline builds); never raises for network trouble."""
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     # The hash in the name lets a re-pinned release sit beside the old one instead of replacing it.
     fname = f"geoBoundaries-UKR-ADM1-{sha256[:12]}.geojson"
     was_cached = (cache_dir / fname).exists() and pooch.file_hash(str(cache_dir / fname)) == sha256
+    if not was_cached and not download:
+        return BoundaryResult(
+            frame=None,
+            message="Oblast boundaries not shown: this offline build has no downloaded copy "
+                    "(build once with --param basemap=osm to fetch and cache them)",
+            source_id=None,
+        )
     try:
         # pooch streams into a temporary file beside the target and moves it into place only
         # after the hash matched, so a failed download never leaves a half-written cache file.

@@ -9,7 +9,9 @@ build) only ever sees the old book or the new one.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -125,15 +127,12 @@ def package_fingerprint(package_dir: Path = Path(__file__).resolve().parent) -> 
     return digest.hexdigest()
 
 
-def notebook_key(notebook: Path, notebook_params: dict, data_hash: str, package_hash: str) -> str:
-    """What a notebook's output depends on: its source, its parameters, the data and the code.
-
-    The data folder counts by content, not by path, so a moved checkout keeps its cache.
-    """
+def notebook_key(notebook: Path, key_params: dict, inputs_hash: str, package_hash: str) -> str:
+    """What a notebook's output depends on: its source, its parameters, its inputs and the code."""
     digest = hashlib.sha256()
     digest.update(notebook.read_bytes())
-    digest.update(json.dumps({k: v for k, v in notebook_params.items() if k != "data_dir"}, sort_keys=True).encode())
-    digest.update(data_hash.encode())
+    digest.update(json.dumps(key_params, sort_keys=True).encode())
+    digest.update(inputs_hash.encode())
     digest.update(package_hash.encode())
     return digest.hexdigest()[:20]
 
@@ -284,13 +283,17 @@ def _same_tree(a: Path, b: Path) -> bool:
 
 def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
     data_dir = project.resolve_data_dir(params)
-    notebook_params = dataclasses.replace(params, data_dir=str(data_dir)).for_notebook()
-    data_hash = content_hash(data_dir)
+    injected = dataclasses.replace(params, data_dir=str(data_dir)).for_notebook()
+    # Folders count by content, not by path, so a moved checkout or store keeps its cache.
+    key_params = {name: value for name, value in injected.items() if name not in ("data_dir", "frontlines")}
+    inputs_hash = content_hash(data_dir)
+    if params.frontlines:
+        inputs_hash += hashlib.sha256((Path(params.frontlines) / "store.parquet").read_bytes()).hexdigest()
     package_hash = package_fingerprint()
     jobs = []
     for source in project.chapter_notebooks():
-        key = notebook_key(source, notebook_params, data_hash, package_hash)
-        jobs.append(NotebookJob(source, key, notebook_params, project.executed_cache / f"{source.stem}-{key}"))
+        key = notebook_key(source, key_params, inputs_hash, package_hash)
+        jobs.append(NotebookJob(source, key, injected, project.executed_cache / f"{source.stem}-{key}"))
     return jobs
 
 
@@ -409,9 +412,29 @@ def publish(project: Project, html: Path, key: str) -> Path:
     return site
 
 
+@contextlib.contextmanager
+def exclusive_build(project: Project, report: Callable[[str], None] = print):
+    """One build at a time per project: two would prune each other's cache entries and race
+    for _build. The lock is released by the OS when a build dies, so it never goes stale."""
+    project.cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(project.cache_dir / "build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            report("Another build of this book is running; waiting for it to finish ...")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def build_book(project: Project, params: BookParams, workers: int = 1,
                report: Callable[[str], None] = print, validate: Callable[[Path], None] | None = None) -> bool:
     """The whole pipeline. Returns False when the book was already up to date."""
+    with exclusive_build(project, report):
+        return _build_book(project, params, workers, report, validate)
+
+
+def _build_book(project: Project, params: BookParams, workers: int,
+                report: Callable[[str], None], validate: Callable[[Path], None] | None) -> bool:
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params)
     if validate is not None:
@@ -461,11 +484,12 @@ def run_single(project: Project, notebook: Path, params: BookParams, output: Pat
 def clean(project: Project) -> list[Path]:
     """Remove executed notebooks, caches and _build, so the next build is cold."""
     removed = []
-    for path in (project.chapters_dir, project.cache_dir, project.build_dir, project.root / "book" / "data"):
-        if path.is_symlink() or path.is_file():
-            path.unlink()
-            removed.append(path)
-        elif path.exists():
-            shutil.rmtree(path)
-            removed.append(path)
+    with exclusive_build(project):
+        for path in (project.chapters_dir, project.cache_dir, project.build_dir, project.root / "book" / "data"):
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+                removed.append(path)
+            elif path.exists():
+                shutil.rmtree(path)
+                removed.append(path)
     return removed

@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="validate data, execute changed notebooks, build the HTML book")
     _add_param_options(build)
     build.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks executed in parallel")
+    build.add_argument("--frontlines", type=Path, metavar="STORE",
+                       help="add the real front lines from this store (see `pokrovsk frontlines import`)")
 
     run = commands.add_parser("run", help="execute one notebook with parameters (for re-running with other data)")
     run.add_argument("notebook", type=Path)
@@ -49,6 +51,11 @@ def _book_params(project, args) -> BookParams:
     overrides = parse_assignments(args.param)
     if args.data_dir is not None:
         overrides["data_dir"] = str(args.data_dir.resolve())
+    if getattr(args, "frontlines", None) is not None:
+        store = args.frontlines.resolve()
+        if not (store / "store.parquet").is_file():
+            raise ParameterError(f"--frontlines: {store} holds no store.parquet (run `pokrovsk frontlines import` first)")
+        overrides["frontlines"] = str(store)
     return load_params(project.params_file, overrides, args.params)
 
 

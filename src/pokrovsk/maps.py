@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+from matplotlib.patches import Rectangle
+from shapely.geometry import box
 
 import matplotlib.pyplot as plt
 import pyproj
@@ -159,5 +161,62 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
     ax.set_axis_off()
     if len(links):
         ax.legend(loc="upper right", frameon=True, fontsize=9)
+    fig.tight_layout()
+    return fig, used
+
+
+def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight: str,
+                bounds: tuple[float, float, float, float], label_places: list[str] = (),
+                label_countries: list[str] = (), oblast: gpd.GeoDataFrame | None = None,
+                frame_of_next: tuple[float, float, float, float] | None = None, label_crimea: bool = False,
+                basemap: str = "offline", timeout_s: float = 8.0, provider=None,
+                size: tuple[float, float] = (8, 6.5)) -> tuple[plt.Figure, Basemap]:
+    """Where a place sits at a larger scale. ``bounds`` and ``frame_of_next`` are
+    (west, south, east, north) in degrees; the next map's frame is drawn as a rectangle."""
+    to_mercator = pyproj.Transformer.from_crs("EPSG:4326", WEB_MERCATOR, always_xy=True)
+    west, south = to_mercator.transform(bounds[0], bounds[1])
+    east, north = to_mercator.transform(bounds[2], bounds[3])
+    fig, ax = plt.subplots(figsize=size)
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    used = add_basemap(ax, countries, None, basemap, timeout_s, provider)
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    if oblast is not None:
+        oblast.to_crs(WEB_MERCATOR).plot(ax=ax, facecolor=PALETTE["sky"], alpha=0.35, edgecolor=PALETTE["blue"],
+                                         linewidth=1.2, zorder=2)
+    land = countries.to_crs(WEB_MERCATOR)
+    frame = box(west, south, east, north)
+    for name in label_countries:
+        shape = land[land["name"] == name]
+        visible = shape.geometry.iloc[0].intersection(frame) if not shape.empty else None
+        if visible is not None and not visible.is_empty:
+            point = visible.representative_point()  # inside the frame, so labels never widen the figure
+            ax.text(point.x, point.y, name, fontsize=10, color="#4d4d4d", ha="center", style="italic", zorder=3,
+                    clip_on=True)
+    crimea = land[land["status"] == "occupied_since_2014"]
+    if label_crimea and not crimea.empty and crimea.intersects(frame).any():
+        point = crimea.geometry.iloc[0].representative_point()
+        ax.annotate("Crimea (occupied\nby Russia since 2014)", (point.x, point.y), xytext=(0, -28),
+                    textcoords="offset points", fontsize=8, ha="center", color="#333333", zorder=3,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    shown = places[places["place_id"].isin([*label_places, highlight])].to_crs(WEB_MERCATOR)
+    shown = shown[~shown.geometry.is_empty]
+    others = shown[shown["place_id"] != highlight]
+    if not others.empty:
+        others.plot(ax=ax, color=PALETTE["blue"], markersize=22, zorder=4, edgecolor="white", linewidth=0.5)
+    star = shown[shown["place_id"] == highlight]
+    star.plot(ax=ax, color=PALETTE["orange"], markersize=180, marker="*", zorder=5, edgecolor="black", linewidth=0.7)
+    for _, row in shown.iterrows():
+        bold = row["place_id"] == highlight
+        ax.annotate(row["name_en"], (row.geometry.x, row.geometry.y), xytext=(6, 4), textcoords="offset points",
+                    fontsize=11 if bold else 9, fontweight="bold" if bold else "normal", zorder=6,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    if frame_of_next is not None:
+        x0, y0 = to_mercator.transform(frame_of_next[0], frame_of_next[1])
+        x1, y1 = to_mercator.transform(frame_of_next[2], frame_of_next[3])
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="black", linewidth=1.2,
+                               linestyle="--", zorder=6))
+    ax.set_axis_off()
     fig.tight_layout()
     return fig, used

@@ -64,12 +64,14 @@ class BookParams:
     """Folder with the curated data package; relative paths are taken from the repository root."""
     centre: tuple[float, float] = (48.2820, 37.1760)
     """Centre of the area of interest, (lat, lon): Pokrovsk city centre."""
-    radius_km: float = 15.0
+    radius_km: float = 20.0
     """Radius of the area of interest around ``centre``."""
     basemap: str = "offline"
     """Basemap for static maps: one of BASEMAP_CHOICES."""
     tile_timeout_s: float = 8.0
     """Network timeout for one web-tile request."""
+    frontlines: str | None = None
+    """Folder of a front-line store (``pokrovsk frontlines import``); None builds without real front lines."""
 
     @classmethod
     def names(cls) -> list[str]:
@@ -98,6 +100,11 @@ class BookParams:
         data_dir = merged["data_dir"]
         if not isinstance(data_dir, (str, Path)) or not str(data_dir):
             raise ParameterError(f"parameter data_dir: {data_dir!r} is not a folder path")
+        frontlines = merged["frontlines"]
+        if frontlines in ("", "null", "none"):
+            frontlines = None
+        if frontlines is not None and not isinstance(frontlines, (str, Path)):
+            raise ParameterError(f"parameter frontlines: {frontlines!r} is not a folder path")
         return cls(
             as_of=as_of,
             data_dir=str(data_dir),
@@ -105,6 +112,7 @@ class BookParams:
             radius_km=radius_km,
             basemap=basemap,
             tile_timeout_s=timeout,
+            frontlines=str(frontlines) if frontlines is not None else None,
         )
 
     def for_notebook(self) -> dict[str, Any]:

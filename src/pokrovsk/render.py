@@ -8,9 +8,11 @@ the static map, a caption with sources and data date, and a download of the data
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import datetime as dt
 import html
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,7 @@ def plotly_html(fig: go.Figure, div_id: str) -> str:
         div_id=div_id,
         config=PLOTLY_CONFIG,
         validate=True,
+        auto_play=False,  # an animated figure waits for the reader's Play
     )
 
 
@@ -60,6 +63,28 @@ class LocalPlotlyRenderer(MimetypeRenderer):
 def use_book_renderer() -> None:
     pio.renderers[RENDERER_NAME] = LocalPlotlyRenderer()
     pio.renderers.default = RENDERER_NAME
+
+
+_kaleido_started = False
+
+
+def static_png(fig: go.Figure, path: Path, size: tuple[int, int] = (900, 500)) -> bool:
+    """A PNG of the chart for print and for readers without JavaScript (kaleido, which drives
+    the system's Chromium). False, with nothing written, when no browser is available."""
+    global _kaleido_started
+    import kaleido
+
+    try:
+        if not _kaleido_started:
+            kaleido.start_sync_server(silence_warnings=True)  # one browser for all of a chapter's charts
+            atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+            _kaleido_started = True
+        image = kaleido.calc_fig_sync(fig.to_dict(), opts=dict(format="png", scale=1, width=size[0], height=size[1]))
+    except Exception as error:  # no Chromium on this machine: the interactive chart still works
+        logging.getLogger(__name__).info("static image skipped for %s: %s", path.name, error)
+        return False
+    path.write_bytes(image)
+    return True
 
 
 def asset_prefix() -> str:
@@ -90,6 +115,8 @@ class BookFigure:
     """For maps: a longer text description of what the map shows."""
     notes: list[str] = dataclasses.field(default_factory=list)
     """Extra lines shown under the caption, e.g. which basemap a map used."""
+    static_size: tuple[int, int] = (900, 500)
+    """Width and height in pixels of a chart's static image (print, no JavaScript)."""
 
     def __post_init__(self) -> None:
         if (self.chart is None) == (self.image is None):
@@ -126,9 +153,15 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
     if figure.chart is not None:
         chart = figure.chart
         chart.update_layout(title=None)  # the title is the <figure>'s heading, read by everyone
+        static = f"{figure.name}.png"
+        if static_png(chart, folder / static, figure.static_size):
+            fallback = f'<img class="pk-static" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}">'
+        else:
+            fallback = "<p>This chart needs JavaScript; its data can be downloaded below.</p>"
         body = (
             f'<div class="pk-chart" role="img" aria-label="{esc(figure.alt)}">'
             f"{plotly_html(chart, div_id=f'chart-{figure.name}')}</div>"
+            f"<noscript>{fallback}</noscript>"
         )
     else:
         image = _write_image(figure, folder)
