@@ -1,0 +1,1 @@
+"""One module per chapter: the figures and data-driven prose its notebook shows."""

@@ -1,0 +1,88 @@
+"""The real-data edition: the shared DeepState archives imported into a store, and the book built
+with ``pokrovsk build --frontlines STORE``. Skipped when ../shared/realdata is absent.
+
+The copy keeps only this chapter among the notebooks, so the build stays short and another
+chapter's state cannot fail it; the whole book is built by test_build.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_repo, pokrovsk
+from pokrovsk.frontlines.store import import_files
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+DEEPSTATE = REALDATA / "deepstate"
+NOTEBOOK = "05_front_line"
+CHAPTER = f"book/chapters/{NOTEBOOK}"
+CHAPTERS_PART = "  - caption: The battle for Pokrovsk\n    chapters:\n"
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not DEEPSTATE.is_dir(), reason=f"{DEEPSTATE} is absent")]
+
+
+def only_this_chapter(root: Path) -> None:
+    """Drop the other chapter notebooks from the copy and list this one in its table of contents."""
+    toc = root / "_toc.yml"
+    lines = toc.read_text(encoding="utf-8").splitlines(keepends=True)
+    others = {path.stem for path in (root / "notebooks").glob("*.ipynb") if path.stem != NOTEBOOK}
+    for stem in others:
+        (root / "notebooks" / f"{stem}.ipynb").unlink()
+    kept = "".join(line for line in lines if not any(line.strip() == f"- file: book/chapters/{stem}" for stem in others))
+    if CHAPTER not in kept:
+        assert CHAPTERS_PART in kept
+        kept = kept.replace(CHAPTERS_PART, CHAPTERS_PART + f"      - file: {CHAPTER}\n")
+    toc.write_text(kept, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> str:
+    store = tmp_path_factory.mktemp("store")
+    import_files([path for path in DEEPSTATE.iterdir() if path.is_dir()], store)
+    root = copy_repo(tmp_path_factory.mktemp("edition") / "repo")
+    only_this_chapter(root)
+    result = pokrovsk("build", "--jobs", "2", "--frontlines", str(store), cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return (root / "_build" / "html" / f"{CHAPTER}.html").read_text(encoding="utf-8")
+
+
+def plotly_figures(page: str) -> dict[str, dict]:
+    """Each chart's figure as the page hands it to plotly.js: data, layout and frames, by div id."""
+    decoder = json.JSONDecoder()
+    figures = {}
+    for call in re.finditer(r'Plotly\.newPlot\(\s*"(chart-[\w-]+)",\s*', page):
+        data, position = decoder.raw_decode(page, call.end())
+        layout, position = decoder.raw_decode(page, re.compile(r"\s*,\s*").match(page, position).end())
+        added = re.compile(r"\s*,\s*\{[^}]*\}\s*\)\.then\(function\(\)\{\s*Plotly\.addFrames\('[\w-]+',\s*").match(
+            page, position)
+        frames = decoder.raw_decode(page, added.end())[0] if added else []
+        figures[call.group(1)] = {"data": data, "layout": layout, "frames": frames}
+    return figures
+
+
+def test_the_page_carries_the_animated_map(page):
+    assert 'id="fig-front-line-map"' in page
+    figures = plotly_figures(page)
+    the_map = figures["chart-front-line-map"]
+    steps = the_map["layout"]["sliders"][0]["steps"]
+    assert len(steps) == len(the_map["frames"]) > 12  # a frame a month from Dec 2023
+    assert [step["args"][0][0] for step in steps] == [frame["name"] for frame in the_map["frames"]]
+    assert {trace.get("type", "scatter") for trace in the_map["data"]} == {"scatter"}
+    assert "not in this edition" not in page
+
+
+def test_the_page_carries_the_charts_and_their_sources(page):
+    figures = plotly_figures(page)
+    for name in ("front-line-areas", "front-line-distance", "front-line-captures"):
+        assert f'id="fig-{name}"' in page and figures[f"chart-{name}"]["data"]
+    assert "cyterat/deepstate-map-data" in page
+    assert page.count('class="pk-source"') >= 4
+
+
+def test_the_animated_map_keeps_the_page_light(page):
+    the_map = plotly_figures(page)["chart-front-line-map"]
+    assert len(json.dumps(the_map)) < 1_500_000
