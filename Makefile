@@ -8,10 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 JOBS ?= 2
 
-.PHONY: book test serve clean bench help
+.PHONY: book pdf test serve clean bench help
 
 help:
 	@echo "make book   build the HTML book into _build/html (offline, from data/)"
+	@echo "make pdf    print the built book into _build/pdf/pokrovsk.pdf (offline, Debian chromium)"
 	@echo "make test   run the tests (installs Debian chromium for browser tests when root)"
 	@echo "make serve  serve _build/html on http://$(HOST):$(PORT)/"
 	@echo "make clean  remove executed notebooks, caches and _build"
@@ -30,6 +31,9 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 book: $(STAMP)
 	@bash .ci/ensure-chromium
 	$(BIN)/pokrovsk build --jobs $(JOBS)
+
+pdf: book
+	$(BIN)/python -m pokrovsk.pdf
 
 test: $(TEST_STAMP)
 	@bash .ci/ensure-chromium

@@ -1,0 +1,274 @@
+"""A printable PDF of the whole book, made offline from the built site in ``_build/html``.
+
+Debian's chromium (driven by Playwright; a browser is never downloaded) prints every page in
+the order of ``_toc.yml`` with JavaScript disabled, so each chart shows the static PNG in its
+``<noscript>`` (drawn by kaleido at build time) and every ``<details>`` fold stays closed. A
+print stylesheet hides the site's navigation. pypdf merges the pages into one file with a
+bookmark per page, written atomically to ``_build/pdf/pokrovsk.pdf``.
+
+    python -m pokrovsk.pdf            # from anywhere inside the repository
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import io
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import yaml
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PDF_NAME = "pokrovsk.pdf"
+PAGE_TIMEOUT_MS = 60_000
+EXIT_FAILED = 1
+READABLE_BY_ALL = 0o644
+# Without JavaScript the interactive chart is an empty box; its <noscript> image follows it.
+# A folded code cell would print as a "Show code cell source" label that paper cannot open.
+PRINT_CSS = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm; }
+.bd-header, .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer,
+.bd-footer-article, .bd-footer-content, .prev-next-area, .search-button, .search-button-field,
+.theme-switch-button, .primary-toggle, .secondary-toggle, .article-header-buttons,
+.header-article-items, .skip-link, #pst-back-to-top, .headerlink, .pk-chart, .pk-download,
+details.hide.above-input, button, form, dialog { display: none !important; }
+html, body, .bd-container, .bd-container__inner, .bd-page-width, .bd-main, .bd-content,
+.bd-article-container, .bd-article { max-width: none !important; width: auto !important;
+  margin: 0 !important; padding: 0 !important; overflow: visible !important; }
+.pst-scrollable-table-container, .table-wrapper { overflow: visible !important; }
+table { font-size: 0.8em; }
+td, th { overflow-wrap: anywhere; }
+img { max-width: 100% !important; height: auto !important; }
+figure.pk-figure, .pk-figure img, tr { break-inside: avoid; }
+h1, h2, h3, h4, dt, .pk-figure-title { break-inside: avoid; break-after: avoid; }
+"""
+ADD_STYLESHEET = """css => {
+  const style = document.createElement('style');
+  style.textContent = css;
+  document.head.append(style);
+}"""
+
+
+class PdfError(RuntimeError):
+    """The PDF cannot be made; the message says why, in one line."""
+
+
+class ChromiumMissing(PdfError):
+    """Debian's chromium is not installed."""
+
+
+@dataclass(frozen=True)
+class TocPage:
+    """One page of the book: its HTML path under the site, where it sits, and its title."""
+
+    path: str
+    part: str | None
+    depth: int
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    path: Path
+    pages: int
+
+
+# --- page order -----------------------------------------------------------------------------
+
+
+def toc_pages(toc_file: Path, html_dir: Path) -> list[TocPage]:
+    """Every page of the built site in the book's order, as ``_toc.yml`` lists them."""
+    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
+    pages = [TocPage(f"{toc['root']}.html", None, 0)]
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        pages += _entries(part.get("chapters", []), part.get("caption"), 0, html_dir)
+    missing = [page.path for page in pages if not (html_dir / page.path).is_file()]
+    if missing:
+        raise PdfError(f"pages listed in {toc_file.name} are not in {html_dir}: {', '.join(missing)}")
+    return [TocPage(page.path, page.part, page.depth, page_title(html_dir / page.path)) for page in pages]
+
+
+def _entries(entries: list[dict], part: str | None, depth: int, html_dir: Path) -> list[TocPage]:
+    pages = []
+    for entry in entries:
+        if "file" in entry:
+            pages.append(TocPage(f"{entry['file']}.html", part, depth))
+        elif "glob" in entry:
+            # Sphinx orders the documents a glob matches alphabetically, as sorted() does.
+            matches = sorted(html_dir.glob(f"{entry['glob']}.html"))
+            pages += [TocPage(match.relative_to(html_dir).as_posix(), part, depth) for match in matches]
+        pages += _entries(entry.get("sections", []), part, depth + 1, html_dir)
+    return pages
+
+
+class _HeadingParser(HTMLParser):
+    """The text of the first <h1>, without its permalink sign, and the <title> as a fallback."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heading: list[str] = []
+        self.title: list[str] = []
+        self._in_heading = self._in_title = self._done = False
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "h1" and not self._done:
+            self._in_heading = True
+        elif tag == "title":
+            self._in_title = True
+        elif self._in_heading and tag == "a" and "headerlink" in (dict(attrs).get("class") or ""):
+            self._skip_depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "h1" and self._in_heading:
+            self._in_heading, self._done = False, True
+        elif tag == "title":
+            self._in_title = False
+        elif tag == "a" and self._skip_depth:
+            self._skip_depth -= 1
+
+    def handle_data(self, data):
+        if self._in_heading and not self._skip_depth:
+            self.heading.append(data)
+        elif self._in_title:
+            self.title.append(data)
+
+
+def page_title(html_file: Path) -> str:
+    parser = _HeadingParser()
+    parser.feed(html_file.read_text(encoding="utf-8"))
+    heading = " ".join("".join(parser.heading).split())
+    return heading or " ".join("".join(parser.title).split()).split(" — ")[0] or html_file.stem
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # the browser hanging up early is not our problem
+
+
+@contextlib.contextmanager
+def serve(html_dir: Path) -> Iterator[str]:
+    """Serve the site on 127.0.0.1 (an ephemeral port) for as long as the block runs."""
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def require_chromium() -> None:
+    if not CHROMIUM.exists():
+        raise ChromiumMissing(f"{CHROMIUM} not found: apt-get install chromium")
+
+
+def print_pages(pages: list[TocPage], base_url: str) -> list[bytes]:
+    """One A4 PDF per page, printed by chromium without JavaScript."""
+    from playwright.sync_api import sync_playwright
+
+    printed = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(java_script_enabled=False)
+            tab = context.new_page()
+            for page in pages:
+                response = tab.goto(f"{base_url}/{page.path}", wait_until="load", timeout=PAGE_TIMEOUT_MS)
+                if response is None or not response.ok:
+                    raise PdfError(f"{page.path}: the local server answered {response and response.status}")
+                # add_style_tag() hangs without JavaScript (it waits for the style's load event);
+                # evaluate() still works, as the switch only stops the page's own scripts.
+                tab.evaluate(ADD_STYLESHEET, PRINT_CSS)
+                printed.append(tab.pdf(format="A4", print_background=True, prefer_css_page_size=True))
+        finally:
+            browser.close()
+    return printed
+
+
+# --- merging --------------------------------------------------------------------------------
+
+
+def merge(pages: list[TocPage], printed: list[bytes], output: Path) -> int:
+    """One PDF with a bookmark per page (under its part), written atomically. Returns its page count."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    parts: dict[str, object] = {}
+    parents: list[object] = []  # parents[d] is the latest bookmark at depth d within the part
+    for page, pdf in zip(pages, printed, strict=True):
+        first = len(writer.pages)
+        writer.append(PdfReader(io.BytesIO(pdf)), import_outline=False)
+        if page.part is not None and page.part not in parts:
+            parts[page.part] = writer.add_outline_item(title=page.part, page_number=first)
+        parent = parents[page.depth - 1] if page.depth else parts.get(page.part)
+        item = writer.add_outline_item(title=page.title, page_number=first, parent=parent)
+        parents[page.depth:] = [item]
+    writer.page_mode = "/UseOutlines"
+    writer.add_metadata({"/Title": pages[0].title, "/Creator": "pokrovsk.pdf"})
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}-", suffix=".tmp", dir=output.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            writer.write(stream)
+        os.chmod(temporary, READABLE_BY_ALL)  # mkstemp makes it private to its owner
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return len(writer.pages)
+
+
+def make_pdf(root: Path, output: Path | None = None) -> PdfResult:
+    """Print the book built under ``root/_build/html`` into one PDF (default ``_build/pdf/pokrovsk.pdf``)."""
+    require_chromium()
+    html_dir = (root / "_build" / "html").resolve()
+    if not (html_dir / "index.html").is_file():
+        raise PdfError(f"no built book in {html_dir}: run 'make book' first")
+    output = output or root / "_build" / "pdf" / PDF_NAME
+    pages = toc_pages(root / "_toc.yml", html_dir)
+    with serve(html_dir) as base_url:
+        printed = print_pages(pages, base_url)
+    return PdfResult(output, merge(pages, printed, output))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pokrovsk.pdf", description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, metavar="FILE.pdf", help=f"default: _build/pdf/{PDF_NAME}")
+    args = parser.parse_args(argv)
+    from pokrovsk.build import BuildError, Project
+
+    try:
+        require_chromium()  # before anything else, so that the one line says what to install
+        result = make_pdf(Project.find().root, args.output)
+    except (PdfError, BuildError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{result.path} ({result.pages} pages)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
