@@ -154,10 +154,11 @@ def test_html_in_data_reaches_the_page_as_text(hostile_site, browser, page_name,
 def test_html_in_data_stays_text_in_figure_alt_and_descriptions(hostile_site, browser):
     page, _, _, _ = visit(browser, f"{hostile_site}/book/chapters/01_where.html")
     try:
-        alt = page.locator("img.pk-map").first.get_attribute("alt")
+        region = page.locator("figure[id^='fig-region-']")
+        alt = region.locator("img.pk-map").get_attribute("alt")
         assert SCRIPT_PAYLOAD in alt
-        page.locator("details.pk-long-description summary").first.click()
-        assert SCRIPT_PAYLOAD in page.locator("details.pk-long-description").first.inner_text()
+        region.locator("details.pk-long-description summary").click()
+        assert SCRIPT_PAYLOAD in region.locator("details.pk-long-description").inner_text()
         assert page.evaluate("window.__injected") is None
     finally:
         page.close()
