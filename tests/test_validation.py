@@ -213,3 +213,25 @@ def test_validate_command_exit_codes(data_copy):
     bad = pokrovsk("data", "validate", "--data-dir", str(data_copy), cwd=REPO)
     assert bad.returncode == 1
     assert "data/places.csv row 2, column population" in bad.stderr
+
+
+def test_the_package_is_a_valid_frictionless_data_package_with_licences():
+    from frictionless import Package
+
+    package = Package(str(DATA / "datapackage.json"))
+    report = package.validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    for resource in package.resources:
+        assert resource.licenses and resource.sources, resource.name
+
+
+def test_build_refuses_bad_data_with_the_same_messages_and_keeps_nothing_half_done(tmp_path):
+    from conftest import copy_repo
+
+    root = copy_repo(tmp_path / "repo")
+    set_cell(root / "data", "places", 2, "population", "many")
+    result = pokrovsk("build", cwd=root)
+    assert result.returncode == 1
+    assert "data/places.csv row 2, column population" in result.stderr
+    assert "nothing was built" in result.stderr
+    assert not (root / "_build").exists() and not (root / "book" / "chapters").exists()
