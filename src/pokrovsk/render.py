@@ -31,9 +31,17 @@ BIBLIOGRAPHY_HREF = "../data/bibliography.html"
 """From a chapter page (book/chapters/*.html) to the generated bibliography."""
 
 
+def trace_types(fig: go.Figure) -> str:
+    """Space-separated trace types of a figure and its animation frames, so the book can ship the
+    smallest plotly.js bundle that draws them all."""
+    types = {trace.type for trace in fig.data}
+    types |= {trace.type for frame in (fig.frames or ()) for trace in frame.data}
+    return " ".join(sorted(types))
+
+
 def plotly_html(fig: go.Figure, div_id: str) -> str:
     """A chart as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
-    return pio.to_html(
+    return f'<div data-trace-types="{trace_types(fig)}">' + pio.to_html(
         fig,
         include_plotlyjs=False,
         include_mathjax=False,
@@ -42,7 +50,7 @@ def plotly_html(fig: go.Figure, div_id: str) -> str:
         config=PLOTLY_CONFIG,
         validate=True,
         auto_play=False,  # an animated figure waits for the reader's Play
-    )
+    ) + "</div>"
 
 
 class LocalPlotlyRenderer(MimetypeRenderer):

@@ -1,17 +1,23 @@
 """Sphinx extension for the book: offline plotly.js, chapter files, small theme fixes.
 
-- plotly.js is copied ONCE from the installed plotly package into ``_static`` and added only
-  to pages that contain a chart, as a blocking script in <head>, so it is defined before
-  the charts' inline scripts run.
+- plotly.js is copied ONCE into ``_static`` (the smallest bundle that draws every chart in the
+  book, see pokrovsk.plotlyjs) and added only to pages that contain a chart, as a blocking
+  script in <head>, so it is defined before the charts' inline scripts run.
 - Files that chapters write (maps, data downloads) are copied next to their pages.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
-import plotly
+from sphinx.util import logging
+
+from pokrovsk import plotlyjs
+
+logger = logging.getLogger(__name__)
+TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
 
 STATIC_DIR = Path(__file__).parent / "static"
 PLOTLY_STATIC = "pokrovsk/plotly.min.js"
@@ -21,10 +27,6 @@ BOOK_CSS = "pokrovsk-book.css"
 THEBE_MARKERS = ("THEBE_JS_URL", "sphinx-thebe")
 CHART_MARKER = "plotly-graph-div"
 CHAPTER_ASSETS = Path("book") / "chapters" / "assets"
-
-
-def plotly_bundle() -> Path:
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def _register_static(app, config) -> None:
@@ -51,7 +53,13 @@ def _copy_files(app, exception) -> None:
     outdir = Path(app.outdir)
     static = outdir / "_static" / "pokrovsk"
     static.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(plotly_bundle(), static / "plotly.min.js")
+    # Every page, not only those rewritten by this (possibly incremental) build.
+    used = {kind for page in outdir.rglob("*.html") for found in TRACE_TYPES.findall(page.read_text(encoding="utf-8"))
+            for kind in found.split()}
+    bundle = plotlyjs.choose(used)
+    if bundle.note:
+        logger.info(bundle.note)
+    shutil.copyfile(bundle.path, static / "plotly.min.js")
     assets = Path(app.srcdir) / CHAPTER_ASSETS
     if assets.is_dir():
         shutil.copytree(assets, outdir / CHAPTER_ASSETS, dirs_exist_ok=True)
