@@ -49,3 +49,5 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_times.py
 	$(BIN)/python benchmarks/frontlines_bench.py
+	@test -e _build/html/index.html || $(MAKE) book
+	$(BIN)/python benchmarks/page_weight.py

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sphinx.util import logging
 
-from pokrovsk import plotlyjs
+from pokrovsk import icons, plotlyjs
 
 logger = logging.getLogger(__name__)
 TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
@@ -22,6 +22,7 @@ TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
 STATIC_DIR = Path(__file__).parent / "static"
 PLOTLY_STATIC = "pokrovsk/plotly.min.js"
 BOOK_CSS = "pokrovsk-book.css"
+ICONS_CSS = "pokrovsk/icons.css"
 # The book executes nothing in the browser, so sphinx-thebe (which jupyter-book always loads)
 # only adds a duplicate inline config script, a console error and a reference to unpkg.com.
 THEBE_MARKERS = ("THEBE_JS_URL", "sphinx-thebe")
@@ -29,9 +30,22 @@ CHART_MARKER = "plotly-graph-div"
 CHAPTER_ASSETS = Path("book") / "chapters" / "assets"
 
 
+def _theme_file(relative: str) -> Path:
+    import pydata_sphinx_theme
+
+    return Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / relative
+
+
 def _register_static(app, config) -> None:
     config.html_static_path.append(str(STATIC_DIR))
     config.html_favicon = str(STATIC_DIR / "favicon.svg")
+    # Templates in templates_path win over the theme's: this copy of its script macros leaves
+    # out fontawesome.js, whose icons icons.css draws instead.
+    templates = Path(app.doctreedir).parent / "pokrovsk-templates"
+    (templates / "static").mkdir(parents=True, exist_ok=True)
+    macros = icons.macros_without_fontawesome(_theme_file("static/webpack-macros.html").read_text(encoding="utf-8"))
+    (templates / "static" / "webpack-macros.html").write_text(macros, encoding="utf-8")
+    config.templates_path.insert(0, str(templates))
 
 
 def _is_thebe(asset) -> bool:
@@ -60,6 +74,10 @@ def _copy_files(app, exception) -> None:
     if bundle.note:
         logger.info(bundle.note)
     shutil.copyfile(bundle.path, static / "plotly.min.js")
+    pages = [p for p in outdir.rglob("*.html") if not p.relative_to(outdir).parts[0].startswith("_")]
+    fontawesome = _theme_file("static/scripts/fontawesome.js").read_text(encoding="utf-8")
+    (static / "icons.css").write_text(icons.icons_css(icons.icon_paths(fontawesome, icons.used_icons(pages))))
+    (outdir / "_static" / "scripts" / "fontawesome.js").unlink(missing_ok=True)
     assets = Path(app.srcdir) / CHAPTER_ASSETS
     if assets.is_dir():
         shutil.copytree(assets, outdir / CHAPTER_ASSETS, dirs_exist_ok=True)
@@ -68,6 +86,7 @@ def _copy_files(app, exception) -> None:
 def setup(app):
     app.connect("config-inited", _register_static)
     app.add_css_file(BOOK_CSS)
+    app.add_css_file(ICONS_CSS)
     app.connect("html-page-context", _page_assets)
     app.connect("build-finished", _copy_files)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -1,0 +1,111 @@
+"""Page weight and speed of the built book, as a first-time reader gets it.
+
+For every page of `_build/html` (served on 127.0.0.1, loaded in Debian's headless chromium
+with an empty cache): the HTML's size, the bytes of every resource the page loads (raw and
+gzip-compressed, as a server with compression would send them), the number of requests, and
+the time until every chart on the page has drawn. Run with `make bench` after `make book`;
+writes benchmarks/results/page_weight.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+REPO = Path(__file__).resolve().parents[1]
+SITE = REPO / "_build" / "html"
+RESULTS = REPO / "benchmarks" / "results"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+CHARTS_DRAWN = ("[...document.querySelectorAll('.plotly-graph-div')]"
+                ".every(d => d.querySelector('svg.main-svg'))")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
+                  if not p.relative_to(site).parts[0].startswith("_"))
+
+
+def local_file(site: Path, url: str) -> Path | None:
+    path = site / unquote(urlparse(url).path).lstrip("/")
+    return path if path.is_file() else None
+
+
+def measure(browser, base: str, site: Path, name: str) -> dict:
+    context = browser.new_context()  # empty cache: a first visit
+    page = context.new_page()
+    loaded: list[str] = []
+    page.on("requestfinished", lambda request: loaded.append(request.url))
+    started = time.perf_counter()
+    page.goto(f"{base}/{name}", wait_until="load")
+    charts = page.locator(".plotly-graph-div").count()
+    if charts:
+        page.wait_for_function(CHARTS_DRAWN, timeout=30000)
+    drawn_s = time.perf_counter() - started if charts else None
+    page.wait_for_timeout(200)  # late, deferred requests
+    context.close()
+    files = [f for f in (local_file(site, url) for url in dict.fromkeys(loaded)) if f is not None]
+    raw = sum(f.stat().st_size for f in files)
+    compressed = sum(len(gzip.compress(f.read_bytes(), compresslevel=6)) for f in files)
+    return {
+        "page": name,
+        "html_bytes": (site / name).stat().st_size,
+        "requests": len(loaded),
+        "bytes_raw": raw,
+        "bytes_gzip": compressed,
+        "charts": charts,
+        "charts_drawn_s": round(drawn_s, 2) if drawn_s is not None else None,
+    }
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    site = SITE.resolve()
+    if not (site / "index.html").is_file():
+        print("No book in _build/html: run `make book` first.")
+        return 1
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        rows = [measure(browser, base, site, name) for name in pages(site)]
+        browser.close()
+    server.shutdown()
+    chart_pages = [r for r in rows if r["charts"]]
+    plain_pages = [r for r in rows if not r["charts"]]
+    summary = {
+        "pages": len(rows),
+        "max_gzip_kb_page_without_charts": round(max(r["bytes_gzip"] for r in plain_pages) / 1024, 1),
+        "max_gzip_kb_chart_page": round(max(r["bytes_gzip"] for r in chart_pages) / 1024, 1) if chart_pages else None,
+        "max_charts_drawn_s": max(r["charts_drawn_s"] for r in chart_pages) if chart_pages else None,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "page_weight.json").write_text(json.dumps({"summary": summary, "pages": rows}, indent=2) + "\n")
+    print(f"{'page':<44} {'html KB':>8} {'req':>4} {'raw KB':>8} {'gzip KB':>8} {'charts':>6} {'drawn s':>8}")
+    for r in rows:
+        drawn = "" if r["charts_drawn_s"] is None else f"{r['charts_drawn_s']:.2f}"
+        print(f"{r['page']:<44} {r['html_bytes'] / 1024:8.0f} {r['requests']:4d} {r['bytes_raw'] / 1024:8.0f} "
+              f"{r['bytes_gzip'] / 1024:8.0f} {r['charts']:6d} {drawn:>8}")
+    for key, value in summary.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The theme's icons drawn from CSS, without Font Awesome's 1.5 MB script."""
+
+from pathlib import Path
+
+from pokrovsk import icons
+
+FONTAWESOME_LIKE = (
+    'x;a({"magnifying-glass":[512,512,[],"f002","M1 1REGULAR"]});d("far",p);'
+    'b({bars:[448,512,["navicon"],"f0c9","M0 96SOLID"],"magnifying-glass":[512,512,[],"f002","M416 208SOLID"]});'
+    'd("fas",p);'
+)
+
+
+def test_paths_come_from_the_solid_pack_only():
+    paths = icons.icon_paths(FONTAWESOME_LIKE, {"bars", "magnifying-glass", "unknown"})
+    assert paths == {"bars": (448, 512, "M0 96SOLID"), "magnifying-glass": (512, 512, "M416 208SOLID")}
+
+
+def test_css_has_one_rule_per_icon_and_masks_with_the_text_colour():
+    css = icons.icons_css({"bars": (448, 512, "M0 96SOLID")})
+    assert ".fa-bars { --pk-icon: url(\"data:image/svg+xml;base64," in css
+    assert "background-color: currentColor" in css
+
+
+def test_used_icons_are_read_from_pages(tmp_path: Path):
+    page = tmp_path / "p.html"
+    page.write_text('<i class="fa-solid fa-magnifying-glass fa-lg"></i><span class="fa-other"></span>')
+    assert icons.used_icons([page]) == {"magnifying-glass"}
+
+
+def test_the_script_tag_is_removed_from_the_theme_macros():
+    macros = ('  <script defer src="{{ pathto(\'_static/scripts/fontawesome.js\', 1) }}?digest=1"></script>\n'
+              '  <link rel="preload" as="script" href="bootstrap.js" />\n')
+    assert icons.macros_without_fontawesome(macros) == '  <link rel="preload" as="script" href="bootstrap.js" />\n'
+
+
+def test_the_built_book_loads_no_fontawesome_and_styles_every_icon(built_book):
+    html = built_book / "_build" / "html"
+    css = (html / "_static" / "pokrovsk" / "icons.css").read_text()
+    pages = [p for p in html.rglob("*.html") if not p.relative_to(html).parts[0].startswith("_")]
+    for name in icons.used_icons(pages):
+        assert f".fa-{name} " in css, name
+    assert not any("fontawesome.js" in p.read_text() for p in pages)
