@@ -1,8 +1,6 @@
-"""The real-data edition: the shared DeepState archives imported into a store, and the book built
-with ``pokrovsk build --frontlines STORE``. Skipped when ../shared/realdata is absent.
-
-The copy keeps only this chapter among the notebooks, so the build stays short and another
-chapter's state cannot fail it; the whole book is built by test_build.py."""
+"""The real-data edition: the shared DeepState archives imported into a store with the command line,
+and the whole book built offline with ``pokrovsk build --frontlines STORE``. Skipped when
+../shared/realdata is absent."""
 
 from __future__ import annotations
 
@@ -13,38 +11,23 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_repo, pokrovsk
-from pokrovsk.frontlines.store import import_files
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 DEEPSTATE = REALDATA / "deepstate"
 NOTEBOOK = "05_front_line"
 CHAPTER = f"book/chapters/{NOTEBOOK}"
-CHAPTERS_PART = "  - caption: The battle for Pokrovsk\n    chapters:\n"
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not DEEPSTATE.is_dir(), reason=f"{DEEPSTATE} is absent")]
 
 
-def only_this_chapter(root: Path) -> None:
-    """Drop the other chapter notebooks from the copy and list this one in its table of contents."""
-    toc = root / "_toc.yml"
-    lines = toc.read_text(encoding="utf-8").splitlines(keepends=True)
-    others = {path.stem for path in (root / "notebooks").glob("*.ipynb") if path.stem != NOTEBOOK}
-    for stem in others:
-        (root / "notebooks" / f"{stem}.ipynb").unlink()
-    kept = "".join(line for line in lines if not any(line.strip() == f"- file: book/chapters/{stem}" for stem in others))
-    if CHAPTER not in kept:
-        assert CHAPTERS_PART in kept
-        kept = kept.replace(CHAPTERS_PART, CHAPTERS_PART + f"      - file: {CHAPTER}\n")
-    toc.write_text(kept, encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> str:
-    store = tmp_path_factory.mktemp("store")
-    import_files([path for path in DEEPSTATE.iterdir() if path.is_dir()], store)
     root = copy_repo(tmp_path_factory.mktemp("edition") / "repo")
-    only_this_chapter(root)
+    store = root / "frontlines"
+    imported = pokrovsk("frontlines", "import", *[str(p) for p in DEEPSTATE.iterdir() if p.is_dir()],
+                        "--store", str(store), cwd=root)
+    assert imported.returncode == 0, imported.stderr
     result = pokrovsk("build", "--jobs", "2", "--frontlines", str(store), cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     return (root / "_build" / "html" / f"{CHAPTER}.html").read_text(encoding="utf-8")
