@@ -372,9 +372,11 @@ def run_jupyter_book(project: Project, report: Callable[[str], None] = print) ->
     """
     work = project.sphinx_work_dir
     failed_marker = work / ".failed"
-    if failed_marker.exists():
+    running_marker = work / ".running"  # still there at the next start: that build was killed
+    if failed_marker.exists() or running_marker.exists():
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
+    running_marker.touch()
     command = [
         sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(project.root),
         "--path-output", str(work), "--builder", "html",
@@ -388,6 +390,7 @@ def run_jupyter_book(project: Project, report: Callable[[str], None] = print) ->
                     if "WARNING" in line or "ERROR" in line or "Error" in line]
         detail = "\n".join(problems[:20]) or output[-2000:]
         raise BuildError(f"Jupyter Book build failed (strict mode):\n{detail}")
+    running_marker.unlink()
     return work / "_build" / "html"
 
 
