@@ -162,3 +162,72 @@ def test_html_in_data_stays_text_in_figure_alt_and_descriptions(hostile_site, br
         assert page.evaluate("window.__injected") is None
     finally:
         page.close()
+
+
+def axe_source() -> str:
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+def test_no_page_has_serious_or_critical_accessibility_violations(site, browser):
+    html, base = site
+    axe = axe_source()
+    problems = []
+    for name in pages_of(html):
+        page, _, _, _ = visit(browser, f"{base}/{name}")
+        try:
+            if page.locator(".plotly-graph-div").count():
+                page.wait_for_function("[...document.querySelectorAll('.plotly-graph-div')]"
+                                       ".every(d => d.querySelector('svg.main-svg'))", timeout=15000)
+            page.evaluate(axe)
+            result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+            for violation in result["violations"]:
+                if violation["impact"] in ("serious", "critical"):
+                    targets = [node["target"] for node in violation["nodes"][:3]]
+                    problems.append(f"{name}: {violation['id']} ({violation['impact']}) at {targets}")
+        finally:
+            page.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_chart_has_an_accessible_name(site, browser):
+    html, base = site
+    for name in [n for n in pages_of(html) if "pk-chart" in (html / n).read_text()]:
+        page, _, _, _ = visit(browser, f"{base}/{name}")
+        try:
+            labels = page.locator(".pk-chart").evaluate_all("nodes => nodes.map(n => n.getAttribute('aria-label'))")
+            assert labels and all(label and label.strip() for label in labels), name
+        finally:
+            page.close()
+
+
+def test_pages_fit_a_phone_screen(site, browser):
+    """At 375 px nothing makes the page scroll sideways (charts resize, tables and code scroll inside)."""
+    html, base = site
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        for name in pages_of(html):
+            page = context.new_page()
+            page.goto(f"{base}/{name}", wait_until="load")
+            page.wait_for_timeout(300)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{name} is {overflow}px wider than a 375px screen"
+            page.close()
+    finally:
+        context.close()
+
+
+def test_keyboard_focus_is_visible(site, browser):
+    """Tabbing through the first controls of a chapter, each focused element shows an outline."""
+    _, base = site
+    page, _, _, _ = visit(browser, f"{base}/book/chapters/01_where.html")
+    try:
+        for _ in range(8):
+            page.keyboard.press("Tab")
+            focused = page.evaluate("(() => { const e = document.activeElement, s = getComputedStyle(e);"
+                                    " return [e.tagName, s.outlineStyle, s.outlineWidth]; })()")
+            if focused[0] != "BODY":
+                assert focused[1] != "none" and focused[2] != "0px", focused
+    finally:
+        page.close()

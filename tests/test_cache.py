@@ -75,3 +75,14 @@ def test_editing_package_code_changes_the_fingerprint(tmp_path):
     before = package_fingerprint(package)
     (package / "charts.py").write_text((package / "charts.py").read_text() + "\n# changed\n")
     assert package_fingerprint(package) != before
+
+
+def test_a_stylesheet_in_the_package_counts_too(tmp_path):
+    import pokrovsk
+
+    package = tmp_path / "pokrovsk"
+    shutil.copytree(os.path.dirname(pokrovsk.__file__), package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = package_fingerprint(package)
+    css = package / "static" / "pokrovsk-book.css"
+    css.write_text(css.read_text() + "\n/* changed */\n")
+    assert package_fingerprint(package) != before

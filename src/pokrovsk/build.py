@@ -118,7 +118,7 @@ def _tree_files(folder: Path, patterns: Iterable[str]) -> list[Path]:
 def package_fingerprint(package_dir: Path = Path(__file__).resolve().parent) -> str:
     """Hash of the pokrovsk package sources and the versions of the libraries that draw."""
     digest = hashlib.sha256()
-    _hash_files(digest, _tree_files(package_dir, ["*.py", "*.json", "*.yml"]), package_dir)
+    _hash_files(digest, _tree_files(package_dir, ["*"]), package_dir)  # code, styles, icons
     for name in KEY_LIBRARIES:
         try:
             digest.update(f"{name}={metadata.version(name)}\n".encode())

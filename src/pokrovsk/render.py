@@ -175,7 +175,8 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
         else:
             fallback = "<p>This chart needs JavaScript; its data can be downloaded below.</p>"
         body = (
-            f'<div class="pk-chart" role="img" aria-label="{esc(figure.alt)}">'
+            # A group, not an image: the chart holds buttons and a slider a keyboard can reach.
+            f'<div class="pk-chart" role="group" aria-label="{esc(figure.alt)}">'
             f"{plotly_html(chart, div_id=f'chart-{figure.name}')}</div>"
             f"<noscript>{fallback}</noscript>"
         )

@@ -28,6 +28,10 @@ ICONS_CSS = "pokrovsk/icons.css"
 THEBE_MARKERS = ("THEBE_JS_URL", "sphinx-thebe")
 CHART_MARKER = "plotly-graph-div"
 CHAPTER_ASSETS = Path("book") / "chapters" / "assets"
+# The theme's sidebar toggles are <summary> elements holding only an icon: screen readers
+# announce nothing. Give each one a name (axe: summary-name).
+UNNAMED_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
+NAMED_TOGGLE = '<summary aria-label="Show or hide the pages in this section"><span class="toctree-toggle" role="presentation">'
 
 
 def _theme_file(relative: str) -> Path:
@@ -75,6 +79,10 @@ def _copy_files(app, exception) -> None:
         logger.info(bundle.note)
     shutil.copyfile(bundle.path, static / "plotly.min.js")
     pages = [p for p in outdir.rglob("*.html") if not p.relative_to(outdir).parts[0].startswith("_")]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if UNNAMED_TOGGLE in text:
+            page.write_text(text.replace(UNNAMED_TOGGLE, NAMED_TOGGLE), encoding="utf-8")
     fontawesome = _theme_file("static/scripts/fontawesome.js").read_text(encoding="utf-8")
     (static / "icons.css").write_text(icons.icons_css(icons.icon_paths(fontawesome, icons.used_icons(pages))))
     (outdir / "_static" / "scripts" / "fontawesome.js").unlink(missing_ok=True)
