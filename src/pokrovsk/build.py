@@ -275,6 +275,20 @@ def _sync_chapter(job: NotebookJob, chapters_dir: Path) -> None:
         shutil.rmtree(assets_target, ignore_errors=True)
 
 
+def _has_pending_images(job: NotebookJob) -> bool:
+    from pokrovsk.render import PENDING_SUFFIX
+
+    return any((job.cache_entry / "assets").rglob(f"*{PENDING_SUFFIX}"))
+
+
+def _copy_assets(source: Path, target: Path) -> None:
+    from pokrovsk.render import PENDING_SUFFIX
+
+    shutil.rmtree(target, ignore_errors=True)
+    if source.is_dir():
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(f"*{PENDING_SUFFIX}"))
+
+
 def _same_tree(a: Path, b: Path) -> bool:
     files_a = {p.relative_to(a): p for p in a.rglob("*") if p.is_file()}
     files_b = {p.relative_to(b): p for p in b.rglob("*") if p.is_file()}
@@ -448,11 +462,25 @@ def _build_book(project: Project, params: BookParams, workers: int,
 
     generated = datapages.write_pages(project.root, data_dir)
     key = book_key(project, jobs, generated)
-    if key == current_build_key(project):
+    pending = [job.cache_entry / "assets" for job in jobs if _has_pending_images(job)]
+    if key == current_build_key(project) and not pending:
         report(f"Book is up to date ({time.perf_counter() - started:.1f} s): {project.html_link}")
         return False
+    # Static chart images are drawn in one browser session while Sphinx builds (two cores).
+    drawing = subprocess.Popen([sys.executable, "-m", "pokrovsk.render", *map(str, pending)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) if pending else None
     report("Building HTML with Jupyter Book (strict: -W -n --keep-going) ...")
-    html = run_jupyter_book(project, report)
+    try:
+        html = run_jupyter_book(project, report)
+    finally:
+        drawn = drawing.communicate()[0] if drawing else ""
+    if drawing and drawing.returncode != 0:
+        raise BuildError(f"drawing the static chart images failed:\n{drawn[-2000:]}")
+    if drawing:
+        report(drawn.strip().splitlines()[-1])
+        for job in jobs:
+            _sync_chapter(job, project.chapters_dir)
+            _copy_assets(project.chapters_dir / "assets" / job.stem, html / "book" / "chapters" / "assets" / job.stem)
     publish(project, html, key)
     report(f"Book built in {time.perf_counter() - started:.1f} s: {project.html_link / 'index.html'}")
     return True
@@ -475,6 +503,9 @@ def run_single(project: Project, notebook: Path, params: BookParams, output: Pat
     outcome = execute_job(job)
     if outcome.error:
         raise BuildError(f"{notebook}: {outcome.error}")
+    from pokrovsk.render import draw_pending_images
+
+    draw_pending_images([job.cache_entry / "assets"])
     executed = job.cache_entry / f"{notebook.stem}.ipynb"
     os.replace(executed, output)
     assets = job.cache_entry / "assets"

@@ -8,16 +8,18 @@ the static map, a caption with sources and data date, and a download of the data
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import datetime as dt
 import html
 import io
+import json
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
@@ -74,26 +76,56 @@ def use_book_renderer() -> None:
     pio.renderers.default = RENDERER_NAME
 
 
-_kaleido_started = False
+PENDING_SUFFIX = ".static.json"
+"""A chart waiting for its static image: the figure and the image size, drawn later in one batch."""
 
 
-def static_png(fig: go.Figure, path: Path, size: tuple[int, int] = (900, 500)) -> bool:
-    """A PNG of the chart for print and for readers without JavaScript (kaleido, which drives
-    the system's Chromium). False, with nothing written, when no browser is available."""
-    global _kaleido_started
+def request_static_png(fig: go.Figure, path: Path, size: tuple[int, int]) -> None:
+    """Leave the chart for :func:`draw_pending_images`: starting a browser in every notebook
+    (about 2.5 s each) costs more than drawing all of the book's images in one session."""
+    pending = path.with_name(path.stem + PENDING_SUFFIX)
+    pending.write_text(json.dumps({"figure": fig.to_plotly_json(), "width": size[0], "height": size[1]},
+                                  cls=plotly.utils.PlotlyJSONEncoder), encoding="utf-8")
+
+
+def _placeholder_png(path: Path, size: tuple[int, int]) -> None:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, "white")
+    ImageDraw.Draw(image).text((20, size[1] // 2), "No static image: this book was built without Chromium. "
+                               "The interactive chart and its data download are on the page.", fill="black")
+    image.save(path, optimize=True)
+
+
+def draw_pending_images(folders: list[Path]) -> int:
+    """Draw every pending chart image under ``folders`` with kaleido (the system's Chromium) in
+    one browser session; without a browser, a placeholder that says so. Returns the count."""
+    pending = sorted(p for folder in folders if folder.is_dir() for p in folder.rglob(f"*{PENDING_SUFFIX}"))
+    if not pending:
+        return 0
     import kaleido
 
     try:
-        if not _kaleido_started:
-            kaleido.start_sync_server(silence_warnings=True)  # one browser for all of a chapter's charts
-            atexit.register(kaleido.stop_sync_server, silence_warnings=True)
-            _kaleido_started = True
-        image = kaleido.calc_fig_sync(fig.to_dict(), opts=dict(format="png", scale=1, width=size[0], height=size[1]))
-    except Exception as error:  # no Chromium on this machine: the interactive chart still works
-        logging.getLogger(__name__).info("static image skipped for %s: %s", path.name, error)
-        return False
-    path.write_bytes(image)
-    return True
+        kaleido.start_sync_server(silence_warnings=True)
+        started = True
+    except Exception as error:  # no Chromium on this machine
+        logging.getLogger(__name__).warning("static chart images replaced by placeholders: %s", error)
+        started = False
+    try:
+        for request in pending:
+            spec = json.loads(request.read_text(encoding="utf-8"))
+            target = request.with_name(request.name.removesuffix(PENDING_SUFFIX) + ".png")
+            size = (spec["width"], spec["height"])
+            if started:
+                target.write_bytes(kaleido.calc_fig_sync(spec["figure"], opts=dict(format="png", scale=1,
+                                                                                   width=size[0], height=size[1])))
+            else:
+                _placeholder_png(target, size)
+            request.unlink()
+    finally:
+        if started:
+            kaleido.stop_sync_server(silence_warnings=True)
+    return len(pending)
 
 
 def asset_prefix() -> str:
@@ -170,10 +202,8 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
         chart = figure.chart
         chart.update_layout(title=None)  # the title is the <figure>'s heading, read by everyone
         static = f"{figure.name}.png"
-        if static_png(chart, folder / static, figure.static_size):
-            fallback = f'<img class="pk-static" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}">'
-        else:
-            fallback = "<p>This chart needs JavaScript; its data can be downloaded below.</p>"
+        request_static_png(chart, folder / static, figure.static_size)
+        fallback = f'<img class="pk-static" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}">'
         body = (
             # A group, not an image: the chart holds buttons and a slider a keyboard can reach.
             f'<div class="pk-chart" role="group" aria-label="{esc(figure.alt)}">'
@@ -219,3 +249,7 @@ def show(figure: BookFigure) -> Any:
 
     prefix = asset_prefix()
     display(_HTML(figure_html(figure, prefix, Path.cwd() / prefix)))
+
+
+if __name__ == "__main__":  # python -m pokrovsk.render FOLDER...: the build's image batch
+    print(f"{draw_pending_images([Path(folder) for folder in sys.argv[1:]])} static chart image(s) drawn")

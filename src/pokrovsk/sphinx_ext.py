@@ -15,6 +15,7 @@ from pathlib import Path
 from sphinx.util import logging
 
 from pokrovsk import icons, plotlyjs
+from pokrovsk.render import PENDING_SUFFIX
 
 logger = logging.getLogger(__name__)
 TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
@@ -88,7 +89,8 @@ def _copy_files(app, exception) -> None:
     (outdir / "_static" / "scripts" / "fontawesome.js").unlink(missing_ok=True)
     assets = Path(app.srcdir) / CHAPTER_ASSETS
     if assets.is_dir():
-        shutil.copytree(assets, outdir / CHAPTER_ASSETS, dirs_exist_ok=True)
+        shutil.copytree(assets, outdir / CHAPTER_ASSETS, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(f"*{PENDING_SUFFIX}"))  # drawn after the build
 
 
 def setup(app):
