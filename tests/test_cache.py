@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from conftest import REPO, copy_repo
+from conftest import copy_repo
 from pokrovsk.build import Project, package_fingerprint, plan_jobs
 from pokrovsk.data import content_hash
 from pokrovsk.params import BookParams

@@ -118,14 +118,49 @@ def _read_table(data_dir: Path, name: str, fingerprint: tuple) -> pd.DataFrame:
 
 
 def load_table(name: str, data_dir: str | Path | None = None, as_of: dt.date | str | None = None) -> pd.DataFrame:
-    """Any table of the data package, typed; dated tables cut at ``as_of``."""
+    """Any table of the data package, typed. Dated tables are cut at ``as_of`` and keep only what
+    had been published by then (see :func:`known_by`)."""
     folder = resolve_data_dir(data_dir)
     fingerprint = _fingerprint(folder)
     _ensure_valid(folder, fingerprint)
     frame = _read_table(folder, name, fingerprint).copy()
     if as_of is not None and name in DATED_TABLES:
-        frame = frame[frame["date_end"] <= pd.Timestamp(as_of)].reset_index(drop=True)
+        frame = frame[frame["date_end"] <= pd.Timestamp(as_of)]
+        frame = known_by(frame, as_of, folder).reset_index(drop=True)
     return frame
+
+
+def _publication_ends(data_dir: Path) -> dict[str, dt.date]:
+    sources = load_table("sources", data_dir)
+    return {row.source_id: period_bounds(row.date_published)[1]
+            for row in sources.itertuples() if pd.notna(row.date_published)}
+
+
+def sources_known_by(source_ids, as_of: dt.date | str, data_dir=None, row_date: dt.date | None = None) -> list[str]:
+    """The ids among ``source_ids`` published on or before ``as_of``. A source without a
+    publication date counts from ``row_date`` (the date its row refers to), or as always known."""
+    as_of = pd.Timestamp(as_of).date()
+    published = _publication_ends(resolve_data_dir(data_dir))
+    return [i for i in source_ids if published.get(i, row_date or dt.date.min) <= as_of]
+
+
+def known_by(frame: pd.DataFrame, as_of: dt.date | str, data_dir=None) -> pd.DataFrame:
+    """Rows as a reader on ``as_of`` could know them: ``source_ids`` keep only the sources
+    published by then. A dated row left with none was not yet known and goes (a December report
+    of what happened in November is not in a November edition); an undated row (a place, a road)
+    keeps all its sources when none was out yet, so it is never left uncited."""
+    from pokrovsk.sources import split_ids
+
+    if frame.empty:
+        return frame
+    dated = "date_end" in frame
+    kept_ids = []
+    for _, row in frame.iterrows():
+        ids = split_ids(row["source_ids"])
+        known = sources_known_by(ids, as_of, data_dir, row["date_end"].date() if dated else None)
+        kept_ids.append(";".join(known) if known or dated else ";".join(ids))
+    frame = frame.assign(source_ids=kept_ids)
+    return frame[frame["source_ids"] != ""] if dated else frame
 
 
 def load_sources(data_dir=None) -> pd.DataFrame:

@@ -127,14 +127,6 @@ def _first_day(value: str) -> dt.date:
 
 # ---------------------------------------------------------------- battle spans cut at as_of
 
-def _sources_known_by(source_ids: str, sources: pd.DataFrame, as_of: dt.date) -> str:
-    """A span cut at ``as_of`` must not cite the reports of its later end: only the sources
-    published by then (or undated) stay, even if that leaves none for the row."""
-    published = sources.set_index("source_id")["date_published"]
-    return ";".join(i for i in split_ids(source_ids)
-                    if pd.isna(published.get(i)) or data.period_bounds(published[i])[1] <= as_of)
-
-
 def battle_spans(chapter: Chapter) -> pd.DataFrame:
     """Every battle variant with a start on or before ``as_of``: its start, the end as known on
     ``as_of`` (an end after it becomes 'ongoing' on ``as_of``) and the days between them."""
@@ -150,8 +142,8 @@ def battle_spans(chapter: Chapter) -> pd.DataFrame:
     battles.loc[cut, "end_kind"] = "ongoing"
     battles.loc[cut, "end_basis"] = f"Still being fought on {human_date(chapter.as_of)}, the date this book describes."
     battles.loc[cut, "confidence_note"] = pd.NA
-    sources = data.load_sources(chapter.data_dir)
-    battles.loc[cut, "source_ids"] = [_sources_known_by(ids, sources, chapter.as_of)
+    # A span cut at as_of must not cite the reports of its later end.
+    battles.loc[cut, "source_ids"] = [";".join(data.sources_known_by(split_ids(ids), chapter.as_of, chapter.data_dir))
                                       for ids in battles.loc[cut, "source_ids"]]
     battles["ongoing"] = battles["end_kind"] == "ongoing"
     columns = ["battle_id", "variant", "is_primary", "battle_name", "city", "start", "start_day", "start_basis",

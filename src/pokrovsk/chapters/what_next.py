@@ -2,8 +2,8 @@
 claims against Ukraine's statements, where things stood at ``as_of``, and the cities beyond.
 
 A statement counts as known at ``as_of`` only once it was published: the loaders cut events at
-the date they refer to, and :func:`published_by` also drops rows whose every source appeared
-after ``as_of`` (a commander describing in December what his troops did in November).
+the date they refer to and drop rows whose every source appeared after ``as_of`` (a commander
+describing in December what his troops did in November); see ``pokrovsk.data.known_by``.
 """
 
 from __future__ import annotations
@@ -59,35 +59,14 @@ REPORTER_PHRASE = {"ukraine": "a Ukrainian source", "russia": "a Russian source"
 
 # --- Selection -----------------------------------------------------------------------------
 
-def published_by(frame: pd.DataFrame, sources: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Rows at least one of whose sources was published on or before ``as_of`` (a source with
-    no publication date counts as published on the row's own date)."""
-    published = {row.source_id: data.period_bounds(row.date_published)[1]
-                 for row in sources.itertuples() if pd.notna(row.date_published)}
-
-    def first_published(row: pd.Series) -> dt.date:
-        own = row["date_end"].date()
-        return min(published.get(source_id, own) for source_id in split_ids(row["source_ids"]))
-
-    if frame.empty:
-        return frame
-    keep = frame.apply(first_published, axis=1) <= as_of
-    return frame[keep].reset_index(drop=True)
-
-
 def sources_out_by(chapter: Chapter, source_ids: list[str]) -> list[str]:
-    """The ids among ``source_ids`` published by as_of (or undated): undated tables (places, the
-    network) are backed by publications of any date, and an edition set earlier must not cite
-    later ones. All of them if none qualifies, so a figure is never left without sources."""
-    sources = data.load_sources(chapter.data_dir).set_index("source_id")
-    out = [i for i in source_ids if pd.isna(sources.loc[i, "date_published"])
-           or data.period_bounds(sources.loc[i, "date_published"])[1] <= chapter.as_of]
-    return out or source_ids
+    """The ids among ``source_ids`` published by as_of: an edition set earlier must not cite later
+    publications. All of them if none qualifies, so a figure is never left without sources."""
+    return data.sources_known_by(source_ids, chapter.as_of, chapter.data_dir) or source_ids
 
 
 def known_events(chapter: Chapter) -> pd.DataFrame:
-    events = data.load_events(chapter.data_dir, chapter.as_of)
-    return published_by(events, data.load_sources(chapter.data_dir), chapter.as_of)
+    return data.load_events(chapter.data_dir, chapter.as_of)
 
 
 def town_statements(chapter: Chapter) -> pd.DataFrame:
@@ -127,7 +106,6 @@ def latest_russian_claims(events: pd.DataFrame) -> pd.DataFrame:
 
 def corridor_widths(chapter: Chapter) -> pd.DataFrame:
     rows = data.load_reported_distances(chapter.data_dir, chapter.as_of)
-    rows = published_by(rows, data.load_sources(chapter.data_dir), chapter.as_of)
     return rows[rows["measure"] == "corridor_width"].sort_values("date_start").reset_index(drop=True)
 
 

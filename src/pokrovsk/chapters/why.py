@@ -22,7 +22,7 @@ from pokrovsk import data, maps, render
 from pokrovsk.chapter import Chapter, on_date
 from pokrovsk.charts import PALETTE
 from pokrovsk.markup import md_text
-from pokrovsk.sources import human_date, ids_in, split_ids
+from pokrovsk.sources import human_date, ids_in
 
 HOME = "pokrovsk"
 INVASION_EVENT = "2022-02-24-full-scale-invasion"
@@ -107,40 +107,22 @@ def _event_lines(chapter: Chapter, events: pd.DataFrame) -> str:
         for index, e in events.iterrows())
 
 
-def _sources_out_by_as_of(chapter: Chapter, frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows citing only sources published by ``as_of``: a book set at an earlier date must
-    not cite what came out later. Undated sources are kept."""
-    published = data.load_sources(chapter.data_dir).set_index("source_id")["date_published"]
-
-    def out_by_then(source_id: str) -> bool:
-        date = published.get(source_id)
-        return pd.isna(date) or data.period_bounds(date)[1] <= chapter.as_of
-
-    kept = [";".join(i for i in split_ids(value) if out_by_then(i)) for value in frame["source_ids"]]
-    return frame.assign(source_ids=kept)
-
-
-def _known_by_as_of(chapter: Chapter, rows: pd.DataFrame) -> pd.DataFrame:
-    """Dated rows up to ``as_of`` that some source had published by then (others were not yet known)."""
-    rows = _sources_out_by_as_of(chapter, rows)
-    return rows[rows["source_ids"] != ""].reset_index(drop=True)
-
-
 def _control(chapter: Chapter) -> pd.DataFrame:
-    return _known_by_as_of(chapter, data.load_control(chapter.data_dir, chapter.as_of))
+    return data.load_control(chapter.data_dir, chapter.as_of)
 
 
 def _events(chapter: Chapter) -> pd.DataFrame:
-    return _known_by_as_of(chapter, data.load_events(chapter.data_dir, chapter.as_of))
+    return data.load_events(chapter.data_dir, chapter.as_of)
 
 
 def _network(chapter: Chapter) -> gpd.GeoDataFrame:
-    return _sources_out_by_as_of(chapter, data.load_network(chapter.data_dir))
+    return data.known_by(data.load_network(chapter.data_dir), chapter.as_of, chapter.data_dir)
 
 
 def _metric_places(chapter: Chapter) -> gpd.GeoDataFrame:
     """Places with coordinates, in metres (UTM 37N), with their distance and direction from home."""
-    places = _sources_out_by_as_of(chapter, data.load_places(chapter.data_dir).dropna(subset=["lat", "lon"]))
+    places = data.known_by(data.load_places(chapter.data_dir).dropna(subset=["lat", "lon"]), chapter.as_of,
+                           chapter.data_dir)
     metric = places.to_crs(maps.METRIC_CRS).set_index("place_id", drop=False)
     origin = metric.geometry[HOME]
     dx = metric.geometry.x - origin.x
