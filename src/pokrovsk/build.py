@@ -477,7 +477,7 @@ def _build_book(project: Project, params: BookParams, workers: int,
     if drawing and drawing.returncode != 0:
         raise BuildError(f"drawing the static chart images failed:\n{drawn[-2000:]}")
     if drawing:
-        report(drawn.strip().splitlines()[-1])
+        report(drawn.strip().splitlines()[-1] if drawn.strip() else "static chart images drawn")
         for job in jobs:
             _sync_chapter(job, project.chapters_dir)
             _copy_assets(project.chapters_dir / "assets" / job.stem, html / "book" / "chapters" / "assets" / job.stem)
