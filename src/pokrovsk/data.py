@@ -21,6 +21,8 @@ import pandas as pd
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DATED_TABLES = {"events": "date", "populations": "date", "reported_distances": "date", "control": "date"}
+NON_SETTLEMENT_KINDS = ("station", "mine")
+"""Place kinds that are sites, not settlements (not counted as towns or villages)."""
 VALIDATED_ENV = "POKROVSK_VALIDATED_DATA"
 """Content hash of a data folder the build has already validated; kernels skip re-checking it."""
 _PANDAS_TYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 from matplotlib.patches import Rectangle
 from shapely.geometry import box
 
@@ -99,7 +100,7 @@ def add_basemap(ax, countries: gpd.GeoDataFrame, oblasts: gpd.GeoDataFrame | Non
     return Basemap(name="offline vector basemap", attribution="; ".join(drawn))
 
 
-def _scale_bar(ax, length_km: float) -> None:
+def scale_bar(ax, length_km: float) -> None:
     """A plain scale bar in the lower left, true at the map's centre latitude."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -113,14 +114,29 @@ def _scale_bar(ax, length_km: float) -> None:
     ax.text(x + length / 2, y + 0.015 * (y1 - y0), f"{length_km:g} km", ha="center", va="bottom", fontsize=9, zorder=6)
 
 
-def _distance_rings(ax, centre: tuple[float, float], radius_km: float) -> None:
-    """Rings every 5 km (10 km on wider maps) around the centre: distance at a glance."""
-    step = 5 if radius_km <= 25 else 10
-    for km in range(step, int(radius_km) + 1, step):
-        ring = area_of_interest(centre, km).to_crs(WEB_MERCATOR)
-        ring.boundary.plot(ax=ax, color="#7a7a7a", linewidth=0.7, linestyle=":", zorder=1)
-        top = ring.total_bounds
-        ax.text((top[0] + top[2]) / 2, top[3], f"{km} km", fontsize=8, color="#4d4d4d", ha="center", va="bottom", zorder=1)
+def distance_rings(ax, centre: tuple[float, float], radius_km: float, step_km: float | None = None) -> None:
+    """Rings every ``step_km`` (default 5 km, 10 km on wider maps) around the centre, each labelled
+    at its highest point inside the axes so labels stay on the map whatever its frame."""
+    step = step_km or (5 if radius_km <= 25 else 10)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    frame = box(x0, y0, x1, y1)
+    for km in range(int(step), int(radius_km) + 1, int(step)):
+        ring = area_of_interest(centre, km).to_crs(WEB_MERCATOR).boundary.iloc[0]
+        ax.plot(*ring.coords.xy, color="#7a7a7a", linewidth=0.7, linestyle=":", zorder=1)
+        visible = ring.intersection(frame)
+        if visible.is_empty:
+            continue
+        points = [p for part in getattr(visible, "geoms", [visible]) for p in part.coords]
+        x, y = max(points, key=lambda p: (p[1], -p[0]))
+        ax.text(x, y, f"{km} km", fontsize=8, color="#4d4d4d", ha="center", va="top", zorder=1,
+                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
+
+
+def straight_line_km(places: gpd.GeoDataFrame, origin: str, targets) -> pd.Series:
+    """Distances in km from the place ``origin`` to each target place id, measured in UTM 37N."""
+    metric = places.set_index("place_id").to_crs(METRIC_CRS).geometry
+    return pd.Series({target: metric[origin].distance(metric[target]) / 1000 for target in targets}, dtype=float)
 
 
 def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: gpd.GeoDataFrame,
@@ -139,7 +155,7 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
     used = add_basemap(ax, countries, oblasts, basemap, timeout_s, provider)
     ax.set_xlim(window[0], window[2])
     ax.set_ylim(window[1], window[3])
-    _distance_rings(ax, centre, radius_km)
+    distance_rings(ax, centre, radius_km)
 
     styles = {"road": dict(color=PALETTE["vermillion"], linewidth=2.2, linestyle="-"),
               "rail": dict(color=PALETTE["black"], linewidth=1.6, linestyle=(0, (4, 2)))}
@@ -157,7 +173,7 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
                         fontsize=10 if row["place_id"] != highlight else 12,
                         fontweight="bold" if row["place_id"] == highlight else "normal", zorder=6,
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
-    _scale_bar(ax, 10 if radius_km > 20 else 5)
+    scale_bar(ax, 10 if radius_km > 20 else 5)
     ax.set_axis_off()
     if len(links):
         ax.legend(loc="upper right", frameon=True, fontsize=9)

@@ -44,7 +44,6 @@ SIMPLIFY_TOLERANCE_M = 75.0
 KM_DECIMALS = 2
 """Map coordinates are rounded to 10 m."""
 LABELLED_KINDS = ("city", "town")
-NOT_SETTLEMENTS = ("station", "mine")
 FRAME_MS = 700
 NEAR_SIMULTANEOUS_DAYS = 2
 """Two files this close describe the same front, give or take a day's movement."""
@@ -394,7 +393,7 @@ class _MapContext:
 def _map_context(chapter: Chapter) -> _MapContext:
     view = _View(tuple(chapter.params.centre))
     places = data.load_places(chapter.data_dir)
-    places = places[places["lat"].notna() & ~places["kind"].isin(NOT_SETTLEMENTS)]
+    places = places[places["lat"].notna() & ~places["kind"].isin(data.NON_SETTLEMENT_KINDS)]
     places = places[np.array([view.contains(point) for point in places.geometry], dtype=bool)]
     network = data.load_network(chapter.data_dir)
     network = network[np.array([not line.is_empty for line in view.lines(network.geometry.values)], dtype=bool)]
@@ -906,7 +905,7 @@ def settlement_paragraph(chapter: Chapter) -> Markdown | None:
 
 def _other_places(chapter: Chapter, lines: FrontLines, compared: set[str]) -> str:
     places = data.load_places(chapter.data_dir)
-    places = places[~places["kind"].isin(NOT_SETTLEMENTS) & ~places["place_id"].isin(compared)]
+    places = places[~places["kind"].isin(data.NON_SETTLEMENT_KINDS) & ~places["place_id"].isin(compared)]
     control = settlement_control(lines.store, places).merge(places[["place_id", "name_en"]], on="place_id")
     located = control[control["in_area"].eq(True)]
 

@@ -114,12 +114,6 @@ def located_places(chapter: Chapter) -> gpd.GeoDataFrame:
     return places[places["lat"].notna() & places["kind"].ne("station")].reset_index(drop=True)
 
 
-def straight_line_km(places: gpd.GeoDataFrame, origin: str, targets: list[str]) -> pd.Series:
-    """Distances from ``origin`` to each target, measured in UTM zone 37N (EPSG:32637)."""
-    metric = places.set_index("place_id").to_crs(maps.METRIC_CRS).geometry
-    return pd.Series({target: metric[origin].distance(metric[target]) / 1000 for target in targets})
-
-
 def _width_text(row: pd.Series) -> str:
     return f"{QUALIFIER_PREFIX[row['qualifier']]}{row['distance_km']:g} km"
 
@@ -239,7 +233,7 @@ def encirclement_map_figure(chapter: Chapter) -> render.BookFigure:
     fig, ax, notes, basemap_ids = _map_axes(frame.to_crs(maps.WEB_MERCATOR).total_bounds, chapter, (8, 8))
     _plot_network(ax, links, NORTHERN_ROAD, f"{NORTHERN_ROAD}, the road north via {names['rodynske']} (schematic)")
     _plot_places(ax, shown, claims, TOWNS, with_claim_labels=True)
-    maps._scale_bar(ax, 10)
+    maps.scale_bar(ax, 10)
     ax.set_axis_off()
     ax.legend(loc="upper right", frameon=True, fontsize=9)
     fig.tight_layout()
@@ -483,7 +477,7 @@ def _scale_event(chapter: Chapter) -> pd.Series | None:
 def distance_table(chapter: Chapter) -> pd.DataFrame:
     places = located_places(chapter)
     names = places.set_index("place_id")
-    distances = straight_line_km(places, ORIGIN, [*NEXT_CITIES, SCALE_PLACE])
+    distances = maps.straight_line_km(places, ORIGIN, [*NEXT_CITIES, SCALE_PLACE])
     return pd.DataFrame({
         "from_place": ORIGIN,
         "to_place": distances.index,
@@ -580,7 +574,7 @@ def onward_map_figure(chapter: Chapter) -> render.BookFigure:
                  else f"{names[SCALE_PLACE]} to {origin}, for scale")
         ax.plot([], [], color=colour, linewidth=2.5, linestyle=(0, (1, 1.5)), label=label)
     _plot_places(ax, shown, claims, (ORIGIN, *NEXT_CITIES), with_claim_labels=False)
-    maps._scale_bar(ax, 20)
+    maps.scale_bar(ax, 20)
     ax.set_axis_off()
     ax.legend(loc="upper left", frameon=True, fontsize=9)
     fig.tight_layout()

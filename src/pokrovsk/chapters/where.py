@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import geopandas as gpd
 import pandas as pd
 from IPython.display import Markdown
 
@@ -18,7 +17,6 @@ EUROPE = (-11.0, 35.0, 50.0, 62.0)
 UKRAINE = (21.5, 44.0, 42.0, 53.0)
 """Map frames as (west, south, east, north) in degrees."""
 UKRAINE_CITIES = ["kramatorsk", "donetsk", "dnipro", "zaporizhzhia", "mariupol"]
-NOT_SETTLEMENTS = ["station", "mine"]
 KEY_FACT_EVENTS = [
     "2016-05-12-rada-renames-pokrovsk",
     "1990-pokrovske-mine-opens",
@@ -33,11 +31,6 @@ KEY_FACT_EVENTS = [
 def _region_frame(chapter: Chapter, radius_km: float | None = None) -> tuple[float, float, float, float]:
     west, south, east, north = maps.area_of_interest(chapter.params.centre, radius_km or chapter.params.radius_km).total_bounds
     return (west, south, east, north)
-
-
-def _distance_km(a, b) -> float:
-    points = gpd.GeoSeries([a, b], crs="EPSG:4326").to_crs(maps.METRIC_CRS)
-    return points.iloc[0].distance(points.iloc[1]) / 1000
 
 
 def europe_figure(chapter: Chapter, highlight: str = "pokrovsk") -> render.BookFigure:
@@ -76,7 +69,8 @@ def ukraine_figure(chapter: Chapter, highlight: str = "pokrovsk") -> render.Book
                                     basemap=chapter.params.basemap, timeout_s=chapter.params.tile_timeout_s)
     place = chapter.place(highlight)
     shown = places[places["place_id"].isin(UKRAINE_CITIES)]
-    distances = {row["name_en"]: _distance_km(place.geometry, row.geometry) for _, row in shown.iterrows()}
+    km = maps.straight_line_km(places, highlight, shown["place_id"])
+    distances = {row["name_en"]: km[row["place_id"]] for _, row in shown.iterrows()}
     nearest = min(distances, key=distances.get)
     described = "; ".join(f"{name} {km:.0f} km" for name, km in sorted(distances.items(), key=lambda item: item[1]))
     oblast_text = ("Donetsk oblast is shaded." if donetsk is not None
@@ -172,7 +166,7 @@ def region_figure(chapter: Chapter, highlight: str = "pokrovsk", radius_km: floa
     return render.BookFigure(
         name=f"region-{highlight}-{radius:g}km",
         title=f"{centre['name_en']} sits where {links['designation'].nunique()} roads and rail lines meet, "
-              f"{int((~shown['kind'].isin(NOT_SETTLEMENTS) & (shown['place_id'] != highlight)).sum())} "
+              f"{int((~shown['kind'].isin(data.NON_SETTLEMENT_KINDS) & (shown['place_id'] != highlight)).sum())} "
               f"settlements within {radius:g} km",
         alt=f"Map of the area within {radius:g} km of {centre['name_en']}, showing {names} and the roads "
             f"and railways between them.",

@@ -438,21 +438,6 @@ def _place_labels(ax, fig, labels: list[tuple[float, float, str, bool]], taken: 
             label.remove()
 
 
-def _distance_rings(ax, centre: tuple[float, float], radius_km: float, frame) -> None:
-    """Rings every RING_STEP_KM, each labelled where it is highest on the map."""
-    for km in range(RING_STEP_KM, int(radius_km) + 1, RING_STEP_KM):
-        ring = maps.area_of_interest(centre, km).to_crs(maps.WEB_MERCATOR).boundary.iloc[0]
-        ax.plot(*ring.coords.xy if ring.geom_type == "LineString" else ring.geoms[0].coords.xy,
-                color=PALETTE["grey"], linewidth=0.8, linestyle=":", zorder=1)
-        visible = ring.intersection(frame)
-        if visible.is_empty:
-            continue
-        points = [p for part in getattr(visible, "geoms", [visible]) for p in part.coords]
-        x, y = max(points, key=lambda p: (p[1], -p[0]))
-        ax.text(x, y, f"{km} km", fontsize=8, color="#4d4d4d", ha="center", va="top", zorder=1,
-                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
-
-
 def _map_window(nodes: gpd.GeoDataFrame, distance_km: pd.Series,
                 radius_km: float) -> tuple[float, float, float, float]:
     """The network's places within ``radius_km``, with a margin; farther places are named at the edge."""
@@ -479,7 +464,7 @@ def _network_map(chapter: Chapter, places: gpd.GeoDataFrame, network: gpd.GeoDat
                                timeout_s=chapter.params.tile_timeout_s)
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
-    _distance_rings(ax, (home["lat"], home["lon"]), radius_km, frame)
+    maps.distance_rings(ax, (home["lat"], home["lon"]), radius_km, RING_STEP_KM)
 
     for _, edge in lines.iterrows():
         style = dict(MODE_STYLE[edge["mode"]])
