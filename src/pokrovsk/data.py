@@ -125,24 +125,38 @@ def load_table(name: str, data_dir: str | Path | None = None, as_of: dt.date | s
     folder = resolve_data_dir(data_dir)
     fingerprint = _fingerprint(folder)
     _ensure_valid(folder, fingerprint)
-    frame = _read_table(folder, name, fingerprint).copy()
     if as_of is not None and name in DATED_TABLES:
-        frame = frame[frame["date_end"] <= pd.Timestamp(as_of)]
-        frame = known_by(frame, as_of, folder).reset_index(drop=True)
-    return frame
+        return _known_table(folder, name, pd.Timestamp(as_of).date(), fingerprint).copy()
+    return _read_table(folder, name, fingerprint).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _known_table(data_dir: Path, name: str, as_of: dt.date, fingerprint: tuple) -> pd.DataFrame:
+    frame = _read_table(data_dir, name, fingerprint)
+    frame = frame[frame["date_end"] <= pd.Timestamp(as_of)]
+    return known_by(frame, as_of, data_dir).reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _publication_ends_of(data_dir: Path, fingerprint: tuple) -> dict[str, dt.date]:
+    sources = _read_table(data_dir, "sources", fingerprint)
+    return {source_id: period_bounds(published)[1]
+            for source_id, published in zip(sources["source_id"], sources["date_published"]) if pd.notna(published)}
 
 
 def _publication_ends(data_dir: Path) -> dict[str, dt.date]:
-    sources = load_table("sources", data_dir)
-    return {row.source_id: period_bounds(row.date_published)[1]
-            for row in sources.itertuples() if pd.notna(row.date_published)}
+    fingerprint = _fingerprint(data_dir)
+    _ensure_valid(data_dir, fingerprint)
+    return _publication_ends_of(data_dir, fingerprint)
 
 
 def sources_known_by(source_ids, as_of: dt.date | str, data_dir=None, row_date: dt.date | None = None) -> list[str]:
     """The ids among ``source_ids`` published on or before ``as_of``. A source without a
     publication date counts from ``row_date`` (the date its row refers to), or as always known."""
-    as_of = pd.Timestamp(as_of).date()
-    published = _publication_ends(resolve_data_dir(data_dir))
+    return _known_ids(source_ids, pd.Timestamp(as_of).date(), _publication_ends(resolve_data_dir(data_dir)), row_date)
+
+
+def _known_ids(source_ids, as_of: dt.date, published: dict[str, dt.date], row_date: dt.date | None) -> list[str]:
     return [i for i in source_ids if published.get(i, row_date or dt.date.min) <= as_of]
 
 
@@ -155,11 +169,14 @@ def known_by(frame: pd.DataFrame, as_of: dt.date | str, data_dir=None) -> pd.Dat
 
     if frame.empty:
         return frame
+    as_of = pd.Timestamp(as_of).date()
+    published = _publication_ends(resolve_data_dir(data_dir))
     dated = "date_end" in frame
+    row_dates = [end.date() for end in frame["date_end"]] if dated else [None] * len(frame)
     kept_ids = []
-    for _, row in frame.iterrows():
-        ids = split_ids(row["source_ids"])
-        known = sources_known_by(ids, as_of, data_dir, row["date_end"].date() if dated else None)
+    for source_ids, row_date in zip(frame["source_ids"], row_dates):
+        ids = split_ids(source_ids)
+        known = _known_ids(ids, as_of, published, row_date)
         kept_ids.append(";".join(known) if known or dated else ";".join(ids))
     frame = frame.assign(source_ids=kept_ids)
     return frame[frame["source_ids"] != ""] if dated else frame
