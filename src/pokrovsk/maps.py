@@ -10,11 +10,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from shapely.geometry import box
-
-import matplotlib.pyplot as plt
-import pyproj
 from shapely.geometry import Point
 
 from pokrovsk.charts import PALETTE
@@ -52,6 +52,20 @@ def osm_provider():
     import xyzservices.providers as xyz
 
     return xyz.OpenStreetMap.Mapnik
+
+
+class _DrawOnSaveCanvas(FigureCanvasAgg):
+    """geopandas asks for a redraw after every layer it adds; a map is drawn once, when saved."""
+
+    def draw_idle(self, *args, **kwargs) -> None:
+        pass
+
+
+def new_map(size: tuple[float, float]):
+    """A figure and its axes outside pyplot, so no global registry keeps or shows it."""
+    fig = Figure(figsize=size)
+    _DrawOnSaveCanvas(fig)
+    return fig, fig.add_subplot()
 
 
 def area_of_interest(centre: tuple[float, float], radius_km: float) -> gpd.GeoSeries:
@@ -142,14 +156,14 @@ def straight_line_km(places: gpd.GeoDataFrame, origin: str, targets) -> pd.Serie
 def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: gpd.GeoDataFrame,
                centre: tuple[float, float], radius_km: float, highlight: str,
                oblasts: gpd.GeoDataFrame | None = None, basemap: str = "offline", timeout_s: float = 8.0,
-               provider=None) -> tuple[plt.Figure, Basemap]:
+               provider=None) -> tuple[Figure, Basemap]:
     """Places and the schematic road/rail links within ``radius_km`` of ``centre``."""
     aoi = area_of_interest(centre, radius_km)
     window = aoi.to_crs(WEB_MERCATOR).total_bounds
     in_view = places[places.within(aoi.iloc[0])].to_crs(WEB_MERCATOR)
     links = network[network.intersects(aoi.iloc[0])].to_crs(WEB_MERCATOR)
 
-    fig, ax = plt.subplots(figsize=(8, 8))
+    fig, ax = new_map((8, 8))
     ax.set_xlim(window[0], window[2])
     ax.set_ylim(window[1], window[3])
     used = add_basemap(ax, countries, oblasts, basemap, timeout_s, provider)
@@ -186,13 +200,13 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
                 label_countries: list[str] = (), oblast: gpd.GeoDataFrame | None = None,
                 frame_of_next: tuple[float, float, float, float] | None = None, label_crimea: bool = False,
                 basemap: str = "offline", timeout_s: float = 8.0, provider=None,
-                size: tuple[float, float] = (8, 6.5)) -> tuple[plt.Figure, Basemap]:
+                size: tuple[float, float] = (8, 6.5)) -> tuple[Figure, Basemap]:
     """Where a place sits at a larger scale. ``bounds`` and ``frame_of_next`` are
     (west, south, east, north) in degrees; the next map's frame is drawn as a rectangle."""
     to_mercator = pyproj.Transformer.from_crs("EPSG:4326", WEB_MERCATOR, always_xy=True)
     west, south = to_mercator.transform(bounds[0], bounds[1])
     east, north = to_mercator.transform(bounds[2], bounds[3])
-    fig, ax = plt.subplots(figsize=size)
+    fig, ax = new_map(size)
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     used = add_basemap(ax, countries, None, basemap, timeout_s, provider)

@@ -178,14 +178,13 @@ def _write_download(figure: BookFigure, folder: Path) -> str:
 
 
 def _write_image(figure: BookFigure, folder: Path) -> str:
-    import matplotlib.pyplot as plt
-
     from PIL import Image
 
     filename = f"{figure.name}.png"
     buffer = io.BytesIO()
-    figure.image.savefig(buffer, dpi=130, bbox_inches="tight", metadata={"Software": None})
-    plt.close(figure.image)
+    # An uncompressed intermediate: only the quantized image below is worth compressing.
+    figure.image.savefig(buffer, dpi=130, bbox_inches="tight", metadata={"Software": None},
+                         pil_kwargs={"compress_level": 0})
     # Maps use few colours: a 128-colour palette makes them several times lighter for phones,
     # and fixed metadata keeps the bytes identical for identical inputs.
     with Image.open(buffer) as image:

@@ -12,10 +12,11 @@ import datetime as dt
 import html
 
 import geopandas as gpd
-import matplotlib.pyplot as plt
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from pokrovsk import boundaries, data, maps, render
 from pokrovsk.chapter import Chapter, on_date
@@ -196,11 +197,11 @@ def _plot_network(ax, links: gpd.GeoDataFrame, highlight: str | None = None, hig
 
 
 def _map_axes(window: tuple[float, float, float, float], chapter: Chapter,
-              size: tuple[float, float]) -> tuple[plt.Figure, plt.Axes, list[str], list[str]]:
+              size: tuple[float, float]) -> tuple[Figure, Axes, list[str], list[str]]:
     """A figure framed on ``window`` (web-mercator) with the book's basemap under it; also the
     notes saying which basemap that was, and the source ids of what it drew."""
     oblasts = boundaries.load_oblasts(download=chapter.params.basemap != "offline")
-    fig, ax = plt.subplots(figsize=size)
+    fig, ax = maps.new_map(size)
     ax.set_xlim(window[0], window[2])
     ax.set_ylim(window[1], window[3])
     basemap = maps.add_basemap(ax, data.load_countries(chapter.data_dir), oblasts.frame,

@@ -11,10 +11,10 @@ import math
 import re
 
 import geopandas as gpd
-import matplotlib.pyplot as plt
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from shapely.geometry import LineString, box
 
@@ -448,7 +448,7 @@ def _map_window(nodes: gpd.GeoDataFrame, distance_km: pd.Series,
 
 
 def _network_map(chapter: Chapter, places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, radius_km: float,
-                 ) -> tuple[plt.Figure, maps.Basemap, pd.DataFrame]:
+                 ) -> tuple[Figure, maps.Basemap, pd.DataFrame]:
     """The schematic network around Pokrovsk: roads solid and vermillion, railways dashed and
     black, uncertain links dotted; places beyond the map's edge named where their line leaves it."""
     home = places.loc[HOME]
@@ -457,7 +457,7 @@ def _network_map(chapter: Chapter, places: gpd.GeoDataFrame, network: gpd.GeoDat
     west, south, east, north = _map_window(nodes, places["distance_km"], radius_km)
     frame = box(west, south, east, north)
 
-    fig, ax = plt.subplots(figsize=(11, 11 * (north - south) / (east - west) + 0.4))
+    fig, ax = maps.new_map((11, 11 * (north - south) / (east - west) + 0.4))
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     basemap = maps.add_basemap(ax, data.load_countries(chapter.data_dir), None, mode=chapter.params.basemap,
