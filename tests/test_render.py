@@ -30,12 +30,9 @@ def test_pending_charts_are_drawn_in_one_batch_at_their_size(tmp_path):
 
 
 def test_without_a_browser_a_placeholder_says_so(tmp_path, monkeypatch):
-    import kaleido
+    from pokrovsk import browser
 
-    def no_browser(*args, **kwargs):
-        raise RuntimeError("no chromium")
-
-    monkeypatch.setattr(kaleido, "start_sync_server", no_browser)
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "no-chromium")
     request(tmp_path, "chart")
     assert render.draw_pending_images([tmp_path]) == 1
     with Image.open(tmp_path / "chart.png") as image:

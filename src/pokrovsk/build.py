@@ -8,6 +8,7 @@ build) only ever sees the old book or the new one.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -24,12 +25,14 @@ import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import nbformat
 
-from pokrovsk.data import VALIDATED_ENV, content_hash
 from pokrovsk.params import BookParams
+
+if TYPE_CHECKING:
+    from pokrovsk.kernels import ReusableKernel
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
@@ -146,6 +149,8 @@ class NotebookJob:
     key: str
     parameters: dict
     cache_entry: Path
+    environment: dict = dataclasses.field(default_factory=dict)
+    """Set in the kernel before the notebook runs (a reused kernel keeps its start-up environment)."""
 
     @property
     def stem(self) -> str:
@@ -184,41 +189,52 @@ def _fold_for_reading(nb: nbformat.NotebookNode) -> None:
             tags.append("hide-input")
 
 
-def execute_job(job: NotebookJob) -> NotebookOutcome:
+def kernel_environment(stem: str) -> dict[str, str]:
+    """What a chapter's kernel needs from the build: where to write its files, where the caches
+    are, and which data content the build has already validated ("" means none)."""
+    from pokrovsk.data import VALIDATED_ENV
+
+    return {"POKROVSK_ASSET_PREFIX": f"assets/{stem}",
+            "POKROVSK_CACHE_DIR": os.environ.get("POKROVSK_CACHE_DIR", ""),
+            VALIDATED_ENV: os.environ.get(VALIDATED_ENV, "")}
+
+
+def execute_job(job: NotebookJob, kernel: ReusableKernel | None = None) -> NotebookOutcome:
     """Run one notebook into a fresh folder; only a complete success is moved into the cache.
 
-    Runs in a worker process. Kernels talk over IPC sockets rather than TCP ports, so several
-    kernels starting at once cannot pick the same port (papermill's known clash).
+    Without ``kernel``, a kernel is started for this notebook alone and stopped afterwards. A
+    kernel whose notebook failed is stopped either way: its state is unknown.
     """
     import papermill
-    from jupyter_client.manager import AsyncKernelManager
 
-    class IPCKernelManager(AsyncKernelManager):
-        transport = "ipc"
+    from pokrovsk.kernels import KERNEL_NAME, ReusableKernel
 
     started = time.perf_counter()
     job.cache_entry.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{job.stem}-", dir=job.cache_entry.parent))
     output = work / f"{job.stem}.ipynb"
-    previous_prefix = os.environ.get("POKROVSK_ASSET_PREFIX")
-    os.environ["POKROVSK_ASSET_PREFIX"] = f"assets/{job.stem}"
+    own_kernel = kernel is None
+    failed = True
     try:
+        kernel = kernel or ReusableKernel()
+        kernel.prepare(str(work), job.environment)
         papermill.execute_notebook(
             str(job.source),
             str(output),
             parameters=job.parameters,
             cwd=str(work),
-            kernel_name="python3",
+            kernel_name=KERNEL_NAME,
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
-            kernel_manager_class=IPCKernelManager,
+            km=kernel.manager,
         )
+        failed = False
     except papermill.PapermillExecutionError as error:
-        failed = nbformat.read(output, as_version=4) if output.exists() else None
+        executed = nbformat.read(output, as_version=4) if output.exists() else None
         # papermill inserts banner cells into the saved notebook, so error.cell_index does not
         # point into it; the failing cell is the one holding an error output.
-        cell = next((c for c in (failed.cells if failed else []) if c.cell_type == "code"
+        cell = next((c for c in (executed.cells if executed else []) if c.cell_type == "code"
                      and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
         number = _source_cell_number(job.source, cell)
         shutil.rmtree(work, ignore_errors=True)
@@ -229,10 +245,9 @@ def execute_job(job: NotebookJob) -> NotebookOutcome:
         return NotebookOutcome(job.stem, True, time.perf_counter() - started,
                                f"could not execute: {type(error).__name__}: {error}")
     finally:
-        if previous_prefix is None:
-            os.environ.pop("POKROVSK_ASSET_PREFIX", None)
-        else:
-            os.environ["POKROVSK_ASSET_PREFIX"] = previous_prefix
+        if kernel is not None and (own_kernel or failed):
+            with contextlib.suppress(Exception):
+                kernel.shutdown()
 
     executed = nbformat.read(output, as_version=4)
     _fold_for_reading(executed)
@@ -242,37 +257,96 @@ def execute_job(job: NotebookJob) -> NotebookOutcome:
     return NotebookOutcome(job.stem, True, time.perf_counter() - started)
 
 
-def _run_jobs(jobs: list[NotebookJob], workers: int, report: Callable[[str], None],
-              total: int, done_before: int) -> list[NotebookOutcome]:
-    outcomes: list[NotebookOutcome] = []
-    if not jobs:
-        return outcomes
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context) as pool:
-        futures = {pool.submit(execute_job, job): job for job in jobs}
+# A build worker's kernel, reused for every notebook the worker runs (see pokrovsk.kernels).
+_worker_kernel: ReusableKernel | None = None
+
+
+def _worker_kernel_ready() -> ReusableKernel:
+    global _worker_kernel
+    from pokrovsk.kernels import ReusableKernel
+
+    if _worker_kernel is None or not _worker_kernel.alive:
+        _worker_kernel = ReusableKernel()
+    return _worker_kernel
+
+
+def _start_worker() -> None:
+    """Pool initializer: warm this worker's kernel at once. A kernel that fails to start here
+    is retried by the first notebook, which then reports the failure as its own."""
+    atexit.register(_stop_worker_kernel)
+    with contextlib.suppress(Exception):
+        _worker_kernel_ready()
+
+
+def _stop_worker_kernel() -> None:
+    if _worker_kernel is not None:
+        with contextlib.suppress(Exception):
+            _worker_kernel.shutdown()
+
+
+def _execute_in_worker(job: NotebookJob) -> NotebookOutcome:
+    global _worker_kernel
+    try:
+        kernel = _worker_kernel_ready()
+    except Exception as error:
+        return NotebookOutcome(job.stem, True, 0.0, f"could not execute: {type(error).__name__}: {error}")
+    outcome = execute_job(job, kernel)
+    if outcome.error:
+        _worker_kernel = None  # execute_job stopped it
+    return outcome
+
+
+def _worker_started() -> None:
+    """A no-op task: submitting one per worker makes the pool start (and warm) them all now."""
+
+
+class NotebookPool:
+    """Worker processes, each with a warm kernel, started before they are needed so their
+    imports overlap with the build's own work (validating the data)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+        for _ in range(self.workers):
+            self._executor.submit(_worker_started)
+
+    def run(self, jobs: list[NotebookJob], report: Callable[[str], None], total: int, done_before: int,
+            on_executed: Callable[[NotebookJob], None] = lambda job: None) -> list[NotebookOutcome]:
+        outcomes: list[NotebookOutcome] = []
+        futures = {self._executor.submit(_execute_in_worker, job): job for job in jobs}
         for future in concurrent.futures.as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
+            if not outcome.error:
+                on_executed(futures[future])
             state = f"FAILED ({outcome.error})" if outcome.error else "executed"
             report(f"[{done_before + len(outcomes)}/{total}] {outcome.stem}: {state} in {outcome.seconds:.1f} s")
-    return outcomes
+        return outcomes
+
+    def close(self) -> None:
+        # Workers stop their kernels and exit on their own; the build need not wait for that.
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> "NotebookPool":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
 
 def _sync_chapter(job: NotebookJob, chapters_dir: Path) -> None:
-    """Copy a cached result into the book only when it differs, so Sphinx sees no change."""
+    """Copy a cached result into the book only when it differs, so Sphinx sees no change.
+    Images still being drawn are left out; they are copied once drawn."""
     target = chapters_dir / f"{job.stem}.ipynb"
     cached_nb = job.cache_entry / f"{job.stem}.ipynb"
     if not target.exists() or target.read_bytes() != cached_nb.read_bytes():
         shutil.copyfile(cached_nb, target)
     assets_source = job.cache_entry / "assets" / job.stem
     assets_target = chapters_dir / "assets" / job.stem
-    if assets_source.is_dir():
-        if assets_target.exists() and _same_tree(assets_source, assets_target):
-            return
-        shutil.rmtree(assets_target, ignore_errors=True)
-        shutil.copytree(assets_source, assets_target)
-    else:
-        shutil.rmtree(assets_target, ignore_errors=True)
+    if assets_source.is_dir() and assets_target.exists() and _same_tree(assets_source, assets_target):
+        return
+    _copy_assets(assets_source, assets_target)
 
 
 def _has_pending_images(job: NotebookJob) -> bool:
@@ -282,20 +356,69 @@ def _has_pending_images(job: NotebookJob) -> bool:
 
 
 def _copy_assets(source: Path, target: Path) -> None:
-    from pokrovsk.render import PENDING_SUFFIX
+    from pokrovsk.render import UNFINISHED
 
     shutil.rmtree(target, ignore_errors=True)
     if source.is_dir():
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns(f"*{PENDING_SUFFIX}"))
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(*UNFINISHED))
+
+
+def _finished_files(folder: Path) -> dict[Path, Path]:
+    from pokrovsk.render import UNFINISHED
+
+    return {p.relative_to(folder): p for p in folder.rglob("*")
+            if not any(p.match(pattern) for pattern in UNFINISHED) and p.is_file()}
 
 
 def _same_tree(a: Path, b: Path) -> bool:
-    files_a = {p.relative_to(a): p for p in a.rglob("*") if p.is_file()}
-    files_b = {p.relative_to(b): p for p in b.rglob("*") if p.is_file()}
+    files_a, files_b = _finished_files(a), _finished_files(b)
     return files_a.keys() == files_b.keys() and all(files_a[k].read_bytes() == files_b[k].read_bytes() for k in files_a)
 
 
+class ChartImageDrawing:
+    """The static chart images, drawn in one background browser session while the rest of the
+    build goes on: each notebook's folder is handed over as soon as the notebook has run."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._handed_over: set[Path] = set()
+
+    @property
+    def started(self) -> bool:
+        return self._process is not None
+
+    def start(self) -> None:
+        """Launch the browser now, so it is ready by the time the first notebook has run."""
+        if self._process is None:
+            self._process = subprocess.Popen([sys.executable, "-m", "pokrovsk.render", "-"], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def add(self, folder: Path) -> None:
+        if folder in self._handed_over:
+            return
+        self._handed_over.add(folder)
+        self.start()
+        self._process.stdin.write(f"{folder}\n")
+        self._process.stdin.flush()
+
+    def finish(self) -> str:
+        """Wait for the last image; returns the drawer's summary line."""
+        if self._process is None:
+            return ""
+        output = self._process.communicate()[0]
+        if self._process.returncode != 0:
+            raise BuildError(f"drawing the static chart images failed:\n{output[-2000:]}")
+        return output.strip().splitlines()[-1] if output.strip() else "static chart images drawn"
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+
 def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
+    from pokrovsk.data import content_hash
+
     data_dir = project.resolve_data_dir(params)
     injected = dataclasses.replace(params, data_dir=str(data_dir)).for_notebook()
     # Folders count by content, not by path, so a moved checkout or store keeps its cache.
@@ -311,17 +434,36 @@ def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
     return jobs
 
 
+def _is_cached(job: NotebookJob) -> bool:
+    return (job.cache_entry / f"{job.stem}.ipynb").is_file()
+
+
+def pool_for(project: Project, params: BookParams, workers: int) -> contextlib.AbstractContextManager:
+    """Warm workers for the notebooks that will run, or nothing when all are cached. Inputs the
+    plan cannot read yet start no pool: validation reports them properly."""
+    try:
+        stale = [job for job in plan_jobs(project, params) if not _is_cached(job)]
+    except OSError:
+        stale = []
+    return NotebookPool(min(workers, len(stale))) if stale else contextlib.nullcontext()
+
+
 def execute_notebooks(project: Project, params: BookParams, workers: int = 1,
-                      report: Callable[[str], None] = print) -> list[NotebookJob]:
-    """Execute what changed; raise BuildError naming every failed notebook and cell."""
-    # Kernels inherit this: tiles and downloads are cached with the project, and `clean` clears them.
+                      report: Callable[[str], None] = print, pool: NotebookPool | None = None,
+                      on_executed: Callable[[NotebookJob], None] = lambda job: None) -> list[NotebookJob]:
+    """Execute what changed; raise BuildError naming every failed notebook and cell.
+    ``on_executed`` hears of each notebook as soon as its result is in the cache."""
+    # Tiles and downloads are cached with the project, and `clean` clears them.
     os.environ.setdefault("POKROVSK_CACHE_DIR", str(project.cache_dir))
     jobs = plan_jobs(project, params)
-    fresh = [job for job in jobs if (job.cache_entry / f"{job.stem}.ipynb").is_file()]
-    stale = [job for job in jobs if job not in fresh]
+    fresh = [job for job in jobs if _is_cached(job)]
+    stale = [dataclasses.replace(job, environment=kernel_environment(job.stem)) for job in jobs if job not in fresh]
     for number, job in enumerate(fresh, start=1):
         report(f"[{number}/{len(jobs)}] {job.stem}: cached")
-    outcomes = _run_jobs(stale, workers, report, len(jobs), len(fresh))
+    with contextlib.ExitStack() as stack:
+        if stale and pool is None:
+            pool = stack.enter_context(NotebookPool(min(workers, len(stale))))
+        outcomes = pool.run(stale, report, len(jobs), len(fresh), on_executed) if stale else []
     failures = [o for o in outcomes if o.error]
     if failures:
         lines = [f"notebooks/{o.stem}.ipynb: {o.error}" for o in sorted(failures, key=lambda o: o.stem)]
@@ -452,35 +594,39 @@ def build_book(project: Project, params: BookParams, workers: int = 1,
 
 def _build_book(project: Project, params: BookParams, workers: int,
                 report: Callable[[str], None], validate: Callable[[Path], None] | None) -> bool:
+    from pokrovsk import data, datapages
+
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params)
-    if validate is not None:
-        validate(data_dir)
-        os.environ[VALIDATED_ENV] = content_hash(data_dir)
-    jobs = execute_notebooks(project, params, workers=workers, report=report)
-    from pokrovsk import datapages
-
-    generated = datapages.write_pages(project.root, data_dir)
-    key = book_key(project, jobs, generated)
-    pending = [job.cache_entry / "assets" for job in jobs if _has_pending_images(job)]
-    if key == current_build_key(project) and not pending:
-        report(f"Book is up to date ({time.perf_counter() - started:.1f} s): {project.html_link}")
-        return False
-    # Static chart images are drawn in one browser session while Sphinx builds (two cores).
-    drawing = subprocess.Popen([sys.executable, "-m", "pokrovsk.render", *map(str, pending)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) if pending else None
-    report("Building HTML with Jupyter Book (strict: -W -n --keep-going) ...")
+    os.environ.setdefault("POKROVSK_CACHE_DIR", str(project.cache_dir))
+    drawing = ChartImageDrawing()
     try:
-        html = run_jupyter_book(project, report)
-    finally:
-        drawn = drawing.communicate()[0] if drawing else ""
-    if drawing and drawing.returncode != 0:
-        raise BuildError(f"drawing the static chart images failed:\n{drawn[-2000:]}")
-    if drawing:
-        report(drawn.strip().splitlines()[-1] if drawn.strip() else "static chart images drawn")
+        with pool_for(project, params, workers) as pool:  # kernels warm up while the data is validated
+            if pool is not None:
+                drawing.start()
+            if validate is not None:
+                validate(data_dir)
+                os.environ[data.VALIDATED_ENV] = data.content_hash(data_dir)
+            jobs = execute_notebooks(project, params, workers=workers, report=report, pool=pool,
+                                     on_executed=lambda job: drawing.add(job.cache_entry / "assets"))
         for job in jobs:
-            _sync_chapter(job, project.chapters_dir)
-            _copy_assets(project.chapters_dir / "assets" / job.stem, html / "book" / "chapters" / "assets" / job.stem)
+            if _has_pending_images(job):  # left by a build that was stopped before drawing them
+                drawing.add(job.cache_entry / "assets")
+        generated = datapages.write_pages(project.root, data_dir)
+        key = book_key(project, jobs, generated)
+        if key == current_build_key(project) and not drawing.started:
+            report(f"Book is up to date ({time.perf_counter() - started:.1f} s): {project.html_link}")
+            return False
+        report("Building HTML with Jupyter Book (strict: -W -n --keep-going) ...")
+        html = run_jupyter_book(project, report)
+        if drawing.started:
+            report(drawing.finish())
+            for job in jobs:
+                _sync_chapter(job, project.chapters_dir)
+                _copy_assets(project.chapters_dir / "assets" / job.stem,
+                             html / "book" / "chapters" / "assets" / job.stem)
+    finally:
+        drawing.stop()
     publish(project, html, key)
     report(f"Book built in {time.perf_counter() - started:.1f} s: {project.html_link / 'index.html'}")
     return True
@@ -491,15 +637,17 @@ def run_single(project: Project, notebook: Path, params: BookParams, output: Pat
     """Execute one notebook with these parameters, uncached, for readers re-running a chapter."""
     if not notebook.is_file():
         raise BuildError(f"{notebook}: no such notebook")
+    from pokrovsk import data
+
     data_dir = project.resolve_data_dir(params)
     if validate is not None:
         validate(data_dir)
-        os.environ[VALIDATED_ENV] = content_hash(data_dir)
+        os.environ[data.VALIDATED_ENV] = data.content_hash(data_dir)
     output = (output or project.build_dir / "runs" / notebook.name).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     job = NotebookJob(notebook.resolve(), "single-run",
                       dataclasses.replace(params, data_dir=str(data_dir)).for_notebook(),
-                      output.parent / f".run-{notebook.stem}")
+                      output.parent / f".run-{notebook.stem}", kernel_environment(notebook.stem))
     outcome = execute_job(job)
     if outcome.error:
         raise BuildError(f"{notebook}: {outcome.error}")

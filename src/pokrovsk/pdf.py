@@ -2,7 +2,7 @@
 
 Debian's chromium (driven by Playwright; a browser is never downloaded) prints every page in
 the order of ``_toc.yml`` with JavaScript disabled, so each chart shows the static PNG in its
-``<noscript>`` (drawn by kaleido at build time) and every ``<details>`` fold stays closed. A
+``<noscript>`` (drawn at build time) and every ``<details>`` fold stays closed. A
 print stylesheet hides the site's navigation. pypdf merges the pages into one file with a
 bookmark per page, written atomically to ``_build/pdf/pokrovsk.pdf``.
 
@@ -27,9 +27,8 @@ from pathlib import Path
 
 import yaml
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS
+
 PDF_NAME = "pokrovsk.pdf"
 PAGE_TIMEOUT_MS = 60_000
 EXIT_FAILED = 1

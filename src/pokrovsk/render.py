@@ -8,6 +8,7 @@ the static map, a caption with sources and data date, and a download of the data
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import html
@@ -97,35 +98,72 @@ def _placeholder_png(path: Path, size: tuple[int, int]) -> None:
     image.save(path, optimize=True)
 
 
-def draw_pending_images(folders: list[Path]) -> int:
-    """Draw every pending chart image under ``folders`` with kaleido (the system's Chromium) in
-    one browser session; without a browser, a placeholder that says so. Returns the count."""
-    pending = sorted(p for folder in folders if folder.is_dir() for p in folder.rglob(f"*{PENDING_SUFFIX}"))
-    if not pending:
-        return 0
-    import kaleido
+DRAWING_SUFFIX = ".drawing"
+"""An image being written; it is renamed to its final name when complete."""
+UNFINISHED = (f"*{PENDING_SUFFIX}", f"*{DRAWING_SUFFIX}")
+"""Files that are not part of a chapter's finished assets."""
 
-    try:
-        kaleido.start_sync_server(silence_warnings=True)
-        started = True
-    except Exception as error:  # no Chromium on this machine
-        logging.getLogger(__name__).warning("static chart images replaced by placeholders: %s", error)
-        started = False
-    try:
-        for request in pending:
-            spec = json.loads(request.read_text(encoding="utf-8"))
+
+DRAW_IMAGES_JS = """specs => Promise.all(specs.map(spec => Plotly.toImage(
+  {data: spec.figure.data || [], layout: spec.figure.layout || {}},
+  {format: 'png', width: spec.width, height: spec.height, scale: 1})))"""
+
+
+class ImageDrawer:
+    """Draws pending chart images in one headless page of Debian's Chromium, with the plotly.js
+    of the installed plotly package; without Chromium, placeholders that say so."""
+
+    def __init__(self) -> None:
+        from pokrovsk import plotlyjs
+        from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS
+
+        self._playwright = None
+        self._page = None
+        if not CHROMIUM.exists():
+            logging.getLogger(__name__).warning("static chart images replaced by placeholders: %s not found",
+                                                CHROMIUM)
+            return
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        self._page = browser.new_page()
+        self._page.set_content("<!doctype html><html><head></head><body></body></html>")
+        self._page.add_script_tag(path=str(plotlyjs.full_bundle()))
+
+    def draw(self, folder: Path) -> int:
+        """Draw everything pending under ``folder``; each image appears complete or not at all."""
+        pending = sorted(folder.rglob(f"*{PENDING_SUFFIX}")) if folder.is_dir() else []
+        specs = [json.loads(request.read_text(encoding="utf-8")) for request in pending]
+        images = self._page.evaluate(DRAW_IMAGES_JS, specs) if self._page and specs else [None] * len(specs)
+        for request, spec, image in zip(pending, specs, images):
             target = request.with_name(request.name.removesuffix(PENDING_SUFFIX) + ".png")
-            size = (spec["width"], spec["height"])
-            if started:
-                target.write_bytes(kaleido.calc_fig_sync(spec["figure"], opts=dict(format="png", scale=1,
-                                                                                   width=size[0], height=size[1])))
+            partial = target.with_name(target.name + DRAWING_SUFFIX)
+            if image is None:
+                _placeholder_png(partial, (spec["width"], spec["height"]))
             else:
-                _placeholder_png(target, size)
+                partial.write_bytes(base64.b64decode(image.split(",", 1)[1]))
+            os.replace(partial, target)
             request.unlink()
-    finally:
-        if started:
-            kaleido.stop_sync_server(silence_warnings=True)
-    return len(pending)
+        return len(pending)
+
+    def close(self) -> None:
+        if self._playwright is not None:
+            self._playwright.stop()
+
+    def __enter__(self) -> "ImageDrawer":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def draw_pending_images(folders: list[Path]) -> int:
+    """Draw every pending chart image under ``folders``; returns the count."""
+    if not any(folder.is_dir() and next(folder.rglob(f"*{PENDING_SUFFIX}"), None) for folder in folders):
+        return 0
+    with ImageDrawer() as drawer:
+        return sum(drawer.draw(folder) for folder in folders)
 
 
 def asset_prefix() -> str:
@@ -250,5 +288,13 @@ def show(figure: BookFigure) -> Any:
     display(_HTML(figure_html(figure, prefix, Path.cwd() / prefix)))
 
 
-if __name__ == "__main__":  # python -m pokrovsk.render FOLDER...: the build's image batch
-    print(f"{draw_pending_images([Path(folder) for folder in sys.argv[1:]])} static chart image(s) drawn")
+if __name__ == "__main__":
+    # python -m pokrovsk.render FOLDER...: draw what is pending under each folder.
+    # python -m pokrovsk.render -: the same for folders read from standard input, one per line,
+    # as a build hands them over (so drawing overlaps the rest of the build).
+    if sys.argv[1:] == ["-"]:
+        with ImageDrawer() as image_drawer:
+            count = sum(image_drawer.draw(Path(line.strip())) for line in sys.stdin if line.strip())
+    else:
+        count = draw_pending_images([Path(folder) for folder in sys.argv[1:]])
+    print(f"{count} static chart image(s) drawn")

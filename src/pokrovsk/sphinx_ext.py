@@ -15,7 +15,7 @@ from pathlib import Path
 from sphinx.util import logging
 
 from pokrovsk import icons, plotlyjs
-from pokrovsk.render import PENDING_SUFFIX
+from pokrovsk.render import UNFINISHED
 
 logger = logging.getLogger(__name__)
 TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
@@ -90,7 +90,7 @@ def _copy_files(app, exception) -> None:
     assets = Path(app.srcdir) / CHAPTER_ASSETS
     if assets.is_dir():
         shutil.copytree(assets, outdir / CHAPTER_ASSETS, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(f"*{PENDING_SUFFIX}"))  # drawn after the build
+                        ignore=shutil.ignore_patterns(*UNFINISHED))  # copied again once drawn
 
 
 def setup(app):
