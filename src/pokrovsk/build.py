@@ -8,20 +8,19 @@ build) only ever sees the old book or the new one.
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures
 import contextlib
 import dataclasses
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from importlib import metadata
 from pathlib import Path
@@ -218,11 +217,12 @@ def execute_job(job: NotebookJob, kernel: ReusableKernel | None = None) -> Noteb
     try:
         kernel = kernel or ReusableKernel()
         kernel.prepare(str(work), job.environment)
+        # No cwd for papermill: it would change the folder of the whole build process, and
+        # notebooks run side by side in threads. The kernel itself works in `work` (prepare).
         papermill.execute_notebook(
             str(job.source),
             str(output),
             parameters=job.parameters,
-            cwd=str(work),
             kernel_name=KERNEL_NAME,
             progress_bar=False,
             log_output=False,
@@ -257,64 +257,50 @@ def execute_job(job: NotebookJob, kernel: ReusableKernel | None = None) -> Noteb
     return NotebookOutcome(job.stem, True, time.perf_counter() - started)
 
 
-# A build worker's kernel, reused for every notebook the worker runs (see pokrovsk.kernels).
-_worker_kernel: ReusableKernel | None = None
-
-
-def _worker_kernel_ready() -> ReusableKernel:
-    global _worker_kernel
-    from pokrovsk.kernels import ReusableKernel
-
-    if _worker_kernel is None or not _worker_kernel.alive:
-        _worker_kernel = ReusableKernel()
-    return _worker_kernel
-
-
-def _start_worker() -> None:
-    """Pool initializer: warm this worker's kernel at once. A kernel that fails to start here
-    is retried by the first notebook, which then reports the failure as its own."""
-    atexit.register(_stop_worker_kernel)
-    with contextlib.suppress(Exception):
-        _worker_kernel_ready()
-
-
-def _stop_worker_kernel() -> None:
-    if _worker_kernel is not None:
-        with contextlib.suppress(Exception):
-            _worker_kernel.shutdown()
-
-
-def _execute_in_worker(job: NotebookJob) -> NotebookOutcome:
-    global _worker_kernel
-    try:
-        kernel = _worker_kernel_ready()
-    except Exception as error:
-        return NotebookOutcome(job.stem, True, 0.0, f"could not execute: {type(error).__name__}: {error}")
-    outcome = execute_job(job, kernel)
-    if outcome.error:
-        _worker_kernel = None  # execute_job stopped it
-    return outcome
-
-
-def _worker_started() -> None:
-    """A no-op task: submitting one per worker makes the pool start (and warm) them all now."""
-
-
 class NotebookPool:
-    """Worker processes, each with a warm kernel, started before they are needed so their
-    imports overlap with the build's own work (validating the data)."""
+    """Threads that run notebooks, each in its own warm kernel (see pokrovsk.kernels). The
+    kernels start at once, so their imports overlap with the build's own work (validating the
+    data). Threads are enough: the work happens in the kernels, each a process of its own."""
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
-        self._executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+        self._local = threading.local()
+        self._kernels: list[ReusableKernel] = []
+        self._lock = threading.Lock()
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.workers, thread_name_prefix="notebooks", initializer=self._warm_up)
         for _ in range(self.workers):
-            self._executor.submit(_worker_started)
+            self._executor.submit(lambda: None)  # one task per thread makes the pool start them all now
+
+    def _kernel(self) -> ReusableKernel:
+        from pokrovsk.kernels import ReusableKernel
+
+        kernel = getattr(self._local, "kernel", None)
+        if kernel is None or not kernel.alive:
+            kernel = self._local.kernel = ReusableKernel()
+            with self._lock:
+                self._kernels.append(kernel)
+        return kernel
+
+    def _warm_up(self) -> None:
+        # A kernel that fails to start here is retried by the first notebook, which reports it.
+        with contextlib.suppress(Exception):
+            self._kernel()
+
+    def _execute(self, job: NotebookJob) -> NotebookOutcome:
+        try:
+            kernel = self._kernel()
+        except Exception as error:
+            return NotebookOutcome(job.stem, True, 0.0, f"could not execute: {type(error).__name__}: {error}")
+        outcome = execute_job(job, kernel)
+        if outcome.error:
+            self._local.kernel = None  # execute_job stopped it
+        return outcome
 
     def run(self, jobs: list[NotebookJob], report: Callable[[str], None], total: int, done_before: int,
             on_executed: Callable[[NotebookJob], None] = lambda job: None) -> list[NotebookOutcome]:
         outcomes: list[NotebookOutcome] = []
-        futures = {self._executor.submit(_execute_in_worker, job): job for job in jobs}
+        futures = {self._executor.submit(self._execute, job): job for job in jobs}
         for future in concurrent.futures.as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
@@ -325,8 +311,10 @@ class NotebookPool:
         return outcomes
 
     def close(self) -> None:
-        # Workers stop their kernels and exit on their own; the build need not wait for that.
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        for kernel in self._kernels:
+            with contextlib.suppress(Exception):
+                kernel.shutdown()
 
     def __enter__(self) -> "NotebookPool":
         return self
@@ -387,17 +375,13 @@ class ChartImageDrawing:
     def started(self) -> bool:
         return self._process is not None
 
-    def start(self) -> None:
-        """Launch the browser now, so it is ready by the time the first notebook has run."""
-        if self._process is None:
-            self._process = subprocess.Popen([sys.executable, "-m", "pokrovsk.render", "-"], stdin=subprocess.PIPE,
-                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
     def add(self, folder: Path) -> None:
         if folder in self._handed_over:
             return
         self._handed_over.add(folder)
-        self.start()
+        if self._process is None:  # launched by the first folder: earlier, it would slow the kernels' start
+            self._process = subprocess.Popen([sys.executable, "-m", "pokrovsk.render", "-"], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self._process.stdin.write(f"{folder}\n")
         self._process.stdin.flush()
 
@@ -602,8 +586,6 @@ def _build_book(project: Project, params: BookParams, workers: int,
     drawing = ChartImageDrawing()
     try:
         with pool_for(project, params, workers) as pool:  # kernels warm up while the data is validated
-            if pool is not None:
-                drawing.start()
             if validate is not None:
                 validate(data_dir)
                 os.environ[data.VALIDATED_ENV] = data.content_hash(data_dir)

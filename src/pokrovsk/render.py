@@ -95,7 +95,7 @@ def _placeholder_png(path: Path, size: tuple[int, int]) -> None:
     image = Image.new("RGB", size, "white")
     ImageDraw.Draw(image).text((20, size[1] // 2), "No static image: this book was built without Chromium. "
                                "The interactive chart and its data download are on the page.", fill="black")
-    image.save(path, optimize=True)
+    image.save(path, format="PNG", optimize=True)
 
 
 DRAWING_SUFFIX = ".drawing"
