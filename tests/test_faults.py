@@ -53,7 +53,7 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_book(built_book, tmp
 
 def figure_json(page: Path) -> list[str]:
     """Each chart's data and layout as the page passes them to Plotly.newPlot."""
-    return re.findall(r'Plotly\.newPlot\(\s*"[\w-]+",\s*(.*?)\s*\)\s*};?\s*</script>', page.read_text(), flags=re.S)
+    return re.findall(r'Plotly\.newPlot\(\s*"[\w-]+",\s*(.*?)\s*\)\s*}\);\s*</script>', page.read_text(), flags=re.S)
 
 
 def test_the_same_inputs_build_identical_downloads_and_figure_json(built_book, tmp_path):

@@ -43,9 +43,18 @@ def trace_types(fig: go.Figure) -> str:
     return " ".join(sorted(types))
 
 
+WHEN_SHOWN = ('(function (draw) {{ var fold = document.getElementById("{div_id}").closest("details:not([open])"); '
+              'if (fold) {{ fold.addEventListener("toggle", draw, {{once: true}}); }} else {{ draw(); }} }})'
+              '(function () {{')
+
+
 def plotly_html(fig: go.Figure, div_id: str) -> str:
-    """A chart as an HTML fragment that expects ``window.Plotly`` to be loaded by the page."""
-    return f'<div data-trace-types="{trace_types(fig)}">' + pio.to_html(
+    """A chart as an HTML fragment that expects ``window.Plotly`` to be loaded by the page.
+
+    A chart inside a closed fold (an exercise's solution, say) is drawn when the reader opens
+    the fold: until then it is work nobody sees, and it would delay the charts that are seen.
+    """
+    markup = pio.to_html(
         fig,
         include_plotlyjs=False,
         include_mathjax=False,
@@ -54,7 +63,14 @@ def plotly_html(fig: go.Figure, div_id: str) -> str:
         config=PLOTLY_CONFIG,
         validate=True,
         auto_play=False,  # an animated figure waits for the reader's Play
-    ) + "</div>"
+    )
+    guard = f'if (document.getElementById("{div_id}")) {{'
+    start, end = markup.find(guard), markup.rfind("};")
+    if start < 0 or end < start:
+        raise RuntimeError(f"plotly {plotly.__version__} writes chart scripts the book does not recognise")
+    markup = (markup[:start] + WHEN_SHOWN.format(div_id=div_id) + markup[start + len(guard):end]
+              + "});" + markup[end + 2:])
+    return f'<div data-trace-types="{trace_types(fig)}">{markup}</div>'
 
 
 class LocalPlotlyRenderer(MimetypeRenderer):
