@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import nbformat
 
+from pokrovsk.content import VALIDATED_ENV, content_hash
 from pokrovsk.params import BookParams
 
 if TYPE_CHECKING:
@@ -191,8 +192,6 @@ def _fold_for_reading(nb: nbformat.NotebookNode) -> None:
 def kernel_environment(stem: str) -> dict[str, str]:
     """What a chapter's kernel needs from the build: where to write its files, where the caches
     are, and which data content the build has already validated ("" means none)."""
-    from pokrovsk.data import VALIDATED_ENV
-
     return {"POKROVSK_ASSET_PREFIX": f"assets/{stem}",
             "POKROVSK_CACHE_DIR": os.environ.get("POKROVSK_CACHE_DIR", ""),
             VALIDATED_ENV: os.environ.get(VALIDATED_ENV, "")}
@@ -215,7 +214,7 @@ def execute_job(job: NotebookJob, kernel: ReusableKernel | None = None) -> Noteb
     own_kernel = kernel is None
     failed = True
     try:
-        kernel = kernel or ReusableKernel()
+        kernel = kernel or ReusableKernel(warm_up=False)
         kernel.prepare(str(work), job.environment)
         # No cwd for papermill: it would change the folder of the whole build process, and
         # notebooks run side by side in threads. The kernel itself works in `work` (prepare).
@@ -401,8 +400,6 @@ class ChartImageDrawing:
 
 
 def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
-    from pokrovsk.data import content_hash
-
     data_dir = project.resolve_data_dir(params)
     injected = dataclasses.replace(params, data_dir=str(data_dir)).for_notebook()
     # Folders count by content, not by path, so a moved checkout or store keeps its cache.
@@ -578,7 +575,7 @@ def build_book(project: Project, params: BookParams, workers: int = 1,
 
 def _build_book(project: Project, params: BookParams, workers: int,
                 report: Callable[[str], None], validate: Callable[[Path], None] | None) -> bool:
-    from pokrovsk import data, datapages
+    from pokrovsk import datapages
 
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params)
@@ -588,7 +585,7 @@ def _build_book(project: Project, params: BookParams, workers: int,
         with pool_for(project, params, workers) as pool:  # kernels warm up while the data is validated
             if validate is not None:
                 validate(data_dir)
-                os.environ[data.VALIDATED_ENV] = data.content_hash(data_dir)
+                os.environ[VALIDATED_ENV] = content_hash(data_dir)
             jobs = execute_notebooks(project, params, workers=workers, report=report, pool=pool,
                                      on_executed=lambda job: drawing.add(job.cache_entry / "assets"))
         for job in jobs:
@@ -619,12 +616,10 @@ def run_single(project: Project, notebook: Path, params: BookParams, output: Pat
     """Execute one notebook with these parameters, uncached, for readers re-running a chapter."""
     if not notebook.is_file():
         raise BuildError(f"{notebook}: no such notebook")
-    from pokrovsk import data
-
     data_dir = project.resolve_data_dir(params)
     if validate is not None:
         validate(data_dir)
-        os.environ[data.VALIDATED_ENV] = data.content_hash(data_dir)
+        os.environ[VALIDATED_ENV] = content_hash(data_dir)
     output = (output or project.build_dir / "runs" / notebook.name).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     job = NotebookJob(notebook.resolve(), "single-run",

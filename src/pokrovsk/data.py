@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -19,12 +18,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from pokrovsk.content import VALIDATED_ENV, content_hash
+
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DATED_TABLES = {"events": "date", "populations": "date", "reported_distances": "date", "control": "date"}
 NON_SETTLEMENT_KINDS = ("station", "mine")
 """Place kinds that are sites, not settlements (not counted as towns or villages)."""
-VALIDATED_ENV = "POKROVSK_VALIDATED_DATA"
-"""Content hash of a data folder the build has already validated; kernels skip re-checking it."""
 _PANDAS_TYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}
 
 
@@ -63,15 +62,6 @@ def _resource(data_dir: Path, name: str) -> dict:
         if resource.get("name") == name:
             return resource
     raise DataError(f"{data_dir / 'datapackage.json'}: no resource named {name!r}")
-
-
-def content_hash(data_dir: Path) -> str:
-    """Hash of every file's path and bytes: equal for two copies of the same data."""
-    digest = hashlib.sha256()
-    if data_dir.is_dir():
-        for path in sorted(p for p in data_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=8)

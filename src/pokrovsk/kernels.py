@@ -39,11 +39,13 @@ class KernelSetupError(RuntimeError):
 class ReusableKernel:
     """One kernel, warmed up with the chapters' imports, reset before each notebook."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm_up: bool = True) -> None:
+        """``warm_up=False`` for a kernel that runs one notebook: it imports what that one needs."""
         self._sockets = Path(tempfile.mkdtemp(prefix="pokrovsk-kernel-"))
         self.manager = IPCKernelManager(kernel_name=KERNEL_NAME, ip=str(self._sockets / "ipc"))
         run_sync(self.manager.start_kernel)(cwd=str(self._sockets))
-        self.run(WARM_UP_CODE, WARM_UP_TIMEOUT_S)
+        if warm_up:
+            self.run(WARM_UP_CODE, WARM_UP_TIMEOUT_S)
 
     @property
     def alive(self) -> bool:
