@@ -43,3 +43,12 @@ def test_a_cached_partial_bundle_is_used_without_the_network(tmp_path, monkeypat
 
 def test_the_integrity_check_rejects_other_bytes():
     assert not plotlyjs._integrity_matches(b"not the plotly tarball")
+
+
+def test_the_shipped_bundle_is_the_chosen_one_under_a_compile_hint(tmp_path):
+    source = tmp_path / "bundle.js"
+    source.write_bytes(b"/*! plotly */ var Plotly = {};")
+    plotlyjs.write_for_book(plotlyjs.Bundle(source, None), tmp_path / "plotly.min.js")
+    shipped = (tmp_path / "plotly.min.js").read_bytes()
+    assert shipped.startswith(b"//# allFunctionsCalledOnLoad\n"), "the hint must be the file's first line"
+    assert shipped.removeprefix(plotlyjs.COMPILE_HINT) == source.read_bytes()

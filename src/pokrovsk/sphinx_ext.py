@@ -78,7 +78,7 @@ def _copy_files(app, exception) -> None:
     bundle = plotlyjs.choose(used)
     if bundle.note:
         logger.info(bundle.note)
-    shutil.copyfile(bundle.path, static / "plotly.min.js")
+    plotlyjs.write_for_book(bundle, static / "plotly.min.js")
     pages = [p for p in outdir.rglob("*.html") if not p.relative_to(outdir).parts[0].startswith("_")]
     for page in pages:
         text = page.read_text(encoding="utf-8")
