@@ -47,3 +47,23 @@ def test_built_book_has_every_static_image_and_no_pending_requests(built_book):
         for source in __import__("re").findall(r'<img class="pk-static" src="([^"]+)"', text):
             assert (page.parent / source).is_file(), f"{page.name}: {source}"
     assert not list(html.rglob(f"*{render.PENDING_SUFFIX}"))
+
+
+def test_a_static_image_keeps_the_charts_own_height(tmp_path):
+    """A tall chart squeezed into the default image would overlap its row labels."""
+    import datetime as dt
+    import json
+
+    import pandas as pd
+
+    def pending_size(chart: go.Figure, name: str, **size) -> tuple[int, int]:
+        figure = render.BookFigure(name=name, title="t", alt="a chart", caption="c", citations=[],
+                                   data_date=dt.date(2025, 1, 1), data=pd.DataFrame({"x": [1]}), chart=chart, **size)
+        render.figure_html(figure, "assets", tmp_path)
+        spec = json.loads((tmp_path / f"{name}{render.PENDING_SUFFIX}").read_text())
+        return spec["width"], spec["height"]
+
+    tall = go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h"), layout={"height": 760})
+    assert pending_size(tall, "tall") == (render.STATIC_WIDTH, 760)
+    assert pending_size(go.Figure(go.Bar(x=[1])), "plain") == (render.STATIC_WIDTH, render.STATIC_HEIGHT)
+    assert pending_size(tall, "square", static_size=(800, 800)) == (800, 800)

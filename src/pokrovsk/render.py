@@ -93,6 +93,8 @@ def use_book_renderer() -> None:
     pio.renderers.default = RENDERER_NAME
 
 
+STATIC_WIDTH, STATIC_HEIGHT = 900, 500
+"""A chart's static image size when neither the figure nor its chart sets one."""
 PENDING_SUFFIX = ".static.json"
 """A chart waiting for its static image: the figure and the image size, drawn later in one batch."""
 
@@ -210,8 +212,9 @@ class BookFigure:
     """For maps: a longer text description of what the map shows."""
     notes: list[str] = dataclasses.field(default_factory=list)
     """Extra lines shown under the caption, e.g. which basemap a map used."""
-    static_size: tuple[int, int] = (900, 500)
-    """Width and height in pixels of a chart's static image (print, no JavaScript)."""
+    static_size: tuple[int, int] | None = None
+    """Width and height in pixels of a chart's static image (print, no JavaScript); by default
+    900 px wide and as tall as the chart itself, so its rows and labels keep their room."""
 
     def __post_init__(self) -> None:
         if (self.chart is None) == (self.image is None):
@@ -255,7 +258,8 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
         chart = figure.chart
         chart.update_layout(title=None)  # the title is the <figure>'s heading, read by everyone
         static = f"{figure.name}.png"
-        request_static_png(chart, folder / static, figure.static_size)
+        request_static_png(chart, folder / static,
+                           figure.static_size or (STATIC_WIDTH, chart.layout.height or STATIC_HEIGHT))
         fallback = f'<img class="pk-static" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}">'
         body = (
             # A group, not an image: the chart holds buttons and a slider a keyboard can reach.
