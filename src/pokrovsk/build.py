@@ -583,6 +583,10 @@ def _build_book(project: Project, params: BookParams, workers: int,
     drawing = ChartImageDrawing()
     try:
         with pool_for(project, params, workers) as pool:  # kernels warm up while the data is validated
+            if pool is not None:  # the book's plotly.js is fetched (once) while notebooks run
+                from pokrovsk import plotlyjs
+
+                threading.Thread(target=plotlyjs.prefetch_basic, daemon=True).start()
             if validate is not None:
                 validate(data_dir)
                 os.environ[VALIDATED_ENV] = content_hash(data_dir)

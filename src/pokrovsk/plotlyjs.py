@@ -92,13 +92,30 @@ def choose(trace_types: set[str]) -> Bundle:
     if installed_plotlyjs_version() != BASIC_VERSION:
         return Bundle(full_bundle(), f"plotly.js: full bundle, because the pinned partial bundle is "
                                      f"{BASIC_VERSION} but plotly ships {installed_plotlyjs_version()}")
+    try:
+        return Bundle(_cached_basic(), None)
+    except FETCH_ERRORS as error:
+        return Bundle(full_bundle(), f"plotly.js: full bundle (4.8 MB), the partial one could not be fetched: {error}")
+
+
+FETCH_ERRORS = (RuntimeError, OSError, subprocess.TimeoutExpired, KeyError, tarfile.TarError)
+
+
+def _cached_basic() -> Path:
     cached = _cache_dir() / f"plotly-basic-{BASIC_VERSION}.min.js"
     if not cached.is_file():
+        _fetch_basic(cached)
+    return cached
+
+
+def prefetch_basic() -> None:
+    """Fill the cache ahead of :func:`choose` (a build runs this while its notebooks execute);
+    a failure is left for :func:`choose` to report."""
+    if installed_plotlyjs_version() == BASIC_VERSION:
         try:
-            _fetch_basic(cached)
-        except (RuntimeError, OSError, subprocess.TimeoutExpired, KeyError, tarfile.TarError) as error:
-            return Bundle(full_bundle(), f"plotly.js: full bundle (4.8 MB), the partial one could not be fetched: {error}")
-    return Bundle(cached, None)
+            _cached_basic()
+        except FETCH_ERRORS:
+            pass
 
 
 def write_for_book(bundle: Bundle, target: Path) -> None:
