@@ -67,3 +67,16 @@ def test_a_static_image_keeps_the_charts_own_height(tmp_path):
     assert pending_size(tall, "tall") == (render.STATIC_WIDTH, 760)
     assert pending_size(go.Figure(go.Bar(x=[1])), "plain") == (render.STATIC_WIDTH, render.STATIC_HEIGHT)
     assert pending_size(tall, "square", static_size=(800, 800)) == (800, 800)
+
+
+def test_a_chromium_that_will_not_start_gives_placeholders(tmp_path, monkeypatch):
+    from pokrovsk import browser
+
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(browser, "CHROMIUM", broken)
+    request(tmp_path, "chart")
+    assert render.draw_pending_images([tmp_path]) == 1
+    with Image.open(tmp_path / "chart.png") as image:
+        assert image.size == (640, 360)

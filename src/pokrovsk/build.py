@@ -434,8 +434,6 @@ def execute_notebooks(project: Project, params: BookParams, workers: int = 1,
                       on_executed: Callable[[NotebookJob], None] = lambda job: None) -> list[NotebookJob]:
     """Execute what changed; raise BuildError naming every failed notebook and cell.
     ``on_executed`` hears of each notebook as soon as its result is in the cache."""
-    # Tiles and downloads are cached with the project, and `clean` clears them.
-    os.environ.setdefault("POKROVSK_CACHE_DIR", str(project.cache_dir))
     jobs = plan_jobs(project, params)
     fresh = [job for job in jobs if _is_cached(job)]
     stale = [dataclasses.replace(job, environment=kernel_environment(job.stem)) for job in jobs if job not in fresh]
@@ -579,6 +577,7 @@ def _build_book(project: Project, params: BookParams, workers: int,
 
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params)
+    # Tiles, downloads and plotly.js are cached with the project, and `clean` clears them.
     os.environ.setdefault("POKROVSK_CACHE_DIR", str(project.cache_dir))
     drawing = ChartImageDrawing()
     try:

@@ -144,10 +144,15 @@ class ImageDrawer:
         from playwright.sync_api import sync_playwright
 
         self._playwright = sync_playwright().start()
-        browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        self._page = browser.new_page()
-        self._page.set_content("<!doctype html><html><head></head><body></body></html>")
-        self._page.add_script_tag(path=str(plotlyjs.full_bundle()))
+        try:
+            browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            self._page = browser.new_page()
+            self._page.set_content("<!doctype html><html><head></head><body></body></html>")
+            self._page.add_script_tag(path=str(plotlyjs.full_bundle()))
+        except Exception as error:  # a Chromium that will not start is treated like a missing one
+            logging.getLogger(__name__).warning("static chart images replaced by placeholders: %s", error)
+            self.close()
+            self._page = None
 
     def draw(self, folder: Path) -> int:
         """Draw everything pending under ``folder``; each image appears complete or not at all."""
@@ -168,6 +173,7 @@ class ImageDrawer:
     def close(self) -> None:
         if self._playwright is not None:
             self._playwright.stop()
+            self._playwright = None
 
     def __enter__(self) -> "ImageDrawer":
         return self
