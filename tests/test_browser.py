@@ -239,6 +239,29 @@ def test_pages_fit_a_phone_screen(site, browser):
         context.close()
 
 
+def test_icons_are_drawn_without_the_icon_font(site, browser):
+    """The theme's icons are CSS masks; no page downloads the 156 KB Font Awesome web font."""
+    html, base = site
+    page = browser.new_page()
+    fonts: list[str] = []
+    page.on("request", lambda request: fonts.append(request.url) if "/webfonts/" in request.url else None)
+    try:
+        for name in content_pages(html):
+            page.goto(f"{base}/{name}", wait_until="load")
+            assert fonts == [], f"{name} downloaded {fonts}"
+        page.goto(f"{base}/book/data/datasets/battles.html", wait_until="load")
+        solid = page.evaluate(
+            "() => [...document.querySelectorAll('.fa-solid')].filter(n => n.offsetParent).map(n => {"
+            " const r = n.getBoundingClientRect(), s = getComputedStyle(n); return [r.width, r.height, s.maskImage]; })")
+        download = page.evaluate(
+            "() => [...document.querySelectorAll('a.reference.download')].map(n => {"
+            " const s = getComputedStyle(n, '::before'); return [parseFloat(s.width), parseFloat(s.height), s.maskImage]; })")
+        assert len(solid) >= 3 and len(download) >= 1
+        assert all(width > 0 and height > 0 and mask.startswith("url(") for width, height, mask in solid + download)
+    finally:
+        page.close()
+
+
 def test_keyboard_focus_is_visible(site, browser):
     """Tabbing through the first controls of a chapter, each focused element shows an outline."""
     _, base = site

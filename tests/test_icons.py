@@ -20,6 +20,31 @@ def test_css_has_one_rule_per_icon_and_masks_with_the_text_colour():
     css = icons.icons_css({"bars": (448, 512, "M0 96SOLID")})
     assert ".fa-bars { --pk-icon: url(\"data:image/svg+xml;base64," in css
     assert "background-color: currentColor" in css
+    assert ".fa-solid::before, .fa-solid::after { content: none !important; }" in css
+
+
+THEME_CSS_LIKE = (
+    'html{--pst-icon-download:"\uf019";--pst-icon-info-circle:"\\f05a";--pst-icon-admonition-note:var(--pst-icon-info-circle)}'
+    'a.reference.download:before{color:grey;content:var(--pst-icon-download);font:var(--fa-font-solid)}'
+    '.admonition.note>.admonition-title:after,div.admonition.note>.admonition-title:after'
+    '{content:var(--pst-icon-admonition-note)}'
+    'span.versionmodified:before{content:var(--pst-icon-download)}'
+)
+
+
+def test_theme_pseudo_element_icons_are_found_for_the_classes_pages_use():
+    found = icons.theme_pseudo_icons(THEME_CSS_LIKE, {"reference", "download", "admonition", "admonition-title", "note"})
+    assert found == {"a.reference.download:before": "f019", ".admonition.note>.admonition-title:after": "f05a",
+                     "div.admonition.note>.admonition-title:after": "f05a"}
+
+
+def test_pseudo_element_icons_are_masks_that_need_no_font():
+    paths = icons.icon_paths_by_code_point(FONTAWESOME_LIKE, {"f002", "f0c9", "f999"})
+    assert paths == {"f002": (512, 512, "M416 208SOLID"), "f0c9": (448, 512, "M0 96SOLID")}
+    css = icons.icons_css({}, {"a.reference.download:before": paths["f002"]})
+    rule = next(line for line in css.splitlines() if line.startswith("a.reference.download:before"))
+    assert 'content: "" !important' in rule and "font-family: inherit !important" in rule
+    assert "mask: url(\"data:image/svg+xml;base64," in rule
 
 
 def test_used_icons_are_read_from_pages(tmp_path: Path):

@@ -85,7 +85,12 @@ def _copy_files(app, exception) -> None:
         if UNNAMED_TOGGLE in text:
             page.write_text(text.replace(UNNAMED_TOGGLE, NAMED_TOGGLE), encoding="utf-8")
     fontawesome = _theme_file("static/scripts/fontawesome.js").read_text(encoding="utf-8")
-    (static / "icons.css").write_text(icons.icons_css(icons.icon_paths(fontawesome, icons.used_icons(pages))))
+    pseudo_icons = icons.theme_pseudo_icons(_theme_file("static/styles/pydata-sphinx-theme.css").read_text(
+        encoding="utf-8"), icons.used_classes(pages))
+    pseudo_paths = icons.icon_paths_by_code_point(fontawesome, set(pseudo_icons.values()))
+    (static / "icons.css").write_text(icons.icons_css(
+        icons.icon_paths(fontawesome, icons.used_icons(pages)),
+        {selector: pseudo_paths[code] for selector, code in pseudo_icons.items() if code in pseudo_paths}))
     (outdir / "_static" / "scripts" / "fontawesome.js").unlink(missing_ok=True)
     assets = Path(app.srcdir) / CHAPTER_ASSETS
     if assets.is_dir():
