@@ -9,7 +9,13 @@ writes benchmarks/results/page_weight.json and prints a table.
 "Charts drawn" is read inside the page: the moment (from the start of navigation) when every
 chart a reader sees on arrival has its plotly SVG, checked on every animation frame. Charts in
 a closed fold (exercise solutions) are drawn when the fold is opened, so they are counted apart.
-It is the median of three first visits: one load on a shared 2-core machine varies by ~20 %.
+It is the median of five first visits, as Lighthouse takes the median of five runs: one load on
+this shared 2-core machine varies by ~20 %. The fastest and slowest of the five are kept beside it.
+
+Beside each chart page, the same visits are made to its "plotly alone" twin: a page with nothing
+but the book's plotly.js and the same charts (no theme, no text). Visits alternate between the two,
+so a busy moment on the machine slows both. The twin is the floor for that page on this machine:
+the difference is what the rest of the page costs.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import functools
 import gzip
 import http.server
 import json
+import re
 import statistics
 import sys
 import threading
@@ -54,10 +61,49 @@ class ChartCounter(HTMLParser):
 
 CHARTS_DRAWN = ("expected => [...document.querySelectorAll('.plotly-graph-div')]"
                 ".filter(d => d.querySelector('svg.main-svg')).length >= expected")
-DRAW_SAMPLES = 3
+DRAW_SAMPLES = 5
+
+
+PLOTLY_ALONE_PREFIX = "/_plotly_alone/"
+CHART_BLOCK = re.compile(r'<div data-trace-types="[^"]*">.*?</script>\s*</div></div>', re.S)
+PLOTLY_SCRIPT = re.compile(r'<script src="[^"]*_static/pokrovsk/plotly\.min\.js[^"]*"></script>')
+
+
+def plotly_alone_html(page_html: str) -> tuple[str, int]:
+    """The page's plotly.js and its charts outside closed folds, alone; and how many charts."""
+    script = PLOTLY_SCRIPT.search(page_html)
+    if script is None:
+        raise ValueError("the page loads no plotly.js from _static/pokrovsk")
+    shown = [block.group(0) for block in CHART_BLOCK.finditer(page_html)
+             if page_html.count("<details", 0, block.start()) == page_html.count("</details>", 0, block.start())]
+    src = re.sub(r'src="(\.\./)*', 'src="/', script.group(0))
+    return f'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">{src}</head><body>{"".join(shown)}</body></html>', \
+        len(shown)
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    """Does not print a traceback when the browser hangs up early (a visit's context is closed)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the book, and under /_plotly_alone/<page> that page's plotly-alone twin."""
+
+    def do_GET(self):
+        if not self.path.startswith(PLOTLY_ALONE_PREFIX):
+            return super().do_GET()
+        page = Path(self.directory) / unquote(self.path[len(PLOTLY_ALONE_PREFIX):])
+        body = plotly_alone_html(page.read_text(encoding="utf-8"))[0].encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args):
         pass
 
@@ -107,8 +153,15 @@ def measure(browser, base: str, site: Path, name: str) -> dict:
     page.goto(f"{base}/{name}", wait_until="load")
     page.wait_for_timeout(200)  # late, deferred requests
     context.close()
-    drawn_s = (statistics.median(charts_drawn_s(browser, f"{base}/{name}", shown) for _ in range(DRAW_SAMPLES))
-               if shown else None)
+    drawn_runs, alone_runs = [], []
+    if shown:
+        alone_charts = plotly_alone_html((site / name).read_text(encoding="utf-8"))[1]
+        if alone_charts != shown:
+            raise RuntimeError(f"{name}: {shown} charts outside folds, but {alone_charts} in its plotly-alone twin")
+        for _ in range(DRAW_SAMPLES):
+            drawn_runs.append(charts_drawn_s(browser, f"{base}/{name}", shown))
+            alone_runs.append(charts_drawn_s(browser, f"{base}{PLOTLY_ALONE_PREFIX}{name}", shown))
+    drawn_s = statistics.median(drawn_runs) if drawn_runs else None
     unfolded_s = folds_drawn_s(browser, f"{base}/{name}", counter.charts) if counter.folded else None
     files = [f for f in (local_file(site, url) for url in dict.fromkeys(loaded)) if f is not None]
     raw = sum(f.stat().st_size for f in files)
@@ -122,6 +175,8 @@ def measure(browser, base: str, site: Path, name: str) -> dict:
         "charts": counter.charts,
         "folded_charts": counter.folded,
         "charts_drawn_s": round(drawn_s, 2) if drawn_s is not None else None,
+        "charts_drawn_s_runs": [round(run, 2) for run in drawn_runs],
+        "plotly_alone_charts_drawn_s": round(statistics.median(alone_runs), 2) if alone_runs else None,
         "folded_charts_drawn_after_opening_s": round(unfolded_s, 2) if unfolded_s is not None else None,
     }
 
@@ -133,8 +188,7 @@ def main() -> int:
     if not (site / "index.html").is_file():
         print("No book in _build/html: run `make book` first.")
         return 1
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     with sync_playwright() as playwright:
@@ -144,12 +198,14 @@ def main() -> int:
     server.shutdown()
     chart_pages = [r for r in rows if r["charts"]]
     plain_pages = [r for r in rows if not r["charts"]]
+    slowest = max((r for r in chart_pages if r["charts_drawn_s"] is not None),
+                  key=lambda r: r["charts_drawn_s"], default=None)
     summary = {
         "pages": len(rows),
         "max_gzip_kb_page_without_charts": round(max(r["bytes_gzip"] for r in plain_pages) / 1024, 1),
         "max_gzip_kb_chart_page": round(max(r["bytes_gzip"] for r in chart_pages) / 1024, 1) if chart_pages else None,
-        "max_charts_drawn_s": max((r["charts_drawn_s"] for r in chart_pages if r["charts_drawn_s"] is not None),
-                                  default=None),
+        "max_charts_drawn_s": slowest["charts_drawn_s"] if slowest else None,
+        "plotly_alone_charts_drawn_s_on_that_page": slowest["plotly_alone_charts_drawn_s"] if slowest else None,
         "max_folded_charts_drawn_after_opening_s": max(
             (r["folded_charts_drawn_after_opening_s"] for r in chart_pages
              if r["folded_charts_drawn_after_opening_s"] is not None), default=None),
@@ -157,11 +213,14 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "page_weight.json").write_text(json.dumps({"summary": summary, "pages": rows}, indent=2) + "\n")
     print(f"{'page':<44} {'html KB':>8} {'req':>4} {'raw KB':>8} {'gzip KB':>8} {'charts':>6} {'folded':>6} "
-          f"{'drawn s':>8}")
+          f"{'drawn s':>8} {'(min–max)':>11} {'alone s':>8}")
     for r in rows:
         drawn = "" if r["charts_drawn_s"] is None else f"{r['charts_drawn_s']:.2f}"
+        runs = r["charts_drawn_s_runs"]
+        spread = f"({min(runs):.2f}–{max(runs):.2f})" if runs else ""
+        alone = "" if r["plotly_alone_charts_drawn_s"] is None else f"{r['plotly_alone_charts_drawn_s']:.2f}"
         print(f"{r['page']:<44} {r['html_bytes'] / 1024:8.0f} {r['requests']:4d} {r['bytes_raw'] / 1024:8.0f} "
-              f"{r['bytes_gzip'] / 1024:8.0f} {r['charts']:6d} {r['folded_charts']:6d} {drawn:>8}")
+              f"{r['bytes_gzip'] / 1024:8.0f} {r['charts']:6d} {r['folded_charts']:6d} {drawn:>8} {spread:>11} {alone:>8}")
     for key, value in summary.items():
         print(f"{key}: {value}")
     return 0
