@@ -23,7 +23,8 @@ NOT_ICONS = {"solid", "lg", "fw", "xs", "sm", "xl", "2x"}
 PACK_CALL = re.compile(r'\b\w+\("(fa[srb])",\s*\w+\)')
 THEME_ICON_VALUE = re.compile(r'--pst-icon-([a-z0-9-]+):\s*"(\\[0-9a-f]+|[^"\\])"')
 THEME_ICON_ALIAS = re.compile(r'--pst-icon-([a-z0-9-]+):\s*var\(--pst-icon-([a-z0-9-]+)\)')
-THEME_ICON_RULE = re.compile(r'([^{}]+)\{[^{}]*content:\s*var\(--pst-icon-([a-z0-9-]+)\)[^{}]*\}')
+CSS_RULE = re.compile(r'([^{}]+)\{([^{}]*)\}')
+ICON_CONTENT = re.compile(r'content:\s*var\(--pst-icon-([a-z0-9-]+)\)')
 CLASS_ATTRIBUTE = re.compile(r'class="([^"]*)"')
 
 
@@ -49,8 +50,9 @@ def theme_pseudo_icons(theme_css: str, classes: set[str]) -> dict[str, str]:
     code_points |= {alias: code_points[name] for alias, name in THEME_ICON_ALIAS.findall(theme_css)
                     if name in code_points}
     found = {}
-    for rule in THEME_ICON_RULE.finditer(theme_css):
-        icon = code_points.get(rule.group(2))
+    for rule in CSS_RULE.finditer(theme_css):
+        content = ICON_CONTENT.search(rule.group(2))
+        icon = code_points.get(content.group(1)) if content else None
         for selector in rule.group(1).split(","):
             selector = selector.strip()
             if icon and set(re.findall(r"\.([\w-]+)", selector)) <= classes:
