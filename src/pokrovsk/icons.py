@@ -20,6 +20,7 @@ from pathlib import Path
 ICON_CLASS = re.compile(r'class="[^"]*\bfa-solid\b[^"]*"')
 ICON_NAME = re.compile(r"\bfa-([a-z0-9-]+)")
 NOT_ICONS = {"solid", "lg", "fw", "xs", "sm", "xl", "2x"}
+SOLID_ICON = re.compile(r'[{,]"?([a-z0-9-]+)"?:\[(\d+),(\d+),\[[^\]]*\],"([0-9a-f]+)","([^"]+)"')
 PACK_CALL = re.compile(r'\b\w+\("(fa[srb])",\s*\w+\)')
 THEME_ICON_VALUE = re.compile(r'--pst-icon-([a-z0-9-]+):\s*"(\\[0-9a-f]+|[^"\\])"')
 THEME_ICON_ALIAS = re.compile(r'--pst-icon-([a-z0-9-]+):\s*var\(--pst-icon-([a-z0-9-]+)\)')
@@ -69,26 +70,20 @@ def solid_definitions(fontawesome_js: str) -> str:
     raise ValueError("no solid icon pack in fontawesome.js")
 
 
+def _solid_icons(fontawesome_js: str) -> list[tuple[str, str, tuple[int, int, str]]]:
+    """``(name, code point, (width, height, svg path))`` for every icon of the solid pack."""
+    return [(match.group(1), match.group(4), (int(match.group(2)), int(match.group(3)), match.group(5)))
+            for match in SOLID_ICON.finditer(solid_definitions(fontawesome_js))]
+
+
 def icon_paths(fontawesome_js: str, names: set[str]) -> dict[str, tuple[int, int, str]]:
     """``{name: (width, height, svg path)}`` for each name found in the solid pack."""
-    solid = solid_definitions(fontawesome_js)
-    found = {}
-    for name in sorted(names):
-        match = re.search(r'[{,]"?' + re.escape(name) + r'"?:\[(\d+),(\d+),\[[^\]]*\],"[0-9a-f]+","([^"]+)"', solid)
-        if match:
-            found[name] = (int(match.group(1)), int(match.group(2)), match.group(3))
-    return found
+    return {name: shape for name, _, shape in _solid_icons(fontawesome_js) if name in names}
 
 
 def icon_paths_by_code_point(fontawesome_js: str, code_points: set[str]) -> dict[str, tuple[int, int, str]]:
     """``{code point: (width, height, svg path)}`` for each code point found in the solid pack."""
-    solid = solid_definitions(fontawesome_js)
-    found = {}
-    for code_point in sorted(code_points):
-        match = re.search(r':\[(\d+),(\d+),\[[^\]]*\],"' + re.escape(code_point) + r'","([^"]+)"', solid)
-        if match:
-            found[code_point] = (int(match.group(1)), int(match.group(2)), match.group(3))
-    return found
+    return {code_point: shape for _, code_point, shape in _solid_icons(fontawesome_js) if code_point in code_points}
 
 
 def _svg_url(width: int, height: int, path: str) -> str:
