@@ -212,6 +212,34 @@ def test_no_page_has_serious_or_critical_accessibility_violations(site, browser)
     assert problems == [], "\n".join(problems)
 
 
+REDRAWN_FOR_MARGINS = ("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                       ".filter(d => d._fullLayout && '_redrawFromAutoMarginCount' in d._fullLayout).map(d => d.id)")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_chart_is_drawn_in_one_pass(site, browser, width):
+    """No chart draws, finds its y labels too wide for the margin, and draws again: the build
+    reserves the margin (pokrovsk.charts.reserve_label_margins). Folds are opened so their charts
+    count too."""
+    html, base = site
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/book/chapters/03_how_long.html", wait_until="load")
+        # The check itself: plotly marks a chart it had to draw again for its margins.
+        page.evaluate("() => Plotly.newPlot(Object.assign(document.body.appendChild(document.createElement('div')),"
+                      " {id: 'control'}), [{type: 'bar', orientation: 'h', x: [1], y: ['a label far too wide "
+                      "for the margin']}], {margin: {l: 10}, yaxis: {automargin: true}})")
+        assert page.evaluate(REDRAWN_FOR_MARGINS) == ["control"]
+        for name in [n for n in pages_of(html) if "plotly-graph-div" in (html / n).read_text()]:
+            page.goto(f"{base}/{name}", wait_until="load")
+            open_every_fold(page)
+            page.wait_for_function(f"{DRAWN_CHARTS} === document.querySelectorAll('.plotly-graph-div').length")
+            assert page.evaluate(REDRAWN_FOR_MARGINS) == [], f"{name} at {width} px"
+    finally:
+        context.close()
+
+
 def test_every_chart_has_an_accessible_name(site, browser):
     html, base = site
     for name in [n for n in pages_of(html) if "pk-chart" in (html / n).read_text()]:

@@ -5,6 +5,12 @@ Builders take DataFrames from pokrovsk.data and return a plotly Figure; they nev
 
 from __future__ import annotations
 
+import base64
+import html
+import math
+import re
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -76,4 +82,110 @@ def population_chart(populations: pd.DataFrame, place_name: str) -> go.Figure:
             hovertemplate="%{customdata[1]}: %{customdata[0]}%{y:,} people<extra>%{fullData.name}</extra>",
         )
     fig.update_layout(yaxis_title=f"People living in {place_name}", xaxis_title=None, yaxis_rangemode="tozero")
+    return fig
+
+
+# How wide text is, in thousandths of an em, for the printable ASCII characters in order from " " to
+# "~": the advance widths of DejaVu Sans, which Debian's Chromium draws `system-ui` with and which
+# is wider than the other common system sans-serifs (Segoe UI, San Francisco, Roboto), so an
+# estimate from it is rarely too small.
+_ASCII_WIDTHS = (
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636, 636, 636, 636, 636,
+    636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656,
+    557, 863, 748, 787, 603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 390, 337, 390, 838, 500, 500, 613,
+    635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818,
+    592, 592, 525, 636, 337, 636, 838,
+)
+CHARACTER_WIDTH_EM = {chr(32 + index): width / 1000 for index, width in enumerate(_ASCII_WIDTHS)}
+OTHER_CHARACTER_WIDTH_EM = 1.0
+"""Any other character (an arrow, a Cyrillic letter) is counted as a full em: an upper bound."""
+BOLD_WIDTH_FACTOR = 1.27
+"""DejaVu Sans Bold is at most 1.27 times as wide as its regular weight, character by character."""
+LABEL_MARGIN_PAD_PX = 17
+"""Between the widest y tick label and the chart's left edge: plotly's automargin leaves about 13 px,
+and 4 px spare absorb small differences between fonts."""
+LINE_HEIGHT = 1.25
+"""A rotated axis title takes about this many times its font size of the margin."""
+
+
+def text_width_px(text: str, font_size: float) -> float:
+    """Estimated width of a plotly label (``<br>`` line breaks, ``<b>`` and other tags allowed)."""
+    widths = []
+    for line in re.split(r"<br\s*/?>", text, flags=re.I):
+        plain = html.unescape(re.sub(r"<[^>]*>", "", line))
+        em = sum(CHARACTER_WIDTH_EM.get(character, OTHER_CHARACTER_WIDTH_EM) for character in plain)
+        widths.append(em * font_size * (BOLD_WIDTH_FACTOR if re.search(r"<b>", line, re.I) else 1))
+    return max(widths, default=0.0)
+
+
+def _values(values) -> list:
+    """A trace's coordinates as a list, without gaps; also from plotly's base64 form of typed arrays."""
+    if values is None:
+        return []
+    if isinstance(values, dict) and "bdata" in values:
+        values = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return [value.item() if isinstance(value, np.generic) else value
+            for value in values if value is not None and value == value]
+
+
+def _number_label(axis, values: list[float]) -> str | None:
+    """The widest tick label a numeric axis can show: ticks are round numbers inside its range, so
+    none has more digits than the range's largest end (or the data's, with autorange's headroom)."""
+    explicit = axis.range if axis.autorange in (None, False) and axis.range else None
+    ends = [float(end) for end in explicit] if explicit else [float(v) * 1.1 for v in values]
+    if not ends:
+        return None
+    largest = max(abs(end) for end in ends)
+    digits = f"{largest:,.0f}" if largest >= 10 else f"{largest:.1f}"
+    sign = "\u2212" if min(ends) < 0 else ""
+    return f"{sign}{axis.tickprefix or ''}{digits}{axis.ticksuffix or ''}"
+
+
+def _tick_labels(fig: go.Figure, axis, name: str) -> list[str] | None:
+    """Every label the y axis ``name`` can show, or None when they cannot be known before drawing."""
+    if axis.ticktext:
+        return [str(label) for label in axis.ticktext]
+    if axis.type not in (None, "-", "linear", "category"):
+        return None  # dates and logarithms: their labels are plotly's to choose
+    reference = "y" + name.removeprefix("yaxis")
+    values = []
+    for trace in fig.data:
+        if (getattr(trace, "yaxis", None) or "y") == reference:
+            values += _values(getattr(trace, "y", None))
+    if axis.categoryarray:
+        values += list(axis.categoryarray)
+    if any(isinstance(value, str) for value in values) or axis.type == "category":
+        return [str(value) for value in dict.fromkeys(values)]
+    if values and all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
+        label = _number_label(axis, values)
+        return [label] if label else None
+    if axis.range and all(isinstance(end, (int, float)) for end in axis.range) and not values:
+        label = _number_label(axis, [])
+        return [label] if label else None
+    return None
+
+
+def reserve_label_margins(fig: go.Figure) -> go.Figure:
+    """Make the left margin wide enough for the y tick labels before plotly draws.
+
+    An axis with ``automargin`` otherwise draws once, measures its labels, widens the margin and
+    draws the whole chart again: a second drawing pass that readers wait for. The margin only
+    grows here, and automargin stays on, so a label wider than estimated still fits.
+    """
+    font_size = fig.layout.font.size or fig.layout.template.layout.font.size or 12
+    needed = 0.0
+    for axis in fig.select_yaxes():
+        if not axis.automargin or axis.side == "right" or axis.visible is False or axis.showticklabels is False:
+            continue
+        labels = _tick_labels(fig, axis, axis.plotly_name)
+        if labels is None:
+            continue
+        size = axis.tickfont.size or font_size
+        width = max((text_width_px(label, size) for label in labels), default=0.0) + LABEL_MARGIN_PAD_PX
+        if axis.title.text:
+            width += LINE_HEIGHT * (axis.title.font.size or font_size)
+        needed = max(needed, width)
+    current = fig.layout.margin.l if fig.layout.margin.l is not None else fig.layout.template.layout.margin.l
+    if needed > (current if current is not None else 80):
+        fig.update_layout(margin_l=math.ceil(needed))
     return fig

@@ -25,6 +25,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
 
+from pokrovsk.charts import reserve_label_margins
+
 if TYPE_CHECKING:
     import matplotlib.figure
     import pandas as pd
@@ -53,7 +55,9 @@ def plotly_html(fig: go.Figure, div_id: str) -> str:
 
     A chart inside a closed fold (an exercise's solution, say) is drawn when the reader opens
     the fold: until then it is work nobody sees, and it would delay the charts that are seen.
+    The figure's left margin is first widened to fit its y labels (one drawing pass, not two).
     """
+    reserve_label_margins(fig)
     markup = pio.to_html(
         fig,
         include_plotlyjs=False,
@@ -263,14 +267,14 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
     if figure.chart is not None:
         chart = figure.chart
         chart.update_layout(title=None)  # the title is the <figure>'s heading, read by everyone
+        interactive = plotly_html(chart, div_id=f"chart-{figure.name}")
         static = f"{figure.name}.png"
         request_static_png(chart, folder / static,
                            figure.static_size or (STATIC_WIDTH, chart.layout.height or STATIC_HEIGHT))
         fallback = f'<img class="pk-static" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}">'
         body = (
             # A group, not an image: the chart holds buttons and a slider a keyboard can reach.
-            f'<div class="pk-chart" role="group" aria-label="{esc(figure.alt)}">'
-            f"{plotly_html(chart, div_id=f'chart-{figure.name}')}</div>"
+            f'<div class="pk-chart" role="group" aria-label="{esc(figure.alt)}">{interactive}</div>'
             f"<noscript>{fallback}</noscript>"
         )
     else:
