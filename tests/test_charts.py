@@ -6,6 +6,7 @@ import base64
 import math
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -74,5 +75,8 @@ def test_the_margin_only_grows_and_only_for_axes_that_push_it():
     dates = go.Figure(go.Scatter(x=[1, 2], y=["2024-01-01", "2025-01-01"]))
     dates.update_layout(yaxis=dict(automargin=True, type="date"))  # date labels are plotly's choice
     assert reserve_label_margins(dates).layout.margin.l is None
+    timestamps = go.Figure(go.Scatter(x=[1, 2], y=pd.to_datetime(["2024-01-01", "2025-01-01"])))
+    timestamps.update_layout(yaxis=dict(automargin=True))
+    assert reserve_label_margins(timestamps).layout.margin.l is None
     short = bar_chart(["a", "b"])  # fits in the house template's margin already
     assert reserve_label_margins(short).layout.margin.l is None

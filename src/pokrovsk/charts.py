@@ -141,13 +141,13 @@ def _number_label(axis, values: list[float]) -> str | None:
     return f"{sign}{axis.tickprefix or ''}{digits}{axis.ticksuffix or ''}"
 
 
-def _tick_labels(fig: go.Figure, axis, name: str) -> list[str] | None:
-    """Every label the y axis ``name`` can show, or None when they cannot be known before drawing."""
+def _tick_labels(fig: go.Figure, axis) -> list[str] | None:
+    """Every label a y axis can show, or None when they cannot be known before drawing."""
     if axis.ticktext:
         return [str(label) for label in axis.ticktext]
     if axis.type not in (None, "-", "linear", "category"):
         return None  # dates and logarithms: their labels are plotly's to choose
-    reference = "y" + name.removeprefix("yaxis")
+    reference = "y" + axis.plotly_name.removeprefix("yaxis")
     values = []
     for trace in fig.data:
         if (getattr(trace, "yaxis", None) or "y") == reference:
@@ -156,13 +156,10 @@ def _tick_labels(fig: go.Figure, axis, name: str) -> list[str] | None:
         values += list(axis.categoryarray)
     if any(isinstance(value, str) for value in values) or axis.type == "category":
         return [str(value) for value in dict.fromkeys(values)]
-    if values and all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
+    if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
         label = _number_label(axis, values)
         return [label] if label else None
-    if axis.range and all(isinstance(end, (int, float)) for end in axis.range) and not values:
-        label = _number_label(axis, [])
-        return [label] if label else None
-    return None
+    return None  # dates given as datetimes
 
 
 def reserve_label_margins(fig: go.Figure) -> go.Figure:
@@ -177,7 +174,7 @@ def reserve_label_margins(fig: go.Figure) -> go.Figure:
     for axis in fig.select_yaxes():
         if not axis.automargin or axis.side == "right" or axis.visible is False or axis.showticklabels is False:
             continue
-        labels = _tick_labels(fig, axis, axis.plotly_name)
+        labels = _tick_labels(fig, axis)
         if labels is None:
             continue
         size = axis.tickfont.size or font_size
