@@ -27,6 +27,8 @@ BASIC_INTEGRITY = "sha512-1oNF8PeQx2hv/y7tqEVWKD3JGwn/MGEMQ8mL9HUwsaqG9FGy/OU5FH
 BASIC_FILE = "package/plotly-basic.min.js"
 BASIC_TRACE_TYPES = frozenset({"scatter", "bar", "pie"})
 NPM_TIMEOUT_S = 120
+FETCH_ERRORS = (RuntimeError, OSError, subprocess.TimeoutExpired, KeyError, tarfile.TarError)
+"""What fetching the partial bundle can raise; any of them means the full bundle is used."""
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,6 @@ def choose(trace_types: set[str]) -> Bundle:
         return Bundle(_cached_basic(), None)
     except FETCH_ERRORS as error:
         return Bundle(full_bundle(), f"plotly.js: full bundle (4.8 MB), the partial one could not be fetched: {error}")
-
-
-FETCH_ERRORS = (RuntimeError, OSError, subprocess.TimeoutExpired, KeyError, tarfile.TarError)
 
 
 def _cached_basic() -> Path:
