@@ -20,24 +20,22 @@ the difference is what the rest of the page costs.
 
 from __future__ import annotations
 
-import functools
 import gzip
-import http.server
 import json
 import re
 import statistics
 import sys
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS, QuietHandler, serve
+
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "_build" / "html"
 RESULTS = REPO / "benchmarks" / "results"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+
+
 class ChartCounter(HTMLParser):
     """Charts in the HTML, in order, and for each whether it sits in a closed <details> fold."""
 
@@ -92,16 +90,7 @@ def plotly_alone_html(page_html: str) -> str:
             f"<body>{shown}</body></html>")
 
 
-class QuietServer(http.server.ThreadingHTTPServer):
-    """Does not print a traceback when the browser hangs up early (a visit's context is closed)."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
+class BookAndTwinHandler(QuietHandler):
     """Serves the book, and under /_plotly_alone/<page> that page's plotly-alone twin."""
 
     def do_GET(self):
@@ -114,9 +103,6 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 def pages(site: Path) -> list[str]:
@@ -197,14 +183,10 @@ def main() -> int:
     if not (site / "index.html").is_file():
         print("No book in _build/html: run `make book` first.")
         return 1
-    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with serve(site, BookAndTwinHandler) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         rows = [measure(browser, base, site, name) for name in pages(site)]
         browser.close()
-    server.shutdown()
     chart_pages = [r for r in rows if r["charts"]]
     plain_pages = [r for r in rows if not r["charts"]]
     slowest = max((r for r in chart_pages if r["charts_drawn_s"] is not None),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import http.server
 import io
 import shutil
 import subprocess
@@ -37,15 +36,6 @@ def built_book(tmp_path_factory) -> Path:
     result = pokrovsk("build", "--jobs", "2", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     return root
-
-
-class QuietServer(http.server.ThreadingHTTPServer):
-    """A loopback test server that does not print a traceback when a client hangs up early."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:

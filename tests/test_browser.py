@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from conftest import QuietServer
+from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (apt-get install chromium)"),
 ]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Console messages we cannot remove at the source. Keep this short, and say why for each.
 CONSOLE_ALLOWLIST: tuple[str, ...] = ()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def site(built_book):
     html = (built_book / "_build" / "html").resolve()
-    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(html)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield html, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(html) as base:
+        yield html, base
 
 
 @pytest.fixture(scope="module")
@@ -146,11 +132,8 @@ def hostile_site(tmp_path_factory):
     edit_cell(data / "places.csv", {"place_id": "myrnohrad"}, "name_en", f"Myrnohrad {SCRIPT_PAYLOAD}")
     result = pokrovsk("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
-    html = (root / "_build" / "html").resolve()
-    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(html)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve((root / "_build" / "html").resolve()) as base:
+        yield base
 
 
 @pytest.mark.parametrize("page_name, payloads", [

@@ -20,7 +20,6 @@ import pytest
 import shapely
 import shapely.geometry
 
-from conftest import QuietServer
 from fixtures_frontlines import (
     CENTRE_LAT,
     CENTRE_LON,
@@ -33,6 +32,7 @@ from fixtures_frontlines import (
     write_daily,
     write_raw,
 )
+from pokrovsk.browser import QuietServer
 from pokrovsk.frontlines import cli, store as store_module
 from pokrovsk.frontlines.control import settlement_control
 from pokrovsk.frontlines.fetch import FetchError, fetch_days

@@ -13,8 +13,9 @@ import pytest
 import xyzservices
 from PIL import Image
 
-from conftest import REPO, QuietServer
+from conftest import REPO
 from pokrovsk import data, maps
+from pokrovsk.browser import QuietServer
 
 WINDOW = maps.area_of_interest((48.282, 37.176), 15).to_crs(maps.WEB_MERCATOR).total_bounds
 

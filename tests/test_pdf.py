@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from pokrovsk import pdf
+from pokrovsk.browser import CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 requires_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
                                        reason="Debian chromium is not installed (apt-get install chromium)")
 SITE_ONLY_PAGES = {"index.html", "genindex.html", "search.html"}  # a redirect and Sphinx's own pages

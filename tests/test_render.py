@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from pokrovsk import render
+from pokrovsk.browser import CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def request(folder: Path, name: str, size=(640, 360)) -> Path:

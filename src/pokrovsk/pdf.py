@@ -12,22 +12,17 @@ bookmark per page, written atomically to ``_build/pdf/pokrovsk.pdf``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
 import io
 import os
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
 
-from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS
+from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS, serve
 
 PDF_NAME = "pokrovsk.pdf"
 PAGE_TIMEOUT_MS = 60_000
@@ -152,31 +147,6 @@ def page_title(html_file: Path) -> str:
 
 
 # --- printing -------------------------------------------------------------------------------
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-class _QuietServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # the browser hanging up early is not our problem
-
-
-@contextlib.contextmanager
-def serve(html_dir: Path) -> Iterator[str]:
-    """Serve the site on 127.0.0.1 (an ephemeral port) for as long as the block runs."""
-    server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html_dir)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def require_chromium() -> None:
