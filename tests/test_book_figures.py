@@ -106,5 +106,5 @@ def test_key_figures_on_the_pages_match_the_data(built_book):
         assert stated and abs(int(stated.group(1)) - km) <= 1.5, (city, km)
 
     what_next = page_text(built_book, "04_what_next")
-    claim = next(r for r in rows("events") if r["event_id"].startswith("2025-12-01") and r["claimed_by"] == "russia")
-    assert "1 Dec 2025" in what_next and claim["status"] in ("claimed", "disputed")
+    claim = next(r for r in rows("events") if r["event_id"].startswith("2025-12-01") and r["claimant"] == "russia")
+    assert "1 Dec 2025" in what_next and claim["verification"] in ("claimed", "disputed")

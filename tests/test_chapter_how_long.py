@@ -150,8 +150,8 @@ def test_an_earlier_as_of_cuts_battles_events_and_distances(early):
 def test_timeline_title_counts_claims_and_disputes(book):
     figure = how_long.timeline_figure(book)
     events = battle_events(book.as_of)
-    contested = [e for e in events if e["status"] in ("claimed", "disputed")]
-    russian = [e for e in contested if e["claimed_by"] == "russia"]
+    contested = [e for e in events if e["verification"] in ("claimed", "disputed")]
+    russian = [e for e in contested if e["claimant"] == "russia"]
     assert figure.title.startswith(f"Of {len(events)} events recorded")
     assert f"{len(contested)} are unverified or disputed claims, {len(russian)} of them Russia's" in figure.title
     markers = {trace.name: len(trace.x) for trace in figure.chart.data}
@@ -181,7 +181,7 @@ def test_distance_title_and_panels(book):
                   key=lambda r: first_day(r["date"]))
     first = near[0]
     assert figure.title.startswith(f"Russian forces went from about {float(first['distance_km']):g} km")
-    trusted = [r for r in near if r["confidence"] != "uncertain"]
+    trusted = [r for r in near if r["verification"] != "disputed"]
     closest = min(float(r["distance_km"]) for r in trusted)
     if closest == 0:
         assert "inside the city" in figure.title
@@ -192,8 +192,8 @@ def test_distance_title_and_panels(book):
     assert sum(len(t.x) for t in corridor) == sum(r["measure"] == "corridor_width" for r in reports)
     assert sum(len(t.x) for t in plotted) == len(reports)
     open_markers = sum(str(s).endswith("-open") for t in plotted for s in t.marker.symbol)
-    assert open_markers == sum(r["confidence"] == "uncertain" for r in reports)
-    assert f"{open_markers} of the {len(reports)} reports are uncertain" in figure.caption
+    assert open_markers == sum(r["verification"] == "disputed" for r in reports)
+    assert f"{open_markers} of the {len(reports)} reports are disputed" in figure.caption
 
 
 def test_answer_paragraph_gives_the_main_count(book):

@@ -20,6 +20,7 @@ import pytest  # noqa: E402
 from conftest import REPO  # noqa: E402
 from pokrovsk.chapter import Chapter  # noqa: E402
 from pokrovsk.chapters import what_next  # noqa: E402
+from pokrovsk.vocabulary import VERIFICATION  # noqa: E402
 
 DATA = REPO / "data"
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -63,7 +64,7 @@ def middle(row: dict[str, str]) -> dt.date:
 
 
 def statements(as_of: dt.date, place: str, side: str) -> list[dict[str, str]]:
-    found = [r for r in rows("events") if r["place_id"] == place and r["claimed_by"] == side
+    found = [r for r in rows("events") if r["place_id"] == place and r["claimant"] == side
              and r["category"] in ("claim", "military") and published(r, as_of)]
     return sorted(found, key=lambda r: (middle(r), r["event_id"]))
 
@@ -162,11 +163,13 @@ def test_timeline_shows_only_what_was_published_by_as_of():
     assert max(points) <= dt.datetime(2025, 11, 20)
 
 
-def test_timeline_tells_status_apart_by_colour_and_shape():
+def test_timeline_tells_verification_apart_by_colour_and_shape():
     figure = what_next.claims_timeline_figure(chapter())
     markers = [trace for trace in figure.chart.data if trace.mode == "markers"]
-    assert len({t.marker.symbol for t in markers}) == len(markers) == len({t.marker.color for t in markers}) == 3
-    assert {t.name for t in markers} == {"Confirmed", "Claimed, not verified", "Disputed"}
+    shown = set(figure.data["verification"])
+    assert len({t.marker.symbol for t in markers}) == len(markers) == len({t.marker.color for t in markers}) == len(shown)
+    assert {t.name for t in markers} == {VERIFICATION[v].label for v in shown}
+    assert {"claimed", "disputed"} <= shown
 
 
 def test_timeline_still_works_before_any_russian_claim_on_the_towns():
@@ -227,7 +230,7 @@ def test_onward_map_measures_the_farthest_city_and_marks_claims_up_to_as_of(as_o
     assert_resolves(figure.citations)
     chasiv_yar = statements(book.as_of, "chasiv-yar", "russia")
     if chasiv_yar:  # Russia claimed it on 31 Jul 2025
-        assert f"Chasiv Yar, {spoken(chasiv_yar[-1]['date'])} ({chasiv_yar[-1]['status']})" in figure.long_description
+        assert f"Chasiv Yar, {spoken(chasiv_yar[-1]['date'])} ({chasiv_yar[-1]['verification']})" in figure.long_description
     later = statements(dt.date.today(), "chasiv-yar", "russia")[len(chasiv_yar):]
     assert bool(later) == (as_of is not None)  # the earlier map really has a claim to leave out
     assert all(f"Chasiv Yar, {spoken(r['date'])}" not in figure.long_description for r in later)

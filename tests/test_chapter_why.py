@@ -93,9 +93,10 @@ def test_area_title_gives_the_spread_of_the_latest_ukrainian_estimates(book, fig
     assert set(figures["area"].data["unit"]) == {"km2"}
 
 
-def test_control_charts_show_qualifiers_and_mark_single_sources(figures):
+def test_control_charts_show_qualifiers_and_mark_unsupported_claims(figures):
     legend = {trace.name for trace in figures["share"].chart.data if trace.showlegend is not False and trace.name}
-    assert {"“About”", "“More than”", "Hollow: one source only", "Held by Russia", "Held by Ukraine"} <= legend
+    assert {"“About”", "“More than”", "Hollow: claimed, not independently verified", "Held by Russia",
+            "Held by Ukraine"} <= legend
     symbols = {trace.marker.symbol for trace in figures["share"].chart.data if trace.hovertemplate}
     assert any(symbol.endswith("-open") for symbol in symbols)
 
@@ -159,14 +160,14 @@ def test_routes_lead_out_of_pokrovsk_to_kramatorsk_and_dnipro(figures):
     furthest = max(reached, key=lambda p: utm_km(pokrovsk, place(p)))
     assert f"to {len(reached)} towns and cities" in figures["routes"].title
     assert f"{place(furthest)['name_en']} at {utm_km(pokrovsk, place(furthest)):.0f} km" in figures["routes"].title
-    assert "uncertain" in set(table["certainty"])
+    assert "claimed" in set(table["verification"])  # a link only one source reports is kept, dotted
 
 
 def test_coking_coal_paragraph_keeps_claims_as_claims(book, early_book):
     text = why.coking_coal_paragraph(book).data
     assert "Metinvest suspends Pokrovske Coal" in text and "{ref}`" in text
     claim = next(line for line in text.splitlines() if "Russian sources claim the Pokrovske mine" in line)
-    assert "claim by Russia, not independently confirmed" in claim
+    assert "said by the Russian side; claimed, not independently verified" in claim
     assert "Metinvest suspends Pokrovske Coal" not in why.coking_coal_paragraph(
         Chapter.open(data_dir=str(DATA), as_of="2024-12-31")).data
     assert "Russian sources claim the Pokrovske mine" not in why.coking_coal_paragraph(early_book).data

@@ -117,8 +117,8 @@ def test_dangling_place_id(data_copy):
 
 
 def test_value_outside_its_enumeration(data_copy):
-    set_cell(data_copy, "events", 7, "status", "rumoured")
-    assert_named(only_errors(data_copy), "data/events.csv row 7", "column status", "rumoured")
+    set_cell(data_copy, "events", 7, "verification", "rumoured")
+    assert_named(only_errors(data_copy), "data/events.csv row 7", "column verification", "rumoured")
 
 
 def test_required_value_missing(data_copy):
@@ -196,7 +196,7 @@ def test_geojson_that_is_not_json(data_copy):
 def test_all_errors_are_reported_at_once(data_copy):
     set_cell(data_copy, "places", 2, "population", "many")
     set_cell(data_copy, "events", 2, "source_ids", "no-such-source")
-    set_cell(data_copy, "events", 7, "status", "rumoured")
+    set_cell(data_copy, "events", 7, "verification", "rumoured")
     errors = only_errors(data_copy)
     assert_named(errors, "data/places.csv row 2")
     assert_named(errors, "data/events.csv row 2")

@@ -32,6 +32,7 @@ from pokrovsk.frontlines.metrics import DISTANCE_COLUMN, area_column, frontline_
 from pokrovsk.frontlines.store import FrontlineStore
 from pokrovsk.markup import md_text
 from pokrovsk.sources import human_date, ids_in
+from pokrovsk.vocabulary import CLAIMANT, VERIFICATION
 
 CENTRE_PLACE = "pokrovsk"
 RADII_KM = (5.0, 10.0, 15.0, 30.0)
@@ -74,7 +75,7 @@ withdrawals and independent reports of its fall (picked by hand from titles and 
 entries, footholds and denials are left out)."""
 
 REPORTERS = {
-    # claimed_by: (label, colour, plotly symbol)
+    # claimant: (label, colour, plotly symbol)
     "russia": ("Russia's claim", PALETTE["vermillion"], "diamond"),
     "ukraine": ("Ukraine's withdrawal", PALETTE["blue"], "square"),
     "independent": ("Independent report", PALETTE["green"], "triangle-up"),
@@ -92,9 +93,6 @@ UNCHECKABLE = "after the stored dates"
 REPORTED_MEASURES = {"to_city": "to the city", "to_outskirts": "to the outskirts", "to_centre": "to the centre",
                      "inside_city": "inside the city"}
 """Reported distances that can sit beside the distance from the centre (not corridors or mine shafts)."""
-SIDE_NAMES = {"russia": "Russian source", "ukraine": "Ukrainian source", "independent": "independent"}
-CONFIDENCE_WORDS = {"confirmed": "two or more sources", "single_source": "one source",
-                    "uncertain": "uncertain"}
 VERDICT_WORDS = {
     AGREES: "agrees",
     MAP_EARLIER: "map {days} earlier",
@@ -623,14 +621,14 @@ def distance_chart(metrics: pd.DataFrame, reported: pd.DataFrame) -> go.Figure:
     _source_markers(fig, metrics, DISTANCE_COLUMN, PALETTE["black"],
                     "%{x|%d %b %Y}: nearest occupied ground %{y:,.1f} km from the centre", show_legend=True)
     for side, (label, colour, symbol) in REPORTERS.items():
-        rows = reported[reported["reported_by"] == side]
+        rows = reported[reported["claimant"] == side]
         if rows.empty:
             continue
         words = [f"{human_date(row.date)}: {QUALIFIER_PREFIX[row.qualifier]}{row.distance_km:g} km "
-                 f"{REPORTED_MEASURES[row.measure]} ({CONFIDENCE_WORDS[row.confidence]})"
+                 f"{REPORTED_MEASURES[row.measure]} ({VERIFICATION[row.verification].phrase})"
                  for row in rows.itertuples()]
         fig.add_scatter(x=rows["date_start"] + (rows["date_end"] - rows["date_start"]) / 2, y=rows["distance_km"],
-                        mode="markers", name=f"Reported: {SIDE_NAMES[side]}",
+                        mode="markers", name=f"Reported {CLAIMANT[side].by}",
                         marker=dict(symbol=symbol, size=10, color=colour, line=dict(color="white", width=1)),
                         text=words, hovertemplate="%{text}<extra>%{fullData.name}</extra>")
     _mark_joins(fig, metrics)
@@ -759,13 +757,13 @@ def capture_comparison(chapter: Chapter) -> pd.DataFrame | None:
                 "place_id": place_id, "place": names[place_id], "first_inside": first, "last_outside_before": previous,
                 "inside_on_first_stored_date": bool(state["occupied_on_first_date"]),
                 "later_outside_again": bool(state["left_later"]), "event_id": event_id, "reported": event["date"],
-                "reported_start": start, "reported_end": end, "reported_by": event["claimed_by"],
-                "status": event["status"], "confidence": event["confidence"], "title": event["title"],
+                "reported_start": start, "reported_end": end, "claimant": event["claimant"],
+                "verification": event["verification"], "title": event["title"],
                 "verdict": verdict, "days_apart": days_apart, "source_ids": event["source_ids"],
             })
     columns = ["place_id", "place", "first_inside", "last_outside_before", "inside_on_first_stored_date",
-               "later_outside_again", "event_id", "reported", "reported_start", "reported_end", "reported_by",
-               "status", "confidence", "title", "verdict", "days_apart", "source_ids"]
+               "later_outside_again", "event_id", "reported", "reported_start", "reported_end", "claimant",
+               "verification", "title", "verdict", "days_apart", "source_ids"]
     return pd.DataFrame(rows, columns=columns).astype({"days_apart": "Int64"})
 
 
@@ -821,11 +819,11 @@ def capture_chart(comparison: pd.DataFrame, first_stored: dt.date, last_stored: 
                                     line=dict(color=colour, width=3 if symbol == "line-ns" else 1.5)),
                         hovertemplate="%{y}: %{text}<extra>DeepState</extra>")
     for side, (label, colour, symbol) in REPORTERS.items():
-        rows = order[order["reported_by"] == side]
+        rows = order[order["claimant"] == side]
         if rows.empty:
             continue
-        words = [f"{human_date(row['reported'])}: {row['title']} ({row['status']}; "
-                 f"{CONFIDENCE_WORDS[row['confidence']]}). {_verdict_text(row).capitalize()}."
+        words = [f"{human_date(row['reported'])}: {row['title']} ({VERIFICATION[row['verification']].phrase}). "
+                 f"{_verdict_text(row).capitalize()}."
                  for _, row in rows.iterrows()]
         middle = rows["reported_start"].map(pd.Timestamp) + (rows["reported_end"].map(pd.Timestamp)
                                                              - rows["reported_start"].map(pd.Timestamp)) / 2
@@ -876,8 +874,8 @@ def settlement_figure(chapter: Chapter) -> render.BookFigure | None:
                  f"DeepState's occupied layer; a town can be partly held well before that. The grey bar is the "
                  f"stretch between two stored maps in which the change happened: with monthly files it is a month "
                  f"wide. The store starts on {human_date(lines.first)}, so a place already inside then shows as "
-                 f"occupied before that date, not when it fell. Claims are shown with their status and the "
-                 f"confidence our sources give them."),
+                 f"occupied before that date, not when it fell. Each claim is shown with who made it and how "
+                 f"well it is established."),
         citations=chapter.cite([*ids_in(comparison), *ids_in(shown)]),
         data_date=lines.last,
         data=comparison,
@@ -895,8 +893,8 @@ def settlement_paragraph(chapter: Chapter) -> Markdown | None:
     for place_id, reports in comparison.groupby("place_id", sort=False):
         state = reports.iloc[0]
         said = " ".join(
-            f"{md_text(row['title'])} ({human_date(row['reported'])}; {row['status']}; "
-            f"{CONFIDENCE_WORDS[row['confidence']]}): {_verdict_text(row, VERDICT_SENTENCES)} "
+            f"{md_text(row['title'])} ({human_date(row['reported'])}; {VERIFICATION[row['verification']].phrase}): "
+            f"{_verdict_text(row, VERDICT_SENTENCES)} "
             f"({chapter.cite_markdown(row['source_ids'].split(';'))})." for _, row in reports.iterrows())
         items.append(f"- **{md_text(state['place'])}**, on DeepState's map {_map_window_words(state, lines.first)}. "
                      f"{said}")

@@ -23,6 +23,7 @@ from pokrovsk.chapter import Chapter, on_date
 from pokrovsk.charts import PALETTE, QUALIFIER_PREFIX
 from pokrovsk.markup import md_text
 from pokrovsk.sources import human_date, ids_in, split_ids
+from pokrovsk.vocabulary import CLAIMANT, VERIFICATION
 
 NAME_PREFIX = "how-long"
 BATTLE_ID = "pokrovsk"
@@ -40,17 +41,13 @@ CATEGORY_STYLE = {
 }
 """Label, colour and bar pattern per event category, in the order of the timeline's lanes."""
 
-STATUS_STYLE = {
-    "confirmed": ("Confirmed", PALETTE["blue"], "circle"),
-    "claimed": ("Claimed, not verified", PALETTE["orange"], "diamond"),
-    "disputed": ("Disputed", PALETTE["vermillion"], "x"),
+VERIFICATION_STYLE = {
+    "established": (PALETTE["blue"], "circle"),
+    "corroborated": (PALETTE["green"], "square"),
+    "claimed": (PALETTE["orange"], "diamond"),
+    "disputed": (PALETTE["vermillion"], "x"),
 }
-CLAIMANT = {"ukraine": "Ukraine", "russia": "Russia", "independent": "Independent (media, analysts)"}
-CLAIMANT_PHRASE = {"ukraine": "the Ukrainian side", "russia": "the Russian side",
-                   "independent": "independent media or analysts"}
-STATUS_PHRASE = {"confirmed": "confirmed", "claimed": "not independently verified", "disputed": "disputed"}
-CONFIDENCE_LABEL = {"confirmed": "two or more independent sources", "single_source": "one source",
-                    "uncertain": "uncertain"}
+"""Colour and marker per verification (labels in ``pokrovsk.vocabulary``)."""
 
 END_KIND_STYLE = {
     "capture": ("City taken", PALETTE["blue"], ""),
@@ -76,7 +73,6 @@ wide as its longest entry."""
 CITY_MEASURES = ["to_city", "to_outskirts", "to_centre", "inside_city"]
 """Measures that say how close Russian forces were to Pokrovsk itself."""
 REPORTER_COLOUR = {"independent": PALETTE["black"], "ukraine": PALETTE["blue"], "russia": PALETTE["vermillion"]}
-REPORTER_LEGEND = {"independent": "By independents", "ukraine": "By Ukraine", "russia": "By Russia"}
 DISTANCE_QUALIFIER = {"about": "about ", "less_than": "under ", "more_than": "over ", "exact": ""}
 QUALIFIER_SIGN = {"about": "≈", "less_than": "<", "more_than": ">", "exact": ""}
 DISTANCE_REFERENCE = {"to_city": "away", "to_outskirts": "from the city's edge", "to_centre": "from its centre",
@@ -115,6 +111,12 @@ def _hover_text(value, width: int = 46) -> str:
     return "<br>".join(html.escape(line) for line in textwrap.wrap(" ".join(str(value).split()), width))
 
 
+def _evidence(row: pd.Series) -> str:
+    """'Claimed, not independently verified: the excerpt breaks off …' for a hover."""
+    note = row["verification_note"]
+    return VERIFICATION[row["verification"]].phrase.capitalize() + (": " + _hover_text(note) if pd.notna(note) else "")
+
+
 def _pattern(shape: str) -> dict:
     """A white texture over the solid colour: a second cue besides colour that keeps text on
     the bar legible."""
@@ -141,14 +143,14 @@ def battle_spans(chapter: Chapter) -> pd.DataFrame:
     cut = battles["cut_at_as_of"]
     battles.loc[cut, "end_kind"] = "ongoing"
     battles.loc[cut, "end_basis"] = f"Still being fought on {human_date(chapter.as_of)}, the date this book describes."
-    battles.loc[cut, "confidence_note"] = pd.NA
+    battles.loc[cut, "verification_note"] = pd.NA
     # A span cut at as_of must not cite the reports of its later end.
     battles.loc[cut, "source_ids"] = [";".join(data.sources_known_by(split_ids(ids), chapter.as_of, chapter.data_dir))
                                       for ids in battles.loc[cut, "source_ids"]]
     battles["ongoing"] = battles["end_kind"] == "ongoing"
     columns = ["battle_id", "variant", "is_primary", "battle_name", "city", "start", "start_day", "start_basis",
-               "end_day", "end_kind", "end_basis", "days", "ongoing", "cut_at_as_of", "confidence",
-               "confidence_note", "source_ids"]
+               "end_day", "end_kind", "end_basis", "days", "ongoing", "cut_at_as_of", "verification",
+               "verification_note", "source_ids"]
     return battles[columns].reset_index(drop=True)
 
 
@@ -197,25 +199,25 @@ def _lane_positions(events: pd.DataFrame, lanes: list[str]) -> pd.Series:
 
 
 def timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
-    """Events in lanes by category; status told apart by colour and marker shape."""
+    """Events in lanes by category; verification told apart by colour and marker shape."""
     lanes = [c for c in CATEGORY_STYLE if c in set(events["category"])]
     rows = events.assign(y=_lane_positions(events, lanes),
                          x=events["date_start"] + (events["date_end"] - events["date_start"]) / 2)
     fig = go.Figure()
-    for status, (label, colour, symbol) in STATUS_STYLE.items():
-        group = rows[rows["status"] == status]
+    for verification, (colour, symbol) in VERIFICATION_STYLE.items():
+        group = rows[rows["verification"] == verification]
         if group.empty:
             continue
         fig.add_scatter(
-            x=group["x"], y=group["y"], mode="markers", name=label,
+            x=group["x"], y=group["y"], mode="markers", name=VERIFICATION[verification].label,
             marker=dict(color=colour, symbol=symbol, size=11, line=dict(color="white", width=1)),
             customdata=[[_hover_text(r["title"]), human_date(r["date"]), _hover_text(r["description"]),
-                         CLAIMANT[r["claimed_by"]], CONFIDENCE_LABEL[r["confidence"]]] for _, r in group.iterrows()],
+                         CLAIMANT[r["claimant"]].long_label, _evidence(r)] for _, r in group.iterrows()],
             hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}<br>"
                           "Who says so: %{customdata[3]}<br>Evidence: %{customdata[4]}<extra>%{fullData.name}</extra>",
         )
     fig.update_layout(
-        height=460, hovermode="closest", legend_title_text="Status:",
+        height=460, hovermode="closest", legend_title_text="Verification:",
         xaxis=dict(type="date", range=[start, end], title=None),
         yaxis=dict(tickvals=[len(lanes) - i for i in range(len(lanes))],
                    ticktext=[CATEGORY_STYLE[c][0] for c in lanes], range=[0.4, len(lanes) + 0.6],
@@ -227,20 +229,21 @@ def timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date) -> go.Fig
 def timeline_figure(chapter: Chapter, battle_id: str = BATTLE_ID) -> render.BookFigure:
     events = battle_events(chapter, battle_id)
     start = timeline_start(chapter, battle_id)
-    contested = events[events["status"] != "confirmed"]
-    russian = contested[contested["claimed_by"] == "russia"]
+    contested = events[events["verification"].isin(["claimed", "disputed"])]
+    russian = contested[contested["claimant"] == "russia"]
     earlier = data.load_events(chapter.data_dir, chapter.as_of)
     earlier = earlier[earlier["date_start"] < pd.Timestamp(start)]
     title = (f"Of {len(events)} events recorded from {start.year} to {human_date(chapter.as_of)}, "
              f"{len(contested)} are unverified or disputed claims, {len(russian)} of them Russia's")
     caption = ("Each marker is one dated event in the book's timeline, placed in a lane by kind; colour and shape "
-               "say whether it is confirmed, only claimed or disputed. Tap or hover for what happened and who says so. "
+               "say how well it is established: by independent sources (established or corroborated), only claimed by "
+               "one side, or disputed. Tap or hover for what happened and who says so. "
                "Events known only to the month sit in the middle of that month.")
     if not earlier.empty:
         caption += (f" {len(earlier)} earlier events, from {human_date(earlier['date'].iloc[0])} to "
                     f"{human_date(earlier['date'].iloc[-1])}, are left out here.")
-    columns = ["event_id", "date", "date_precision", "title", "description", "category", "claimed_by", "status",
-               "confidence", "confidence_note", "place_id", "source_ids"]
+    columns = ["event_id", "date", "date_precision", "title", "description", "category", "claimant", "verification",
+               "verification_note", "place_id", "source_ids"]
     return render.BookFigure(
         name=f"{NAME_PREFIX}-timeline",
         title=title,
@@ -321,9 +324,9 @@ def distance_phrase(row: pd.Series) -> str:
 
 
 def closest_report(near: pd.DataFrame) -> pd.Series:
-    """The earliest report of the smallest distance, among reports not marked uncertain (all
-    reports if every one is)."""
-    trusted = near[near["confidence"] != "uncertain"]
+    """The earliest report of the smallest distance, among reports not disputed (all reports if
+    every one is)."""
+    trusted = near[near["verification"] != "disputed"]
     rows = trusted if not trusted.empty else near
     return rows[rows["distance_km"] == rows["distance_km"].min()].iloc[0]
 
@@ -343,17 +346,15 @@ def _label_positions(dates: pd.Series, crowded_days: int = 21) -> list[str]:
 
 def _distance_trace(rows: pd.DataFrame, measure: str, positions: list[str]) -> go.Scatter:
     label, symbol = MEASURE_STYLE[measure]
-    uncertain = rows["confidence"] == "uncertain"
+    disputed = rows["verification"] == "disputed"
     return go.Scatter(
         x=rows["x"], y=rows["distance_km"], showlegend=False,
         mode="markers+text", name=label, text=[_distance_label(r) for _, r in rows.iterrows()],
         textposition=positions, textfont=dict(size=11),
-        marker=dict(symbol=[f"{symbol}-open" if u else symbol for u in uncertain], size=12,
-                    color=[REPORTER_COLOUR[r] for r in rows["reported_by"]], line=dict(width=2)),
+        marker=dict(symbol=[f"{symbol}-open" if d else symbol for d in disputed], size=12,
+                    color=[REPORTER_COLOUR[r] for r in rows["claimant"]], line=dict(width=2)),
         customdata=[[human_date(r["date"]), f"{DISTANCE_QUALIFIER[r['qualifier']]}{r['distance_km']:g} km",
-                     _hover_text(r["description"]), CLAIMANT[r["reported_by"]],
-                     CONFIDENCE_LABEL[r["confidence"]] + (": " + _hover_text(r["confidence_note"])
-                                                          if pd.notna(r["confidence_note"]) else "")]
+                     _hover_text(r["description"]), CLAIMANT[r["claimant"]].long_label, _evidence(r)]
                     for _, r in rows.iterrows()],
         hovertemplate="<b>%{customdata[1]}</b> (%{customdata[0]})<br>%{customdata[2]}<br>"
                       "Reported by: %{customdata[3]}<br>Evidence: %{customdata[4]}<extra>" + label + "</extra>",
@@ -363,7 +364,7 @@ def _distance_trace(rows: pd.DataFrame, measure: str, positions: list[str]) -> g
 def distance_chart(distances: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
     """Distances to the city on top; the width of the gap between the pincers, a different
     measure, in its own panel below. Colour = who reported it, shape = what was measured,
-    open marker = uncertain."""
+    open marker = disputed."""
     distances = distances.assign(x=distances["date_start"] + (distances["date_end"] - distances["date_start"]) / 2)
     corridor = distances[distances["measure"] == "corridor_width"]
     panels = 2 if not corridor.empty else 1
@@ -379,10 +380,10 @@ def distance_chart(distances: pd.DataFrame, start: dt.date, end: dt.date) -> go.
                 fig.add_trace(_distance_trace(group, measure, positions[group.index].tolist()), row=panel, col=1)
     legend = [(MEASURE_STYLE[m][0], PALETTE["grey"], MEASURE_STYLE[m][1]) for m in MEASURE_STYLE
               if m != "corridor_width" and m in set(distances["measure"])]
-    legend += [(REPORTER_LEGEND[r], REPORTER_COLOUR[r], "square")
-               for r in REPORTER_COLOUR if r in set(distances["reported_by"])]
-    if (distances["confidence"] == "uncertain").any():
-        legend.append(("Open: uncertain", PALETTE["grey"], "circle-open"))
+    legend += [(CLAIMANT[r].by.capitalize(), REPORTER_COLOUR[r], "square")
+               for r in REPORTER_COLOUR if r in set(distances["claimant"])]
+    if (distances["verification"] == "disputed").any():
+        legend.append(("Open: disputed", PALETTE["grey"], "circle-open"))
     for name, colour, symbol in legend:
         fig.add_scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
                         marker=dict(color=colour, symbol=symbol, size=11, line=dict(width=2, color=colour)))
@@ -405,16 +406,16 @@ def distance_figure(chapter: Chapter, battle_id: str = BATTLE_ID) -> render.Book
     near = distances[distances["measure"].isin(CITY_MEASURES)]
     first, closest = near.iloc[0], closest_report(near)
     title = f"Russian forces went from {distance_phrase(first)} to {distance_phrase(closest)}"
-    uncertain = distances[distances["confidence"] == "uncertain"]
+    disputed = distances[distances["verification"] == "disputed"]
     has_corridor = (distances["measure"] == "corridor_width").any()
     caption = (f"Figures as reported, each with what it measured: to {city}, to its edge or to its centre. "
                + ("The lower panel shows a different measure, the width of the gap left between the Russian "
                   "pincers, not a distance from the city. " if has_corridor else "")
                + "Labels give how the figure was stated (≈ about, < under, > over). "
-               f"{len(uncertain)} of the {len(distances)} reports are uncertain (open markers). The title compares "
-               "the first report with the closest one not marked uncertain.")
+               f"{len(disputed)} of the {len(distances)} reports are disputed (open markers). The title compares "
+               "the first report with the closest one not disputed.")
     columns = ["distance_id", "date", "date_precision", "distance_km", "qualifier", "measure", "description",
-               "reported_by", "confidence", "confidence_note", "source_ids"]
+               "claimant", "verification", "verification_note", "source_ids"]
     return render.BookFigure(
         name=f"{NAME_PREFIX}-distance",
         title=title,
@@ -510,7 +511,7 @@ def _merge_identical_spans(spans: pd.DataFrame) -> pd.DataFrame:
         variant=("variant", "; ".join), is_primary=("is_primary", "any"), city=("city", "first"),
         start=("start", "first"), start_basis=("start_basis", "first"), end_basis=("end_basis", "first"),
         days=("days", "first"), ongoing=("ongoing", "first"), cut_at_as_of=("cut_at_as_of", "first"),
-        confidence=("confidence", "first"), confidence_note=("confidence_note", "first"),
+        verification=("verification", "first"), verification_note=("verification_note", "first"),
         source_ids=("source_ids", lambda ids: ";".join(dict.fromkeys(i for v in ids for i in split_ids(v)))))
     merged["label"] = [f"{human_date(r['start_day'])} to<br>{human_date(r['end_day'])}"
                        + (" (main)" if r["is_primary"] else "") for _, r in merged.iterrows()]
@@ -600,9 +601,8 @@ def answer_paragraph(chapter: Chapter, battle_id: str = BATTLE_ID) -> Markdown:
 # ---------------------------------------------------------------- why it took so long
 
 def _attribution(row: pd.Series) -> str:
-    """'said by the Russian side; status: disputed; sources: one source'."""
-    return (f"said by {CLAIMANT_PHRASE[row['claimed_by']]}; status: {STATUS_PHRASE[row['status']]}; "
-            f"sources: {CONFIDENCE_LABEL[row['confidence']]}")
+    """'said by the Russian side; disputed'."""
+    return f"said by {CLAIMANT[row['claimant']].in_text}; {VERIFICATION[row['verification']].phrase}"
 
 
 def _event_line(chapter: Chapter, row: pd.Series) -> str:
@@ -616,7 +616,7 @@ def _corridor_text(chapter: Chapter) -> str:
     if corridor.empty:
         return ""
     widths = "; then ".join(f"{DISTANCE_QUALIFIER[r['qualifier']]}{r['distance_km']:g} km {on_date(r['date'])} "
-                            f"(reported by {CLAIMANT_PHRASE[r['reported_by']]})" for _, r in corridor.iterrows())
+                            f"(reported by {CLAIMANT[r['claimant']].in_text})" for _, r in corridor.iterrows())
     return (f"The gap left between the two arms of the pincer was put at {widths}. "
             f"{chapter.cite_markdown(ids_in(corridor))}")
 
@@ -631,7 +631,7 @@ def _distances_after_text(chapter: Chapter, events: pd.DataFrame) -> str:
                       & (distances["date_start"].dt.year == when.year)]
     if after.empty:
         return ""
-    listed = "; ".join(f"{distance_phrase(r)} ({CLAIMANT_PHRASE[r['reported_by']]})" for _, r in after.iterrows())
+    listed = "; ".join(f"{distance_phrase(r)} ({CLAIMANT[r['claimant']].in_text})" for _, r in after.iterrows())
     return (f"Reports for the rest of {when.year} put Russian forces {listed}. "
             f"{chapter.cite_markdown(ids_in(after))}")
 

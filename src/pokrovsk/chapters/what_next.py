@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import textwrap
 
 import geopandas as gpd
 import pandas as pd
@@ -23,6 +24,7 @@ from pokrovsk.chapter import Chapter, on_date
 from pokrovsk.charts import PALETTE, QUALIFIER_PREFIX
 from pokrovsk.markup import md_text
 from pokrovsk.sources import human_date, ids_in, split_ids
+from pokrovsk.vocabulary import CLAIMANT, VERIFICATION
 
 TOWNS = ("pokrovsk", "myrnohrad")
 NEXT_CITIES = ("kostiantynivka", "kramatorsk", "sloviansk")
@@ -40,22 +42,16 @@ FRAME_MARGIN_KM = 4.0
 EDGE_SHARE = 0.8
 """Labels of places this far across the map (as a share of its width) run inward."""
 
-SIDES = {"russia": "Russia", "ukraine": "Ukraine", "independent": "Independent (ISW, media, analysts)"}
-SIDE_SHORT = {"russia": "Russia", "ukraine": "Ukraine", "independent": "Independent"}
-SIDE_NAMES = {"russia": "Russia", "ukraine": "Ukraine", "independent": "independent observers"}
-SIDE_ROWS = {"russia": "Russia", "ukraine": "Ukraine", "independent": "Independent<br>(ISW, media,<br>analysts)"}
-"""Timeline row labels, broken so they fit beside the chart."""
-STATUS_STYLE = {
-    # status: (legend label, colour, plotly symbol, matplotlib marker)
-    "confirmed": ("Confirmed", PALETTE["blue"], "circle", "o"),
-    "claimed": ("Claimed, not verified", PALETTE["orange"], "diamond", "D"),
-    "disputed": ("Disputed", PALETTE["vermillion"], "x", "X"),
+SIDES = ("russia", "ukraine", "independent")
+"""The timeline's rows, top to bottom."""
+VERIFICATION_STYLE = {
+    # verification: (colour, plotly symbol, matplotlib marker)
+    "established": (PALETTE["blue"], "circle", "o"),
+    "corroborated": (PALETTE["green"], "square", "s"),
+    "claimed": (PALETTE["orange"], "diamond", "D"),
+    "disputed": (PALETTE["vermillion"], "x", "X"),
 }
-CONFIDENCE_WORDS = {"confirmed": "two or more sources", "single_source": "one source",
-                    "uncertain": "uncertain"}
 NO_CLAIM_STYLE = ("No Russian claim in our data", "white", "o")
-REPORTER_PHRASE = {"ukraine": "a Ukrainian source", "russia": "a Russian source",
-                   "independent": "an independent report"}
 
 
 # --- Selection -----------------------------------------------------------------------------
@@ -100,7 +96,7 @@ def latest_statements(rows: pd.DataFrame) -> pd.DataFrame:
 
 def latest_russian_claims(events: pd.DataFrame) -> pd.DataFrame:
     """Per place, Russia's most recent claim about it."""
-    claims = events[events["claimed_by"].eq("russia") & events["category"].isin(STATEMENT_CATEGORIES)
+    claims = events[events["claimant"].eq("russia") & events["category"].isin(STATEMENT_CATEGORIES)
                     & events["place_id"].notna()]
     return by_recency(claims).groupby("place_id").tail(1)
 
@@ -129,18 +125,19 @@ def _sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _side_of(row: pd.Series) -> str:
-    return SIDES[row["claimed_by"]]
+def _row_label(side: str) -> str:
+    """A timeline row's label, broken so it fits beside the chart."""
+    return "<br>".join(textwrap.wrap(CLAIMANT[side].long_label, 12))
 
 
 def _row_of(row: pd.Series) -> str:
-    return SIDE_ROWS[row["claimed_by"]]
+    return _row_label(row["claimant"])
 
 
 # --- The pocket ----------------------------------------------------------------------------
 
 def _claim_label(claim: pd.Series | None) -> str:
-    """Second label line; the claim's status is in the marker (see the legend)."""
+    """Second label line; the claim's verification is in the marker (see the legend)."""
     return "" if claim is None else f"\nRussian claim: {human_date(claim['date'])}"
 
 
@@ -157,14 +154,15 @@ def _label_placement(point, others: gpd.GeoSeries, window: tuple[float, float, f
 
 def _plot_places(ax, places: gpd.GeoDataFrame, claims: pd.DataFrame, emphasised: tuple[str, ...],
                  with_claim_labels: bool) -> None:
-    """Places as markers whose colour and shape give the status of Russia's latest claim."""
+    """Places as markers whose colour and shape give the verification of Russia's latest claim."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     window = (x0, y0, x1, y1)
     shown = places.to_crs(maps.WEB_MERCATOR).merge(
-        claims[["place_id", "status", "date"]].rename(columns={"status": "claim_status", "date": "claim_date"}),
+        claims[["place_id", "verification", "date"]].rename(columns={"verification": "claim_status",
+                                                                     "date": "claim_date"}),
         on="place_id", how="left")
-    styles = {status: (f"Latest Russian claim: {label.lower()}", colour, marker)
-              for status, (label, colour, _, marker) in STATUS_STYLE.items()}
+    styles = {verification: (f"Latest Russian claim: {VERIFICATION[verification].label.lower()}", colour, marker)
+              for verification, (colour, _, marker) in VERIFICATION_STYLE.items()}
     for status, (label, colour, marker) in [(None, NO_CLAIM_STYLE), *styles.items()]:
         group = shown[shown["claim_status"].isna()] if status is None else shown[shown["claim_status"] == status]
         if group.empty:
@@ -250,9 +248,9 @@ def encirclement_map_figure(chapter: Chapter) -> render.BookFigure:
         if len(widths) > 1:
             title += f", down from {_width_text(first)} {on_date(first['date'])}"
         width_caption = " ".join(
-            f"{_sentence_start(on_date(row['date']))}, {REPORTER_PHRASE[row['reported_by']]} put the gap between the "
+            f"{_sentence_start(on_date(row['date']))}, {CLAIMANT[row['claimant']].a_source} put the gap between the "
             f"Russian pincers at {_width_text(row)}." for _, row in widths.iterrows())
-    claim_lines = "; ".join(f"{names[row['place_id']]}: {row['title']} ({human_date(row['date'])}, {row['status']})"
+    claim_lines = "; ".join(f"{names[row['place_id']]}: {row['title']} ({human_date(row['date'])}, {row['verification']})"
                             for _, row in claims.iterrows())
     source_ids = ids_in(shown) + ids_in(links) + ids_in(claims) + ids_in(widths) + basemap_ids
     return render.BookFigure(
@@ -276,8 +274,8 @@ def encirclement_map_figure(chapter: Chapter) -> render.BookFigure:
         citations=chapter.cite(sources_out_by(chapter, source_ids)),
         data_date=chapter.as_of,
         data=shown[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]].merge(
-            claims[["place_id", "event_id", "date", "status"]].rename(
-                columns={"event_id": "latest_russian_claim", "date": "claim_date", "status": "claim_status"}),
+            claims[["place_id", "event_id", "date", "verification"]].rename(
+                columns={"event_id": "latest_russian_claim", "date": "claim_date", "verification": "claim_status"}),
             on="place_id", how="left"),
         image=fig,
         notes=notes,
@@ -298,8 +296,8 @@ def corridor_paragraph(chapter: Chapter) -> Markdown:
         return Markdown(text + f" Our data has no report of how wide the corridor was up to "
                                f"{human_date(chapter.as_of)}.")
     reports = [f"{on_date(row['date'])} it was put at {md_text(_width_text(row))} "
-               f"({REPORTER_PHRASE[row['reported_by']]}, confidence: "
-               f"{CONFIDENCE_WORDS[row['confidence']]}; {chapter.cite_markdown(split_ids(row['source_ids']))})"
+               f"({CLAIMANT[row['claimant']].a_source}, {VERIFICATION[row['verification']].phrase}; "
+               f"{chapter.cite_markdown(split_ids(row['source_ids']))})"
                for _, row in widths.iterrows()]
     return Markdown(text + " Reports of the width of the gap between the two Russian pincers: "
                     + "; ".join(reports) + ". These are widths of the corridor, not distances from the city.")
@@ -310,8 +308,8 @@ def corridor_paragraph(chapter: Chapter) -> Markdown:
 def _hover(row: pd.Series, place_names: dict[str, str]) -> str:
     precision = "" if row["date_precision"] == "day" else " (day not known)"
     return (f"<b>{html.escape(row['title'])}</b><br>{human_date(row['date'])}{precision} · "
-            f"{html.escape(place_names[row['place_id']])}<br>Said by: {_side_of(row)}<br>"
-            f"Status: {row['status']} · Confidence: {CONFIDENCE_WORDS[row['confidence']]}<br>"
+            f"{html.escape(place_names[row['place_id']])}<br>Said by: {CLAIMANT[row['claimant']].long_label}<br>"
+            f"Verification: {VERIFICATION[row['verification']].phrase}<br>"
             f"<i>{html.escape(row['description'])}</i>")
 
 
@@ -325,9 +323,9 @@ def _date_range(statements: pd.DataFrame) -> list[pd.Timestamp] | None:
 
 def claims_chart(statements: pd.DataFrame, place_names: dict[str, str],
                  marked_claim: pd.Series | None) -> go.Figure:
-    """Who said what when: one row per side, status by colour and marker shape."""
+    """Who said what when: one row per side, verification by colour and marker shape."""
     fig = go.Figure()
-    order = list(SIDE_ROWS.values())
+    order = [_row_label(side) for side in SIDES]
     imprecise = statements[statements["date_precision"] != "day"]
     if not imprecise.empty:
         xs, ys = [], []
@@ -336,12 +334,13 @@ def claims_chart(statements: pd.DataFrame, place_names: dict[str, str],
             ys += [_row_of(row)] * 2 + [None]
         fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=PALETTE["grey"], width=3),
                         name="Date known only to the month", hoverinfo="skip")
-    for status, (label, colour, symbol, _) in STATUS_STYLE.items():
-        group = statements[statements["status"] == status]
+    for verification, (colour, symbol, _) in VERIFICATION_STYLE.items():
+        group = statements[statements["verification"] == verification]
         if group.empty:
             continue
         fig.add_scatter(
-            x=midpoint(group), y=[_row_of(row) for _, row in group.iterrows()], mode="markers", name=label,
+            x=midpoint(group), y=[_row_of(row) for _, row in group.iterrows()], mode="markers",
+            name=VERIFICATION[verification].label,
             marker=dict(color=colour, symbol=symbol, size=14, line=dict(color="white", width=1)),
             hovertext=[_hover(row, place_names) for _, row in group.iterrows()],
             hovertemplate="%{hovertext}<extra></extra>",
@@ -369,7 +368,7 @@ def pocket_place_ids(chapter: Chapter) -> list[str]:
 
 
 def _russian_town_claims(statements: pd.DataFrame) -> pd.DataFrame:
-    return statements[statements["claimed_by"].eq("russia") & statements["place_id"].isin(TOWNS)]
+    return statements[statements["claimant"].eq("russia") & statements["place_id"].isin(TOWNS)]
 
 
 def timeline_statements(chapter: Chapter) -> pd.DataFrame:
@@ -385,12 +384,12 @@ def timeline_statements(chapter: Chapter) -> pd.DataFrame:
 
 
 def _timeline_title(statements: pd.DataFrame, origin: str, as_of: dt.date) -> str:
-    russian = statements[statements["claimed_by"].eq("russia") & statements["place_id"].eq(ORIGIN)]
+    russian = statements[statements["claimant"].eq("russia") & statements["place_id"].eq(ORIGIN)]
     last_claim = latest(russian)
     if last_claim is None:
         return (f"Russia had made no claim about {origin} by {human_date(as_of)}; our data holds "
                 f"{len(statements)} statement{'s' if len(statements) != 1 else ''} about the places around it")
-    answers = statements[statements["claimed_by"].eq("ukraine") & statements["place_id"].eq(ORIGIN)
+    answers = statements[statements["claimant"].eq("ukraine") & statements["place_id"].eq(ORIGIN)
                          & (statements["date_start"] >= last_claim["date_start"])]
     title = f"Russia's latest claim about {origin} came {on_date(last_claim['date'])}"
     if answers.empty:
@@ -404,41 +403,43 @@ def claims_timeline_figure(chapter: Chapter) -> render.BookFigure:
     places = data.load_places(chapter.data_dir)
     place_names = dict(zip(places["place_id"], places["name_en"]))
     origin = place_names[ORIGIN]
-    russian_on_origin = statements[statements["claimed_by"].eq("russia") & statements["place_id"].eq(ORIGIN)]
-    counts = statements["claimed_by"].value_counts()
+    russian_on_origin = statements[statements["claimant"].eq("russia") & statements["place_id"].eq(ORIGIN)]
+    counts = statements["claimant"].value_counts()
     where = ", ".join(dict.fromkeys(place_names[p] for p in statements["place_id"])) or origin
     return render.BookFigure(
         name="what-next-claims-timeline",
         title=_timeline_title(statements, origin, chapter.as_of),
         alt=(f"Timeline of statements about {where}, one row each for Russia, Ukraine and independent observers: "
-             + ", ".join(f"{counts.get(side, 0)} by {label}" for side, label in SIDE_SHORT.items())
-             + ". Marker colour and shape show whether each is confirmed, claimed or disputed."),
+             + ", ".join(f"{counts.get(side, 0)} by {CLAIMANT[side].label}" for side in SIDES)
+             + ". Marker colour and shape show whether each is established, corroborated, only claimed or "
+               "disputed."),
         caption=f"Claims and military statements about {where}, published by {human_date(chapter.as_of)}, "
                 + (f"from Russia's first claim about {origin} or {place_names['myrnohrad']} onward. "
                    if not _russian_town_claims(statements).empty
                    else f"all of them: Russia had not yet made a claim about {origin} or {place_names['myrnohrad']}. ")
-                + "'Disputed' means the other side or other evidence contradicts the statement; 'claimed' means "
-                "nobody independent has checked it. Hover over a marker for what was said.",
+                + " ".join(f"'{VERIFICATION[v].label}': {VERIFICATION[v].meaning}." for v in VERIFICATION)
+                + " Hover over a marker for what was said.",
         citations=chapter.cite(ids_in(statements)),
         data_date=statements["date"].iloc[-1] if not statements.empty else chapter.as_of,
-        data=statements[["event_id", "date", "date_precision", "place_id", "claimed_by", "status", "confidence",
+        data=statements[["event_id", "date", "date_precision", "place_id", "claimant", "verification",
+                         "verification_note",
                          "title", "description", "source_ids"]],
         chart=claims_chart(statements, place_names, latest(russian_on_origin)),
     )
 
 
 def _statement_line(chapter: Chapter, row: pd.Series) -> str:
-    return (f"  - **{SIDE_SHORT[row['claimed_by']]}**, {md_text(human_date(row['date']))}, "
-            f"*{md_text(row['title'])}*: {md_text(row['description'])} (status: {row['status']}; confidence: "
-            f"{CONFIDENCE_WORDS[row['confidence']]}; {chapter.cite_markdown(split_ids(row['source_ids']))})")
+    return (f"  - **{CLAIMANT[row['claimant']].label}**, {md_text(human_date(row['date']))}, "
+            f"*{md_text(row['title'])}*: {md_text(row['description'])} "
+            f"({VERIFICATION[row['verification']].phrase}; {chapter.cite_markdown(split_ids(row['source_ids']))})")
 
 
 def _conflict_sentence(by_side: dict[str, pd.DataFrame]) -> str:
-    missing = [SIDES[side] for side in ("russia", "ukraine") if side not in by_side]
+    missing = [CLAIMANT[side].label for side in ("russia", "ukraine") if side not in by_side]
     if missing:
         return f"  - Our data holds no statement by {' or '.join(missing)} about this town up to this date."
-    disputed_dates = {side: rows.loc[rows["status"] == "disputed", "date"] for side, rows in by_side.items()}
-    disputed = [f"{SIDE_NAMES[side]} ({', '.join(human_date(d) for d in dates)})"
+    disputed_dates = {side: rows.loc[rows["verification"] == "disputed", "date"] for side, rows in by_side.items()}
+    disputed = [f"{CLAIMANT[side].in_text} ({', '.join(human_date(d) for d in dates)})"
                 for side, dates in disputed_dates.items() if not dates.empty]
     if not disputed:
         return ("  - None of these latest statements is marked as disputed in our data; each is still only its "
@@ -456,7 +457,7 @@ def status_paragraph(chapter: Chapter) -> Markdown:
              "side in our data. Every line is what its author said or judged, not a settled fact."]
     for town in TOWNS:
         about_town = statements[statements["place_id"] == town]
-        by_side = {side: latest_statements(about_town[about_town["claimed_by"] == side]) for side in SIDES}
+        by_side = {side: latest_statements(about_town[about_town["claimant"] == side]) for side in SIDES}
         by_side = {side: rows for side, rows in by_side.items() if not rows.empty}
         lines.append(f"\n- **{md_text(places.loc[town, 'name_en'])}**")
         if not by_side:
@@ -597,10 +598,10 @@ def onward_map_figure(chapter: Chapter) -> render.BookFigure:
                 f"{row['designation']} ({row['mode']}) from {names[row['from_place']]} to {names[row['to_place']]}"
                 for _, row in links.iterrows())
             + ". Markers show the latest Russian claim about each place, where there is one: "
-            + ("; ".join(f"{names[row['place_id']]}, {human_date(row['date'])} ({row['status']})"
+            + ("; ".join(f"{names[row['place_id']]}, {human_date(row['date'])} ({row['verification']})"
                          for _, row in claims.iterrows()) or "none") + "."),
         caption="Measuring lines are straight, not roads; roads and railways are drawn schematically between "
-                "the places they join. Markers give the status of Russia's latest claim about a place, not who "
+                "the places they join. Markers give the verification of Russia's latest claim about a place, not who "
                 "held it. No front line is drawn: our data has none.",
         citations=chapter.cite(sources_out_by(chapter, source_ids)),
         data_date=chapter.as_of,
@@ -632,7 +633,7 @@ def onward_paragraph(chapter: Chapter) -> Markdown:
     lines = [f"What our data records, up to {human_date(chapter.as_of)}, on the roads from "
              f"{md_text(places.loc[ORIGIN, 'name_en'])} toward {md_text(cities)}:\n"]
     lines += [f"- **{md_text(human_date(row['date']))}**, {md_text(row['title'])}: {md_text(row['description'])} "
-              f"(said by: {SIDE_SHORT[row['claimed_by']]}; status: {row['status']}; "
+              f"(said by: {CLAIMANT[row['claimant']].label}; {VERIFICATION[row['verification']].phrase}; "
               f"{chapter.cite_markdown(split_ids(row['source_ids']))})" for _, row in rows.iterrows()]
     return Markdown("\n".join(lines))
 

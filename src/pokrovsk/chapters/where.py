@@ -130,7 +130,8 @@ def population_figure(chapter: Chapter, place_id: str = "pokrovsk") -> render.Bo
     alt = (f"Chart of {place['name_en']}'s population from {human_date(first['date'])} to "
            f"{human_date(last['date'])}: {first['population']:,} at the first count, {prewar['population']:,} before "
            f"the full-scale invasion, then wartime estimates down to the latest, {last['population']:,}.")
-    downloads = rows[["place_id", "date", "date_precision", "population", "basis", "qualifier", "confidence", "source_ids"]]
+    downloads = rows[["place_id", "date", "date_precision", "population", "basis", "qualifier", "claimant", "verification",
+                     "verification_note", "source_ids"]]
     return render.BookFigure(
         name=f"population-{place_id}",
         title=title,

@@ -23,6 +23,7 @@ from pokrovsk.chapter import Chapter, on_date
 from pokrovsk.charts import PALETTE
 from pokrovsk.markup import md_text
 from pokrovsk.sources import human_date, ids_in
+from pokrovsk.vocabulary import CLAIMANT, SUPPORTED, VERIFICATION
 
 HOME = "pokrovsk"
 INVASION_EVENT = "2022-02-24-full-scale-invasion"
@@ -43,22 +44,22 @@ HOLDER_COLOUR = {"russia": PALETTE["vermillion"], "ukraine": PALETTE["blue"]}
 QUALIFIER_WORDS = {"exact": "", "about": "about ", "more_than": "more than ", "less_than": "less than "}
 QUALIFIER_SYMBOL = {"exact": ("square", "Exact figure"), "about": ("circle", "“About”"),
                     "more_than": ("triangle-up", "“More than”"), "less_than": ("triangle-down", "“Less than”")}
-CONFIDENCE_WORDS = {"confirmed": "two or more sources", "single_source": "one source only", "uncertain": "uncertain"}
-CONFIDENCE_FILL = {"confirmed": ("", "Filled: two or more sources"),
-                   "single_source": ("-open", "Hollow: one source only"),
-                   "uncertain": ("-open-dot", "Hollow with a dot: uncertain")}
+VERIFICATION_FILL = {"established": ("", "Filled: established or corroborated"),
+                     "corroborated": ("", "Filled: established or corroborated"),
+                     "claimed": ("-open", "Hollow: claimed, not independently verified"),
+                     "disputed": ("-open-dot", "Hollow with a dot: disputed")}
 UNIT_SUFFIX = {"percent": "%", "km2": " km²"}
 
 MODE_NAMES = {"road": "Road", "rail": "Railway"}
 MODE_STYLE = {"road": dict(color=PALETTE["vermillion"], linewidth=3.0, linestyle="-", zorder=3),
               "rail": dict(color=PALETTE["black"], linewidth=1.5, linestyle=(0, (5, 2)), zorder=4)}
 UNCERTAIN_DASH = (0, (1, 1.5))
+UNSUPPORTED_LINK = "Link not corroborated (dotted)"
 PLOTLY_DASH = {"road": "solid", "rail": "dash"}
 COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 
 MINE_PATTERN = re.compile(r"\bmine\b|coking|Pokrovske|Metinvest", re.IGNORECASE)
 ROUTE_PATTERN = re.compile(r"\broads?\b|highway|\btrains?\b|\bE50\b|\b[MHT]-\d", re.IGNORECASE)
-CLAIMANTS = {"russia": "Russia", "ukraine": "Ukraine", "independent": "independent sources"}
 
 
 # --- Shared helpers ---------------------------------------------------------------------------
@@ -87,22 +88,15 @@ def _figures_phrase(rows: pd.DataFrame) -> str:
     return texts[0] if len(texts) == 1 else f"between {texts[0]} and {texts[-1]}"
 
 
-def _standing(claimed_by: str, status: str, confidence: str) -> str:
-    """Who says it and how firm it is, in words: claims stay claims."""
-    who = CLAIMANTS[claimed_by]
-    if status == "claimed":
-        standing = f"claim by {who}, not independently confirmed"
-    elif status == "disputed":
-        standing = f"claim by {who}, disputed"
-    else:
-        standing = "confirmed" if claimed_by == "independent" else f"reported by {who}, confirmed"
-    return f"{standing}; confidence: {CONFIDENCE_WORDS[confidence]}"
+def _standing(claimant: str, verification: str) -> str:
+    """Who says it and how well it is established, in words: claims stay claims."""
+    return f"said by {CLAIMANT[claimant].in_text}; {VERIFICATION[verification].phrase}"
 
 
 def _event_lines(chapter: Chapter, events: pd.DataFrame) -> str:
     return "\n".join(
         f"- **{human_date(e['date'])}**: {md_text(e['title'])}. {md_text(e['description'])} "
-        f"*({_standing(e['claimed_by'], e['status'], e['confidence'])})* "
+        f"*({_standing(e['claimant'], e['verification'])})* "
         f"{chapter.cite_markdown(ids_in(events.loc[[index]]))}"
         for index, e in events.iterrows())
 
@@ -158,7 +152,7 @@ def _short_designation(designation: str) -> str:
 def _control_chart(chapter: Chapter, rows: pd.DataFrame, reference: pd.DataFrame, axis_title: str,
                    yaxis: dict) -> go.Figure:
     """Reports over time: colour and a direct label tell the holder, marker shape the qualifier
-    ('about', 'more than'), marker fill the confidence. A report dated only to a month or a
+    ('about', 'more than'), marker fill the verification. A report dated only to a month or a
     year gets a shaded bar across the period it may mean; pre-2022 reports become reference lines.
     Points are not joined: they come from different sources that draw the line differently."""
     fig = go.Figure()
@@ -175,10 +169,10 @@ def _control_chart(chapter: Chapter, rows: pd.DataFrame, reference: pd.DataFrame
         if xs:
             fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=6), opacity=0.3,
                             hoverinfo="skip", showlegend=False)
-        for (qualifier, confidence), points in group.groupby(["qualifier", "confidence"]):
-            symbol = QUALIFIER_SYMBOL[qualifier][0] + CONFIDENCE_FILL[confidence][0]
+        for (qualifier, verification), points in group.groupby(["qualifier", "verification"]):
+            symbol = QUALIFIER_SYMBOL[qualifier][0] + VERIFICATION_FILL[verification][0]
             hover = [[human_date(r["date"]), _figure_text(r["value"], r["qualifier"], r["unit"]),
-                      CONFIDENCE_WORDS[r["confidence"]],
+                      f"{CLAIMANT[r['claimant']].label}; {VERIFICATION[r['verification']].phrase}",
                       "; ".join(label for label, _ in chapter.cite(ids_in(points.loc[[i]])))]
                      for i, r in points.iterrows()]
             fig.add_scatter(
@@ -194,14 +188,13 @@ def _control_chart(chapter: Chapter, rows: pd.DataFrame, reference: pd.DataFrame
         figure = _figure_text(row["value"], row["qualifier"], row["unit"])
         fig.add_hline(y=row["value"], line=dict(color=HOLDER_COLOUR[row["holder"]], dash="dash", width=1),
                       annotation_text=f"{human_date(row['date'])}: {figure} held by {HOLDERS[row['holder']]}, before "
-                                      f"the full-scale invasion ({CONFIDENCE_WORDS[row['confidence']]})",
+                                      f"the full-scale invasion ({VERIFICATION[row['verification']].phrase})",
                       annotation_position="bottom right", annotation_font_size=12)
     for qualifier in dict.fromkeys(rows["qualifier"]):
         symbol, label = QUALIFIER_SYMBOL[qualifier]
         fig.add_scatter(x=[None], y=[None], mode="markers", name=label,
                         marker=dict(symbol=symbol + "-open", size=11, color=PALETTE["grey"], line=dict(width=2)))
-    for confidence in dict.fromkeys(rows["confidence"]):
-        fill, label = CONFIDENCE_FILL[confidence]
+    for fill, label in dict.fromkeys(VERIFICATION_FILL[v] for v in rows["verification"]):
         fig.add_scatter(x=[None], y=[None], mode="markers", name=label,
                         marker=dict(symbol="circle" + fill, size=11, color=PALETTE["grey"], line=dict(width=2)))
     if rows.empty and reference.empty:
@@ -226,7 +219,7 @@ def _donetsk_rows(chapter: Chapter, measure: str) -> tuple[pd.DataFrame, pd.Data
 
 
 CONTROL_COLUMNS = ["control_id", "date", "date_precision", "region", "measure", "value", "unit", "qualifier",
-                   "holder", "confidence", "note", "source_ids"]
+                   "holder", "note", "claimant", "verification", "verification_note", "source_ids"]
 
 
 def _control_figure(chapter: Chapter, name: str, recent: pd.DataFrame, reference: pd.DataFrame, title: str,
@@ -261,7 +254,8 @@ def control_share_figure(chapter: Chapter) -> render.BookFigure:
         chapter, "why-control-share", recent, reference, title, alt,
         caption="Each point is one published estimate, not a measurement: sources draw the front line differently "
                 "and round their figures. Shapes show how a figure was worded (“about”, “more than”), hollow "
-                "markers rest on a single source, and a shaded bar spans the month or year a report is dated to.",
+                "markers are one side's claim that no independent source supports, and a shaded bar spans the month "
+                "or year a report is dated to.",
         axis_title="Share of Donetsk oblast", yaxis=dict(range=[0, 100], ticksuffix="%"))
 
 
@@ -302,7 +296,7 @@ def control_context_paragraph(chapter: Chapter) -> Markdown:
     lines = [f"- **{human_date(r['date'])}**: {HOLDERS[r['holder']]} held "
              f"{md_text(_figure_text(r['value'], r['qualifier'], r['unit']))} of {md_text(REGION_NAMES[r['region']])}. "
              + (f"{md_text(r['note'])} " if pd.notna(r["note"]) else "")
-             + f"*(confidence: {CONFIDENCE_WORDS[r['confidence']]})* "
+             + f"*({_standing(r['claimant'], r['verification'])})* "
              + chapter.cite_markdown(ids_in(rows.loc[[i]]))
              for i, r in rows.iterrows()]
     return Markdown("Reported figures for the wider region, each as its source worded it:\n\n" + "\n".join(lines))
@@ -350,7 +344,7 @@ def _route_table(routes: list[list[pd.Series]], places: gpd.GeoDataFrame) -> pd.
                 "direction": places.loc[place_id, "direction"] if step else "",
                 "edge_id": arriving["edge_id"] if arriving is not None else "",
                 "designation": arriving["designation"] if arriving is not None else "",
-                "certainty": arriving["certainty"] if arriving is not None else "",
+                "verification": arriving["verification"] if arriving is not None else "",
                 "source_ids": arriving["source_ids"] if arriving is not None else "",
             })
     table = pd.DataFrame(rows)
@@ -368,16 +362,16 @@ def _routes_chart(table: pd.DataFrame) -> go.Figure:
     for route_name, stops in table.groupby("route", sort=True, observed=True):
         route = route_name.replace(" via ", "<br>via ")  # two short lines leave the chart more width
         for previous, stop in zip(stops.iloc[:-1].itertuples(), stops.iloc[1:].itertuples()):
-            uncertain = stop.certainty == "uncertain"
+            uncertain = stop.verification not in SUPPORTED
             key = "uncertain" if uncertain else stop.mode
             fig.add_scatter(
                 x=[previous.distance_km, stop.distance_km], y=[route, route], mode="lines",
                 line=dict(color=MODE_STYLE[stop.mode]["color"], width=4 if stop.mode == "road" else 2.5,
                           dash="dot" if uncertain else PLOTLY_DASH[stop.mode]),
-                name="Uncertain link (dotted)" if uncertain else MODE_NAMES[stop.mode],
+                name=UNSUPPORTED_LINK if uncertain else MODE_NAMES[stop.mode],
                 legendgroup=key, showlegend=key not in in_legend,
                 hovertemplate=(f"{previous.place} to {stop.place}<br>{stop.designation}"
-                               f"<br>Link {stop.certainty.replace('_', ' ')}<extra></extra>"))
+                               f"<br>Link {VERIFICATION[stop.verification].phrase}<extra></extra>"))
             in_legend.add(key)
         beyond = stops.iloc[1:]
         # The row label already names the towns on the way; only the end is written on the chart.
@@ -450,7 +444,7 @@ def _map_window(nodes: gpd.GeoDataFrame, distance_km: pd.Series,
 def _network_map(chapter: Chapter, places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, radius_km: float,
                  ) -> tuple[Figure, maps.Basemap, pd.DataFrame]:
     """The schematic network around Pokrovsk: roads solid and vermillion, railways dashed and
-    black, uncertain links dotted; places beyond the map's edge named where their line leaves it."""
+    black, links no independent source supports dotted; places beyond the map's edge named where their line leaves it."""
     home = places.loc[HOME]
     lines = network.to_crs(maps.WEB_MERCATOR)
     nodes = places.loc[list(dict.fromkeys([*network["from_place"], *network["to_place"]]))].to_crs(maps.WEB_MERCATOR)
@@ -468,7 +462,7 @@ def _network_map(chapter: Chapter, places: gpd.GeoDataFrame, network: gpd.GeoDat
 
     for _, edge in lines.iterrows():
         style = dict(MODE_STYLE[edge["mode"]])
-        if edge["certainty"] == "uncertain":
+        if edge["verification"] not in SUPPORTED:
             style["linestyle"] = UNCERTAIN_DASH
         ax.plot(*edge.geometry.xy, solid_capstyle="round", **style)
 
@@ -482,7 +476,7 @@ def _network_map(chapter: Chapter, places: gpd.GeoDataFrame, network: gpd.GeoDat
         Line2D([], [], color=MODE_STYLE["road"]["color"], linewidth=3, linestyle="-", label="Road (schematic)"),
         Line2D([], [], color=MODE_STYLE["rail"]["color"], linewidth=1.5, linestyle=MODE_STYLE["rail"]["linestyle"],
                label="Railway (schematic)"),
-        Line2D([], [], color=PALETTE["grey"], linewidth=2, linestyle=UNCERTAIN_DASH, label="Uncertain link (dotted)"),
+        Line2D([], [], color=PALETTE["grey"], linewidth=2, linestyle=UNCERTAIN_DASH, label=UNSUPPORTED_LINK),
         Line2D([], [], color=PALETTE["orange"], marker="*", markersize=15, markeredgecolor="black", linestyle="none",
                label="Pokrovsk"),
         Line2D([], [], color=PALETTE["blue"], marker="o", markersize=7, markeredgecolor="white", linestyle="none",
@@ -561,18 +555,18 @@ def network_map_figure(chapter: Chapter, radius_km: float = NETWORK_RADIUS_KM) -
         long_description=(
             f"Pokrovsk is the star in the middle; dotted rings mark {rings} km from it. Lines are drawn straight "
             f"from place to place (a schematic, not the real course of any road or track): roads as solid "
-            f"vermillion lines with their numbers, railways as dashed black lines, and links whose existence is "
-            f"uncertain as dotted lines. Lines leave Pokrovsk towards the {_joined(directions)}. "
+            f"vermillion lines with their numbers, railways as dashed black lines, and links no second, "
+            f"independent source supports as dotted lines. Lines leave Pokrovsk towards the {_joined(directions)}. "
             f"Following them outward: " + "; ".join(route_names) + "."
             + (f" Off the edge of the map: {beyond}." if beyond else "")),
         caption="A schematic: each road or railway is drawn as straight segments between the towns it links, not "
-                "along its real course. Dotted links are uncertain in our sources. "
+                "along its real course. Dotted links are not corroborated by a second, independent source. "
                 + (f"{_joined(sorted(_short_designation(d) for d in onward))} do not pass through Pokrovsk; they show "
                    f"where its lines lead on." if onward else ""),
         citations=chapter.cite(ids_in(network) + ids_in(nodes) + ["natural-earth"]),
         data_date=chapter.as_of,
         data=network[["edge_id", "from_place", "to_place", "mode", "designation", "leads_to", "schematic",
-                      "certainty", "source_ids", "geometry"]],
+                      "verification", "verification_note", "source_ids", "geometry"]],
         image=fig,
         notes=[basemap.note],
     )
@@ -588,9 +582,9 @@ def lines_paragraph(chapter: Chapter) -> Markdown:
         lines = []
         for (mode, designation), group in edges.groupby(["mode", "designation"], sort=False):
             where_to = " ".join(md_text(text) for text in group["leads_to"])
-            certainty = "; ".join(dict.fromkeys(CONFIDENCE_WORDS[c] for c in group["certainty"]))
+            verification = "; ".join(dict.fromkeys(VERIFICATION[v].phrase for v in group["verification"]))
             lines.append(f"- **{md_text(designation)}** ({MODE_NAMES[mode].lower()}): {where_to} "
-                         f"*(confidence: {certainty})* {chapter.cite_markdown(ids_in(group))}")
+                         f"*({verification})* {chapter.cite_markdown(ids_in(group))}")
         return lines
 
     return Markdown("Lines that meet at Pokrovsk:\n\n" + "\n".join(describe(at_home))
