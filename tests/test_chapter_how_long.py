@@ -17,6 +17,7 @@ from pokrovsk.chapter import Chapter
 from pokrovsk.chapters import how_long
 from pokrovsk.render import BookFigure
 from pokrovsk.sources import human_date
+from pokrovsk.vocabulary import verification_known
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EARLY = dt.date(2025, 6, 1)
@@ -62,6 +63,16 @@ def known_by(row: dict[str, str], as_of: dt.date) -> bool:
         return False
     published = {r["source_id"]: r["date_published"] for r in rows("sources")}
     return any(last_day(published[i]) <= as_of if published.get(i) else True for i in row["source_ids"].split(";"))
+
+
+def verification_on(row: dict[str, str], as_of: dt.date) -> str:
+    """The row's verification with only the sources out by as_of: independent support published
+    later does not count yet."""
+    sources = {r["source_id"]: r for r in rows("sources")}
+    out = [i for i in row["source_ids"].split(";")
+           if not sources[i]["date_published"] or last_day(sources[i]["date_published"]) <= as_of]
+    return verification_known(row["verification"], row.get("claimant", "independent"),
+                              [(i, sources[i]["kind"]) for i in out])
 
 
 def battle_events(as_of: dt.date) -> list[dict[str, str]]:
@@ -150,7 +161,7 @@ def test_an_earlier_as_of_cuts_battles_events_and_distances(early):
 def test_timeline_title_counts_claims_and_disputes(book):
     figure = how_long.timeline_figure(book)
     events = battle_events(book.as_of)
-    contested = [e for e in events if e["verification"] in ("claimed", "disputed")]
+    contested = [e for e in events if verification_on(e, book.as_of) in ("claimed", "disputed")]
     russian = [e for e in contested if e["claimant"] == "russia"]
     assert figure.title.startswith(f"Of {len(events)} events recorded")
     assert f"{len(contested)} are unverified or disputed claims, {len(russian)} of them Russia's" in figure.title

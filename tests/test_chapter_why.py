@@ -166,11 +166,11 @@ def test_routes_lead_out_of_pokrovsk_to_kramatorsk_and_dnipro(figures):
 def test_coking_coal_paragraph_keeps_claims_as_claims(book, early_book):
     text = why.coking_coal_paragraph(book).data
     assert "Metinvest suspends Pokrovske Coal" in text and "{ref}`" in text
-    claim = next(line for line in text.splitlines() if "Russian sources claim the Pokrovske mine" in line)
+    claim = next(line for line in text.splitlines() if "Russia claims entry into the mine office" in line)
     assert "said by the Russian side; claimed, not independently verified" in claim
     assert "Metinvest suspends Pokrovske Coal" not in why.coking_coal_paragraph(
         Chapter.open(data_dir=str(DATA), as_of="2024-12-31")).data
-    assert "Russian sources claim the Pokrovske mine" not in why.coking_coal_paragraph(early_book).data
+    assert "Russia claims entry into the mine office" not in why.coking_coal_paragraph(early_book).data
 
 
 def test_prose_respects_as_of(early_book):

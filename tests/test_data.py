@@ -132,3 +132,13 @@ def test_loading_is_cached_but_sees_edits(tmp_path):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("Natural Earth,", "Natural Earth (edited),", 1), encoding="utf-8")
     assert "Natural Earth (edited)" in set(data.load_sources(copy)["publisher"])
+
+
+def test_verification_falls_back_to_what_was_published_by_as_of():
+    """Chasiv Yar's outskirts: a Ukrainian outlet in April 2024, Reuters only in July 2025."""
+    event = "2024-04-04-chasiv-yar-outskirts"
+    later = data.load_events(as_of="2025-08-01").set_index("event_id").loc[event]
+    earlier = data.load_events(as_of="2025-06-01").set_index("event_id").loc[event]
+    assert later["verification"] == "established"
+    assert (earlier["verification"], earlier["source_ids"]) == ("claimed", "kyiv-independent-2024-04-05")
+    assert data.load_events().set_index("event_id").loc[event, "verification"] == "established"

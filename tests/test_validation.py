@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, pokrovsk, read_csv as read, write_csv as write
-from pokrovsk.validation import validate_data_dir
+from pokrovsk.validation import citation_gaps, validate_data_dir
+from pokrovsk.vocabulary import PARTIES, side_of
 
 DATA = REPO / "data"
 
@@ -38,7 +39,26 @@ def assert_named(errors: list[str], *parts: str) -> None:
 
 
 def test_the_committed_data_is_valid():
-    assert validate_data_dir(DATA) == []
+    assert validate_data_dir(DATA, require_citations=False) == []
+
+
+@pytest.mark.xfail(strict=True, reason="most sources still lack the publisher's URL until the source research is merged")
+def test_every_web_source_links_to_its_publisher():
+    assert citation_gaps(DATA) == []
+
+
+def test_no_row_rises_above_claimed_on_its_claimants_word_alone():
+    kinds = {row["source_id"]: row["kind"] for row in read(DATA / "sources.csv")[1]}
+    checked = 0
+    for table in ("events", "reported_distances", "control", "populations"):
+        for number, row in enumerate(read(DATA / f"{table}.csv")[1], start=1):
+            if row["claimant"] not in PARTIES:
+                continue
+            sides = {side_of(kinds[i]) for i in row["source_ids"].split(";")}
+            if sides == {row["claimant"]}:
+                checked += 1
+                assert row["verification"] in ("claimed", "disputed"), f"{table}.csv row {number}"
+    assert checked > 20  # the rule has real rows to bite on
 
 
 def test_every_resource_has_a_source_and_a_schema():
@@ -207,8 +227,14 @@ def test_all_errors_are_reported_at_once(data_copy):
 
 
 def test_validate_command_exit_codes(data_copy):
-    good = pokrovsk("data", "validate", "--data-dir", str(DATA), cwd=REPO)
+    header, sources = read(data_copy / "sources.csv")
+    for row in sources:  # every web source linked, as rule (d) asks
+        row["url"] = row["url"] or f"https://publisher.example/{row['source_id']}"
+    write(data_copy / "sources.csv", header, sources)
+    good = pokrovsk("data", "validate", "--data-dir", str(data_copy), cwd=REPO)
     assert good.returncode == 0, good.stderr
+    incomplete = pokrovsk("data", "validate", "--data-dir", str(DATA), cwd=REPO)
+    assert incomplete.returncode == 1 and "needs the publisher's http(s) URL" in incomplete.stderr
     set_cell(data_copy, "places", 2, "population", "many")
     bad = pokrovsk("data", "validate", "--data-dir", str(data_copy), cwd=REPO)
     assert bad.returncode == 1
@@ -235,3 +261,82 @@ def test_build_refuses_bad_data_with_the_same_messages_and_keeps_nothing_half_do
     assert "data/places.csv row 2, column population" in result.stderr
     assert "nothing was built" in result.stderr
     assert not (root / "_build").exists() and not (root / "book" / "chapters").exists()
+
+
+# --- the verification rule and the sources (data/README.md, rules a to e) -----------------------
+
+def row_number(data: Path, table: str, column: str, value: str) -> int:
+    return next(n for n, row in enumerate(read(data / f"{table}.csv")[1], start=1) if row[column] == value)
+
+
+def test_a_claim_resting_on_its_own_side_cannot_be_corroborated(data_copy):
+    row = row_number(data_copy, "events", "event_id", "2025-11-07-314-russians")  # Zelensky's figure, Ukrainian outlets
+    set_cell(data_copy, "events", row, "source_ids", "ukrinform-2025-11-07")
+    set_cell(data_copy, "events", row, "verification", "corroborated")
+    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "speaks for ukraine")
+
+
+def test_the_same_rule_holds_for_russian_claims(data_copy):
+    row = row_number(data_copy, "events", "event_id", "2025-07-03-pavlohrad-road-claim")  # TASS only
+    set_cell(data_copy, "events", row, "verification", "established")
+    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "speaks for russia")
+
+
+def test_a_reference_work_cannot_corroborate_a_contested_row(data_copy):
+    row = row_number(data_copy, "events", "event_id", "2024-05-05-ocheretyne-claimed")
+    set_cell(data_copy, "events", row, "source_ids", "wikipedia-en-ocheretyne;tass-2025-01-13-pishchane")
+    set_cell(data_copy, "events", row, "verification", "corroborated")
+    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "reference work")
+
+
+def test_established_needs_two_sources_independent_of_the_claimant(data_copy):
+    row = row_number(data_copy, "events", "event_id", "2024-08-15-residents-urged-to-leave")  # one AP report besides KI
+    set_cell(data_copy, "events", row, "verification", "established")
+    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "at least two sources")
+
+
+def test_one_independent_source_alone_does_not_corroborate(data_copy):
+    row = row_number(data_copy, "events", "event_id", "2025-07-21-e50-fighting")  # ISW alone
+    set_cell(data_copy, "events", row, "verification", "corroborated")
+    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "only one source")
+
+
+def test_a_web_source_needs_its_publishers_url(data_copy):
+    row = row_number(data_copy, "sources", "source_id", "wikipedia-en-pokrovsk")
+    set_cell(data_copy, "sources", row, "url", "")
+    errors = validate_data_dir(data_copy)
+    assert_named(errors, f"data/sources.csv row {row}", "column url", "wikipedia-en-pokrovsk", "http(s) URL")
+    assert not any(f"data/sources.csv row {row}," in line for line in validate_data_dir(data_copy, require_citations=False))
+
+
+def test_a_printed_work_needs_a_full_citation(data_copy):
+    row = row_number(data_copy, "sources", "source_id", "wikipedia-en-pokrovsk")
+    set_cell(data_copy, "sources", row, "kind", "printed_work")
+    set_cell(data_copy, "sources", row, "date_published", "")
+    set_cell(data_copy, "sources", row, "date_published_precision", "")
+    assert_named(validate_data_dir(data_copy), f"data/sources.csv row {row}", "column date_published", "printed work")
+
+
+def test_a_denied_domain_is_rejected(data_copy):
+    row = row_number(data_copy, "sources", "source_id", "reuters-2025-01-14-mine")
+    set_cell(data_copy, "sources", row, "url", "https://www.devdiscourse.com/article/headlines/123-pokrovsk")
+    assert_named(only_errors(data_copy), f"data/sources.csv row {row}", "column url", "deny-list", "devdiscourse.com")
+
+
+def test_a_lookalike_domain_is_not_denied(data_copy):
+    row = row_number(data_copy, "sources", "source_id", "reuters-2025-01-14-mine")
+    set_cell(data_copy, "sources", row, "url", "https://notdevdiscourse.com/a")
+    assert not any(f"data/sources.csv row {row}," in line for line in validate_data_dir(data_copy, require_citations=False))
+
+
+def test_an_unknown_source_kind_is_named(data_copy):
+    set_cell(data_copy, "sources", 3, "kind", "rumour_mill")
+    assert_named(only_errors(data_copy), "data/sources.csv row 3", "column kind", "rumour_mill")
+
+
+def test_every_source_kind_has_a_side():
+    kinds = json.loads((DATA / "datapackage.json").read_text())["resources"][0]["schema"]["fields"]
+    enum = next(f for f in kinds if f["name"] == "kind")["constraints"]["enum"]
+    assert {side_of(kind) for kind in enum} == {"ukraine", "russia", "independent"}
+    assert side_of("ukrainian_official") == "ukraine" and side_of("russian_state_media") == "russia"
+    assert side_of("reference_work") == "independent"

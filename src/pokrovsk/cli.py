@@ -62,9 +62,13 @@ def _book_params(project, args) -> BookParams:
 def _validate_or_fail(data_dir: Path) -> None:
     from pokrovsk import validation
 
-    errors = validation.validate_data_dir(data_dir)
+    errors = validation.validate_data_dir(data_dir, require_citations=False)
     if errors:
         raise validation.DataInvalid(errors)
+    gaps = validation.citation_gaps(data_dir)
+    if gaps:
+        print(f"pokrovsk: warning: {len(gaps)} source(s) lack the publisher's URL or a full citation "
+              f"(`pokrovsk data validate` lists them); building anyway", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

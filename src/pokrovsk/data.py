@@ -72,7 +72,7 @@ def _ensure_valid(data_dir: Path, fingerprint: tuple) -> None:
         return
     from pokrovsk.validation import DataInvalid, validate_data_dir
 
-    errors = validate_data_dir(data_dir)
+    errors = validate_data_dir(data_dir, require_citations=False)
     if errors:
         raise DataInvalid(errors)
 
@@ -154,7 +154,9 @@ def known_by(frame: pd.DataFrame, as_of: dt.date | str, data_dir=None) -> pd.Dat
     """Rows as a reader on ``as_of`` could know them: ``source_ids`` keep only the sources
     published by then. A dated row left with none was not yet known and goes (a December report
     of what happened in November is not in a November edition); an undated row (a place, a road)
-    keeps all its sources when none was out yet, so it is never left uncited."""
+    keeps all its sources when none was out yet, so it is never left uncited. ``verification``
+    falls back to what the remaining sources support: a Russian claim corroborated by an
+    assessment published in February is only a claim in a January edition."""
     from pokrovsk.sources import split_ids
 
     if frame.empty:
@@ -169,7 +171,26 @@ def known_by(frame: pd.DataFrame, as_of: dt.date | str, data_dir=None) -> pd.Dat
         known = _known_ids(ids, as_of, published, row_date)
         kept_ids.append(";".join(known) if known or dated else ";".join(ids))
     frame = frame.assign(source_ids=kept_ids)
+    if "verification" in frame:
+        frame = frame.assign(verification=_verification_known(frame, resolve_data_dir(data_dir)))
     return frame[frame["source_ids"] != ""] if dated else frame
+
+
+def _verification_known(frame: pd.DataFrame, data_dir: Path) -> list[str]:
+    """Each row's verification as its sources published by then allow (see ``known_by``)."""
+    from pokrovsk.sources import split_ids
+    from pokrovsk.vocabulary import verification_known
+
+    kinds = _kinds_of(data_dir, _fingerprint(data_dir))
+    claimants = frame["claimant"] if "claimant" in frame else ["independent"] * len(frame)
+    return [verification_known(verification, claimant, [(i, kinds[i]) for i in split_ids(ids) if i in kinds])
+            for verification, claimant, ids in zip(frame["verification"], claimants, frame["source_ids"])]
+
+
+@functools.lru_cache(maxsize=8)
+def _kinds_of(data_dir: Path, fingerprint: tuple) -> dict[str, str]:
+    sources = _read_table(data_dir, "sources", fingerprint)
+    return dict(zip(sources["source_id"], sources["kind"]))
 
 
 def load_sources(data_dir=None) -> pd.DataFrame:

@@ -3,7 +3,9 @@
 Frictionless checks the table schemas (types, constraints, primary and foreign keys). What it
 does not check is done here: strict UTF-8 (frictionless decodes leniently), precision-tagged
 dates, ``;``-separated source ids into ``sources``, coordinates that look swapped, battle
-durations, and the GeoJSON layers (CRS, geometry validity).
+durations, the GeoJSON layers (CRS, geometry validity), and the verification rule of
+``data/README.md``: how far a row's ``verification`` may rise given who its sources speak for,
+that every web source links to its publisher and that no link points to a denied domain.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from pokrovsk.vocabulary import KIND_SIDE, OFFLINE_KINDS, PARTIES, SUPPORTED, independent_support, side_of
 
 DATE_PRECISIONS = {"year": 1, "month": 2, "day": 3}
 SOURCE_IDS_COLUMN = "source_ids"
@@ -218,8 +223,10 @@ def _check_geojson(path: Path, label: str) -> list[str]:
     return errors
 
 
-def validate_data_dir(data_dir: Path, today: dt.date | None = None) -> list[str]:
-    """Every problem in a data folder, as ``file row N, column C: what is wrong`` lines."""
+def validate_data_dir(data_dir: Path, today: dt.date | None = None, require_citations: bool = True) -> list[str]:
+    """Every problem in a data folder, as ``file row N, column C: what is wrong`` lines.
+    ``require_citations=False`` leaves out the sources that lack a URL or a full citation (see
+    :func:`citation_gaps`): the charts are sound without them, so the book may still be built."""
     today = today or dt.date.today()
     descriptor, errors = _check_descriptor(data_dir)
     if descriptor is None or errors:
@@ -252,6 +259,89 @@ def validate_data_dir(data_dir: Path, today: dt.date | None = None) -> list[str]
         if rows:
             fields = {f["name"]: f for f in resource.get("schema", {}).get("fields", [])}
             errors += _check_table(resource["name"], rows, f"data/{resource['path']}", fields, source_ids, today)
+    if sources:
+        kinds = {row.get("source_id", ""): row.get("kind", "") for row in sources}
+        for resource in tables:
+            rows = rows_by_name.get(resource.get("name"))
+            if rows and "verification" in rows[0]:
+                errors += _check_verification(rows, f"data/{resource['path']}", kinds)
+        denied = rows_by_name.get("source_denylist") or []
+        errors += _check_source_links(sources, [row.get("domain", "") for row in denied])
+        if require_citations:
+            errors += _citation_errors(sources)
+    return errors
+
+
+def citation_gaps(data_dir: Path) -> list[str]:
+    """Sources without the URL or full citation rule (d) asks for, as validation lines."""
+    path = data_dir / "sources.csv"
+    sources = _read_rows(path, "data/sources.csv", []) if path.is_file() else None
+    return _citation_errors(sources or [])
+
+
+# --- the verification rule -----------------------------------------------------------------------
+
+def _check_verification(rows: list[dict[str, str]], label: str, kinds: dict[str, str]) -> list[str]:
+    """Rules (a) to (c) of data/README.md; unknown source ids and kinds are reported elsewhere."""
+    errors = []
+    for number, row in enumerate(rows, start=1):
+        verification = (row.get("verification") or "").strip()
+        claimant = (row.get("claimant") or "independent").strip()
+        ids = [s.strip() for s in (row.get(SOURCE_IDS_COLUMN) or "").split(";") if s.strip()]
+        source_kinds = [(i, kinds[i]) for i in ids if kinds.get(i) in KIND_SIDE]
+        if len(source_kinds) != len(ids) or claimant not in (*PARTIES, "independent"):
+            continue
+        where = _where(label, number, "verification")
+        support = independent_support(claimant, source_kinds)
+        if claimant in PARTIES and verification in SUPPORTED:
+            if all(side_of(k) == claimant for _, k in source_kinds):
+                errors.append(f"{where}: {verification!r}, but every source ({', '.join(ids)}) speaks for {claimant}, "
+                              f"the claimant: at most 'claimed' or 'disputed'")
+                continue
+            if not support:
+                errors.append(f"{where}: {verification!r}, but only reference works and {claimant}'s own side support "
+                              f"this contested row ({', '.join(ids)}): a reference work cannot corroborate it")
+                continue
+        if claimant not in PARTIES and verification == "corroborated" and len(support) < 2:
+            errors.append(f"{where}: 'corroborated', but only one source ({', '.join(ids)}) says so: where no "
+                          f"party makes the statement, a second, independent source is needed")
+            continue
+        if verification == "established" and len(support) < 2:
+            errors.append(f"{where}: 'established' needs at least two sources independent of the claimant "
+                          f"({claimant}); found {len(support)} ({', '.join(support) or 'none'})")
+    return errors
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _check_source_links(sources: list[dict[str, str]], denied: list[str]) -> list[str]:
+    """Rule (e): no URL on a denied domain or one of its subdomains."""
+    errors = []
+    for number, row in enumerate(sources, start=1):
+        host = _host((row.get("url") or "").strip())
+        match = next((d for d in denied if d and (host == d or host.endswith("." + d))), None)
+        if match:
+            errors.append(f"{_where('data/sources.csv', number, 'url')}: {host} is on the deny-list "
+                          f"(data/source_denylist.csv, {match}): link the original publisher instead")
+    return errors
+
+
+def _citation_errors(sources: list[dict[str, str]]) -> list[str]:
+    """Rule (d): a web source links to its publisher; a printed work gives a full citation."""
+    errors = []
+    for number, row in enumerate(sources, start=1):
+        kind = (row.get("kind") or "").strip()
+        url = (row.get("url") or "").strip()
+        if kind == "printed_work":
+            for column in ("publisher", "title", "date_published"):
+                if not (row.get(column) or "").strip():
+                    errors.append(f"{_where('data/sources.csv', number, column)}: a printed work needs its "
+                                  f"{column.replace('_', ' ')} for a full citation")
+        elif kind not in OFFLINE_KINDS and not url.startswith(("http://", "https://")):
+            errors.append(f"{_where('data/sources.csv', number, 'url')}: {row.get('source_id')!r} ({kind or 'no kind'}) "
+                          f"needs the publisher's http(s) URL")
     return errors
 
 

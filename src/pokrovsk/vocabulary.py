@@ -109,3 +109,29 @@ def side_of(kind: str) -> str:
         return KIND_SIDE[kind]
     except KeyError:
         raise ValueError(f"unknown source kind {kind!r} (expected one of {', '.join(KIND_SIDE)})") from None
+
+
+def independent_support(claimant: str, source_kinds: list[tuple[str, str]]) -> list[str]:
+    """The ids among ``(source_id, kind)`` that count as independent of the claimant. For a party
+    (Ukraine, Russia), sources on the other side or on neither, but no reference work: an
+    encyclopaedia repeats what others said. For an independent claimant, every source, with all
+    reference works together counting once."""
+    others = [(i, k) for i, k in source_kinds if claimant not in PARTIES or side_of(k) != claimant]
+    primary = [i for i, k in others if k != "reference_work"]
+    references = [i for i, k in others if k == "reference_work"]
+    return primary if claimant in PARTIES else primary + references[:1]
+
+
+def verification_known(verification: str, claimant: str, source_kinds: list[tuple[str, str]]) -> str:
+    """The verification a row can carry with only these sources: a rating that rests on a source
+    not yet published falls back (an edition dated before the corroborating report shows the claim
+    as a claim). 'disputed' and 'claimed' stay as they are."""
+    if verification not in SUPPORTED:
+        return verification
+    support = independent_support(claimant, source_kinds)
+    needed = 1 if claimant in PARTIES else 2
+    if len(support) < needed:
+        return "claimed"
+    if verification == "established" and len(support) < 2:
+        return "corroborated"
+    return verification
