@@ -267,3 +267,21 @@ def test_expectations_are_shown_as_opinions_and_respect_as_of():
     assert "Kramatorsk" in latest and "not events" in latest and "{ref}`" in latest
     before = chapter_module.expectations_paragraph(Chapter.open(data_dir=str(REPO / "data"), as_of="2025-11-02")).data
     assert "no analyst" in before
+
+
+def test_the_chapter_opens_with_its_as_of_date_and_where_reporting_runs_out():
+    book = chapter()
+    latest = what_next.edition_paragraph(book).data
+    last = max((r for t in ("events", "populations", "reported_distances", "control") for r in rows(t)),
+               key=lambda r: bounds(r["date"])[1])
+    assert f"as of {spoken(book.as_of.isoformat())}" in latest
+    assert f"We found no reporting after {spoken(last['date'])}" in latest
+    cut = dt.date(2025, 6, 1)
+    earlier = what_next.edition_paragraph(chapter(cut.isoformat())).data
+    before = max((r for t in ("events", "populations", "reported_distances", "control") for r in rows(t)
+                  if published(r, cut)), key=lambda r: bounds(r["date"])[1])
+    assert "as of 1 Jun 2025" in earlier
+    if bounds(before["date"])[1] < cut:
+        assert f"Our data hold no reporting between {spoken(before['date'])} and that date" in earlier
+    else:
+        assert f"We found no reporting after {spoken(before['date'])}" in earlier

@@ -52,6 +52,28 @@ def test_population_figure_title_matches_the_data(book):
     assert set(figure.data["population"]) == {int(r["population"]) for r in rows("populations") if r["place_id"] == "pokrovsk"}
 
 
+def test_a_disputed_population_figure_is_drawn_apart_and_never_called_the_latest(book):
+    figure = where.population_figure(book, "pokrovsk")
+    ours = [r for r in rows("populations") if r["place_id"] == "pokrovsk"]
+    disputed = [r for r in ours if r["verification"] == "disputed"]
+    assert disputed  # Radio Svoboda's 'about 7,000' for October 2025 against official counts near 1,250
+    undisputed = sorted((r for r in ours if r["verification"] != "disputed"), key=lambda r: r["date"])
+    latest = undisputed[-1]
+    assert f"down to the latest, fewer than {int(latest['population']):,}" in figure.alt
+    line = next(t for t in figure.chart.data if t.mode == "lines")
+    assert len(line.x) == len(undisputed) and str(max(line.x))[:7] == latest["date"][:7]
+    apart = next(t for t in figure.chart.data if t.name == "Disputed figure")
+    assert list(apart.y) == [int(r["population"]) for r in disputed] and apart.marker.symbol == "circle-open"
+
+
+def test_region_map_counts_the_lines_that_meet_at_pokrovsk_as_chapter_two_does(book):
+    figure = where.region_figure(book, radius_km=20)
+    at_home = [e for e in rows("network_edges") if "pokrovsk" in (e["from_place"], e["to_place"])]
+    roads = len({e["designation"] for e in at_home if e["mode"] == "road"})
+    rails = len({e["designation"] for e in at_home if e["mode"] == "rail"})
+    assert f"sits where {roads} roads and {rails} railway lines meet" in figure.title
+
+
 def test_key_facts_carry_both_population_figures_and_the_mine(book):
     text = where.key_facts(book).data
     assert "60,127" in text and "69,154" in text

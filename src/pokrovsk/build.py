@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import datetime as dt
 import fcntl
 import hashlib
 import json
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import nbformat
 
-from pokrovsk.content import VALIDATED_ENV, content_hash
+from pokrovsk.content import DATA_AS_OF_ENV, VALIDATED_ENV, content_hash
 from pokrovsk.params import BookParams
 
 if TYPE_CHECKING:
@@ -498,7 +499,7 @@ def current_build_key(project: Project) -> str | None:
     return marker.read_text().strip() if marker.is_file() else None
 
 
-def run_jupyter_book(project: Project, report: Callable[[str], None] = print) -> Path:
+def run_jupyter_book(project: Project, report: Callable[[str], None] = print, data_as_of: dt.date | None = None) -> Path:
     """Strict Sphinx build into the work folder; returns the HTML folder it produced.
 
     The work folder is kept between builds so Sphinx only re-reads changed pages, but it is
@@ -517,7 +518,8 @@ def run_jupyter_book(project: Project, report: Callable[[str], None] = print) ->
         "--path-output", str(work), "--builder", "html",
         "-W", "-n", "--keep-going", "--quiet",
     ]
-    completed = subprocess.run(command, cwd=project.root, capture_output=True, text=True)
+    environment = {**os.environ, **({DATA_AS_OF_ENV: data_as_of.isoformat()} if data_as_of else {})}
+    completed = subprocess.run(command, cwd=project.root, capture_output=True, text=True, env=environment)
     if completed.returncode != 0:
         failed_marker.touch()
         output = re.sub(r"\x1b\[[0-9;]*m", "", completed.stdout + completed.stderr)
@@ -573,7 +575,7 @@ def build_book(project: Project, params: BookParams, workers: int = 1,
 
 def _build_book(project: Project, params: BookParams, workers: int,
                 report: Callable[[str], None], validate: Callable[[Path], None] | None) -> bool:
-    from pokrovsk import datapages
+    from pokrovsk import data, datapages
 
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params)
@@ -594,13 +596,13 @@ def _build_book(project: Project, params: BookParams, workers: int,
         for job in jobs:
             if _has_pending_images(job):  # left by a build that was stopped before drawing them
                 drawing.add(job.cache_entry / "assets")
-        generated = datapages.write_pages(project.root, data_dir)
+        generated = datapages.write_pages(project.root, data_dir, params.as_of)
         key = book_key(project, jobs, generated)
         if key == current_build_key(project) and not drawing.started:
             report(f"Book is up to date ({time.perf_counter() - started:.1f} s): {project.html_link}")
             return False
         report("Building HTML with Jupyter Book (strict: -W -n --keep-going) ...")
-        html = run_jupyter_book(project, report)
+        html = run_jupyter_book(project, report, data_as_of=params.as_of or data.latest_date(data_dir))
         if drawing.started:
             report(drawing.finish())
             for job in jobs:

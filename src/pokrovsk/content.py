@@ -8,6 +8,8 @@ from pathlib import Path
 
 VALIDATED_ENV = "POKROVSK_VALIDATED_DATA"
 """Content hash of a data folder the build has already validated; kernels skip re-checking it."""
+DATA_AS_OF_ENV = "POKROVSK_DATA_AS_OF"
+"""The edition's as-of date (ISO), passed to the Sphinx build for the page footer."""
 
 
 def content_hash(data_dir: Path) -> str:

@@ -236,6 +236,11 @@ def load_network(data_dir=None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(edges, geometry=lines, crs="EPSG:4326")
 
 
+def lines_at(network: pd.DataFrame, place_id: str) -> pd.DataFrame:
+    """The road and rail links with an end at the place."""
+    return network[(network["from_place"] == place_id) | (network["to_place"] == place_id)]
+
+
 @functools.lru_cache(maxsize=8)
 def _read_geojson(path: Path, mtime: int) -> gpd.GeoDataFrame:
     return gpd.read_file(path)
@@ -253,3 +258,14 @@ def latest_date(data_dir=None) -> dt.date:
     ends = [load_table(name, data_dir)["date_end"].max() for name in DATED_TABLES if name in present]
     latest = max(e for e in ends if pd.notna(e)).date()
     return min(latest, dt.date.today())
+
+
+def latest_report(data_dir=None, as_of: dt.date | str | None = None) -> str:
+    """The date, as written at its precision (``2026-05``), of the latest dated row known at
+    ``as_of``: where the book's reporting runs out."""
+    present = {resource.get("name") for resource in _descriptor(resolve_data_dir(data_dir)).get("resources", [])}
+    rows = [load_table(name, data_dir, as_of)[["date", "date_end"]] for name in DATED_TABLES if name in present]
+    known = pd.concat(rows).sort_values("date_end")
+    if known.empty:
+        raise DataError(f"no dated row is known on {as_of}")
+    return str(known["date"].iloc[-1])

@@ -1,19 +1,23 @@
 """The "Data and sources" part of the book, generated from ``data/datapackage.json``.
 
-One page per dataset (what it is, its fields, sources, licence, a download of the file) and
-the bibliography, in which every source has an anchor ``source-<id>`` that chapters link to.
+One page per dataset (what it is, its fields, sources, licence, a download of the file), the
+bibliography, in which every source has an anchor ``source-<id>`` that chapters link to, the
+Corrections page (from ``corrections.csv``) and the edition note the introduction opens with.
 Pages are rewritten only when their text changes, so an unchanged book stays a no-op.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
 
+import pandas as pd
+
 from pokrovsk import data as datamodule
 from pokrovsk.markup import md_code, md_text
-from pokrovsk.sources import bibliography_entry
+from pokrovsk.sources import bibliography_entry, human_date
 from pokrovsk.validation import is_geojson
 
 PAGES_DIR = Path("book") / "data"
@@ -77,13 +81,40 @@ def bibliography_page(data_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def corrections_page(data_dir: Path) -> str:
+    """Newest first, one entry per correction: date, what changed, why and the rows concerned."""
+    corrections = datamodule.load_table("corrections", data_dir).sort_values("date", ascending=False, kind="stable")
+    lines = ["# Corrections", "",
+             "Every correction made to this book's data and text, newest first, as newsrooms publish theirs.",
+             "Each names the table and rows it concerns, so the change can be checked in the",
+             "[data](index.md). To report an error, see the end of [Limitations](../limitations.md).", ""]
+    for _, row in corrections.iterrows():
+        lines += [f"**{human_date(row['date'])}.** {md_text(row['what_changed'])}", "",
+                  f"*Why:* {md_text(row['why'])}"]
+        if pd.notna(row["table"]):
+            rows = f", rows {md_text(row['row_id'].replace(';', ', '))}" if pd.notna(row["row_id"]) else ""
+            lines.append(f"*Where:* {md_text(row['table'].replace(';', ', '))}{rows}.")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def edition_note(data_dir: Path, as_of: dt.date | None) -> str:
+    """The introduction's first lines: the edition's date and where the reporting runs out."""
+    as_of = as_of or datamodule.latest_date(data_dir)
+    last = datamodule.latest_report(data_dir, as_of)
+    gap = (f"We found no reporting after {human_date(last)}: where the data stop, so does the book."
+           if datamodule.period_bounds(last)[1] >= as_of
+           else f"Our data hold no reporting between {human_date(last)} and that date.")
+    return f"**This edition describes the battle as of {human_date(as_of)}.** Nothing published after that date is shown. {gap}\n"
+
+
 def index_page(descriptor: dict) -> str:
     lines = ["# Data and sources", "",
              md_text(descriptor.get("description", "")), "",
              "The book reads these tables and nothing else. Each page below describes one of them.", ""]
     for resource in descriptor["resources"]:
         lines.append(f"- [{md_text(resource.get('title', resource['name']))}](datasets/{resource['name']}.md)")
-    lines += ["- [Bibliography](bibliography.md)", ""]
+    lines += ["- [Bibliography](bibliography.md)", "- [Corrections](corrections.md)", ""]
     return "\n".join(lines)
 
 
@@ -93,14 +124,16 @@ def _write_if_changed(path: Path, text: str) -> Path:
     return path
 
 
-def write_pages(root: Path, data_dir: Path) -> list[Path]:
+def write_pages(root: Path, data_dir: Path, as_of: dt.date | None = None) -> list[Path]:
     folder = root / PAGES_DIR
     datasets = folder / "datasets"
     datasets.mkdir(parents=True, exist_ok=True)
     descriptor = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
     relative_data = Path(os.path.relpath(data_dir, datasets)).as_posix()
     written = [_write_if_changed(folder / "index.md", index_page(descriptor)),
-               _write_if_changed(folder / "bibliography.md", bibliography_page(data_dir))]
+               _write_if_changed(folder / "bibliography.md", bibliography_page(data_dir)),
+               _write_if_changed(folder / "corrections.md", corrections_page(data_dir)),
+               _write_if_changed(folder / "edition.md", edition_note(data_dir, as_of))]
     for resource in descriptor["resources"]:
         if is_geojson(resource):
             rows = len(json.loads((data_dir / resource["path"]).read_text(encoding="utf-8"))["features"])

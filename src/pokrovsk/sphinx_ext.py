@@ -4,10 +4,14 @@
   book, see pokrovsk.plotlyjs) and added only to pages that contain a chart, as a blocking
   script in <head>, so it is defined before the charts' inline scripts run.
 - Files that chapters write (maps, data downloads) are copied next to their pages.
+- The footer tells the edition's date ("Data as of") apart from the day the pages were made
+  ("Built on"): a build date is not the date of the information.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 import shutil
 from pathlib import Path
@@ -15,6 +19,8 @@ from pathlib import Path
 from sphinx.util import logging
 
 from pokrovsk import icons, plotlyjs
+from pokrovsk.content import DATA_AS_OF_ENV
+from pokrovsk.sources import human_date
 from pokrovsk.render import UNFINISHED
 
 logger = logging.getLogger(__name__)
@@ -51,6 +57,14 @@ def _register_static(app, config) -> None:
     macros = icons.macros_without_fontawesome(_theme_file("static/webpack-macros.html").read_text(encoding="utf-8"))
     (templates / "static" / "webpack-macros.html").write_text(macros, encoding="utf-8")
     config.templates_path.insert(0, str(templates))
+    _date_footer(config)
+
+
+def _date_footer(config) -> None:
+    as_of = os.environ.get(DATA_AS_OF_ENV)
+    dates = (f"Data as of {human_date(as_of)}. " if as_of else "") + f"Built on {human_date(dt.date.today())}."
+    options = config.html_theme_options
+    options["extra_footer"] = f"{options.get('extra_footer', '')}<br>{dates}"
 
 
 def _is_thebe(asset) -> bool:

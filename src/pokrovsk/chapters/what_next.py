@@ -19,7 +19,7 @@ from IPython.display import Markdown
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from pokrovsk import boundaries, data, maps, render
+from pokrovsk import boundaries, data, datapages, maps, render
 from pokrovsk.chapter import Chapter, on_date
 from pokrovsk.charts import PALETTE, QUALIFIER_PREFIX
 from pokrovsk.markup import md_text
@@ -55,6 +55,11 @@ NO_CLAIM_STYLE = ("No Russian claim in our data", "white", "o")
 
 
 # --- Selection -----------------------------------------------------------------------------
+
+def edition_paragraph(chapter: Chapter) -> Markdown:
+    """The chapter opens with the date it describes and where the reporting runs out."""
+    return Markdown(datapages.edition_note(chapter.data_dir, chapter.as_of))
+
 
 def sources_out_by(chapter: Chapter, source_ids: list[str]) -> list[str]:
     """The ids among ``source_ids`` published by as_of: an edition set earlier must not cite later

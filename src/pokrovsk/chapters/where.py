@@ -119,9 +119,10 @@ def population_figure(chapter: Chapter, place_id: str = "pokrovsk") -> render.Bo
     rows = rows[rows["place_id"] == place_id].sort_values("date_start")
     if rows.empty:
         raise ValueError(f"no population figures for {place_id!r} up to {chapter.as_of}")
-    first, last = rows.iloc[0], rows.iloc[-1]
-    prewar = rows[rows["basis"] != "wartime_estimate"].iloc[-1]
-    wartime = rows[rows["basis"] == "wartime_estimate"]
+    undisputed = rows[rows["verification"] != "disputed"]
+    first, last = undisputed.iloc[0], undisputed.iloc[-1]
+    prewar = undisputed[undisputed["basis"] != "wartime_estimate"].iloc[-1]
+    wartime = undisputed[undisputed["basis"] == "wartime_estimate"]
     title = f"{place['name_en']} had {prewar['population']:,} people {on_date(prewar['date'])}"
     if not wartime.empty:
         low = wartime.loc[wartime["population"].idxmin()]
@@ -129,7 +130,10 @@ def population_figure(chapter: Chapter, place_id: str = "pokrovsk") -> render.Bo
                   f"{on_date(low['date'])}")
     alt = (f"Chart of {place['name_en']}'s population from {human_date(first['date'])} to "
            f"{human_date(last['date'])}: {first['population']:,} at the first count, {prewar['population']:,} before "
-           f"the full-scale invasion, then wartime estimates down to the latest, {last['population']:,}.")
+           f"the full-scale invasion, then wartime estimates down to the latest, "
+           f"{charts.QUALIFIER_PREFIX[last['qualifier']]}{last['population']:,} {on_date(last['date'])}."
+           + "".join(f" A figure of {r['population']:,} {on_date(r['date'])} is disputed and drawn apart, off the line."
+                     for _, r in rows[rows["verification"] == "disputed"].iterrows()))
     downloads = rows[["place_id", "date", "date_precision", "population", "basis", "qualifier", "claimant", "verification",
                      "verification_note", "source_ids"]]
     return render.BookFigure(
@@ -137,12 +141,21 @@ def population_figure(chapter: Chapter, place_id: str = "pokrovsk") -> render.Bo
         title=title,
         alt=alt,
         caption="Censuses and official estimates before the war; wartime figures are estimates by local officials "
-                "and are rounded.",
+                "and are rounded. All are official statements, not independent counts. A hollow marker off the line "
+                "is a figure that other reports contradict.",
         citations=chapter.cite(ids_in(rows)),
         data_date=last["date"],
         data=downloads.reset_index(drop=True),
         chart=charts.population_chart(rows, place["name_en"]),
     )
+
+
+def _lines_meeting(network, place_id: str) -> str:
+    """'4 roads and 3 railway lines': the lines with an end at the place, counted as chapter 2 counts them."""
+    at_place = data.lines_at(network, place_id)
+    roads = at_place.loc[at_place["mode"] == "road", "designation"].nunique()
+    rails = at_place.loc[at_place["mode"] == "rail", "designation"].nunique()
+    return f"{roads} roads and {rails} railway lines"
 
 
 def region_figure(chapter: Chapter, highlight: str = "pokrovsk", radius_km: float | None = None,
@@ -166,7 +179,7 @@ def region_figure(chapter: Chapter, highlight: str = "pokrovsk", radius_km: floa
     source_ids = ids_in(shown) + ids_in(links) + ["natural-earth"]
     return render.BookFigure(
         name=f"region-{highlight}-{radius:g}km",
-        title=f"{centre['name_en']} sits where {links['designation'].nunique()} roads and rail lines meet, "
+        title=f"{centre['name_en']} sits where {_lines_meeting(network, highlight)} meet, "
               f"{int((~shown['kind'].isin(data.NON_SETTLEMENT_KINDS) & (shown['place_id'] != highlight)).sum())} "
               f"settlements within {radius:g} km",
         alt=f"Map of the area within {radius:g} km of {centre['name_en']}, showing {names} and the roads "

@@ -305,7 +305,7 @@ def control_context_paragraph(chapter: Chapter) -> Markdown:
 # --- Roads and railways ----------------------------------------------------------------------
 
 def _lines_at_home(network: pd.DataFrame) -> pd.DataFrame:
-    return network[(network["from_place"] == HOME) | (network["to_place"] == HOME)]
+    return data.lines_at(network, HOME)
 
 
 def _routes_from_home(network: pd.DataFrame, distance_km: pd.Series) -> list[list[pd.Series]]:
