@@ -269,36 +269,25 @@ def row_number(data: Path, table: str, column: str, value: str) -> int:
     return next(n for n, row in enumerate(read(data / f"{table}.csv")[1], start=1) if row[column] == value)
 
 
-def test_a_claim_resting_on_its_own_side_cannot_be_corroborated(data_copy):
-    row = row_number(data_copy, "events", "event_id", "2025-11-07-314-russians")  # Zelensky's figure, Ukrainian outlets
-    set_cell(data_copy, "events", row, "source_ids", "ukrinform-2025-11-07")
-    set_cell(data_copy, "events", row, "verification", "corroborated")
-    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "speaks for ukraine")
-
-
-def test_the_same_rule_holds_for_russian_claims(data_copy):
-    row = row_number(data_copy, "events", "event_id", "2025-07-03-pavlohrad-road-claim")  # TASS only
-    set_cell(data_copy, "events", row, "verification", "established")
-    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "speaks for russia")
-
-
-def test_a_reference_work_cannot_corroborate_a_contested_row(data_copy):
-    row = row_number(data_copy, "events", "event_id", "2024-05-05-ocheretyne-claimed")
-    set_cell(data_copy, "events", row, "source_ids", "wikipedia-en-ocheretyne;tass-2025-01-13-pishchane")
-    set_cell(data_copy, "events", row, "verification", "corroborated")
-    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "reference work")
-
-
-def test_established_needs_two_sources_independent_of_the_claimant(data_copy):
-    row = row_number(data_copy, "events", "event_id", "2024-08-15-residents-urged-to-leave")  # one AP report besides KI
-    set_cell(data_copy, "events", row, "verification", "established")
-    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "at least two sources")
-
-
-def test_one_independent_source_alone_does_not_corroborate(data_copy):
-    row = row_number(data_copy, "events", "event_id", "2025-07-21-e50-fighting")  # ISW alone
-    set_cell(data_copy, "events", row, "verification", "corroborated")
-    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", "only one source")
+@pytest.mark.parametrize("event, changes, message", [
+    # (a) Zelensky's figure, on Ukrainian outlets only, cannot be corroborated ...
+    ("2025-11-07-314-russians", {"source_ids": "ukrinform-2025-11-07", "verification": "corroborated"},
+     "speaks for ukraine"),
+    # ... and the same rule holds for Russia: a TASS report alone cannot establish its claim
+    ("2025-07-03-pavlohrad-road-claim", {"verification": "established"}, "speaks for russia"),
+    # (b) an encyclopaedia beside the claimant's own side does not corroborate a contested row
+    ("2024-05-05-ocheretyne-claimed", {"source_ids": "wikipedia-en-ocheretyne;tass-2025-01-13-pishchane",
+                                       "verification": "corroborated"}, "reference work"),
+    # (c) established needs two sources independent of the claimant (here: one AP report)
+    ("2024-08-15-residents-urged-to-leave", {"verification": "established"}, "at least two sources"),
+    # where no party speaks, one source alone (ISW) does not corroborate itself
+    ("2025-07-21-e50-fighting", {"verification": "corroborated"}, "only one source"),
+], ids=["own-side", "russian-claim", "reference-work", "established", "single-independent"])
+def test_the_verification_rule(data_copy, event, changes, message):
+    row = row_number(data_copy, "events", "event_id", event)
+    for column, value in changes.items():
+        set_cell(data_copy, "events", row, column, value)
+    assert_named(only_errors(data_copy), f"data/events.csv row {row}", "column verification", message)
 
 
 def test_a_web_source_needs_its_publishers_url(data_copy):
