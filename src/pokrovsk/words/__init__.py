@@ -5,11 +5,14 @@ beside this module: ``words/<language>/common.yml`` (labels, units, qualifiers, 
 and one file per chapter. A writer or translator edits those files without reading Python;
 code passes small records in and gets text out::
 
-    say("why.distance_title", city="Kramatorsk", km=82)
+    say("why.distance_title", city="Kramatorsk", km=82)          # plain text: titles, alt text
+    markdown("why.lines", cite=book.cite_markdown, lines=records)  # a paragraph for the page
     label("verification", "corroborated")
     amount(10, "km", "less_than")          # 'under 10 km'
 
 Templates are Jinja2 with StrictUndefined (a missing field is an error, never an empty gap).
+In Markdown, every value from the data reaches the reader as text: it is escaped unless it is
+markup the book made itself (citations).
 Dates, numbers, lists and plurals are formatted by Babel for the current language, so a second
 language adds a folder of catalogs, not code.
 """
@@ -23,6 +26,7 @@ from typing import Any, Iterable
 
 import jinja2
 import yaml
+from markupsafe import Markup
 from babel import Locale
 from babel.dates import format_date
 from babel.lists import format_list
@@ -147,10 +151,17 @@ def label(vocabulary: str, code: str) -> str:
 
 # --- Sentences -------------------------------------------------------------------------------
 
+def _markdown_value(value: Any) -> str:
+    """Every ``{{ value }}`` in a Markdown template: book-made markup passes, data is escaped."""
+    from pokrovsk.markup import md_text
+
+    return str(value) if hasattr(value, "__html__") else md_text(value)
+
+
 @functools.cache
-def _environment() -> jinja2.Environment:
+def _environment(markdown: bool) -> jinja2.Environment:
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
-                                     keep_trailing_newline=False)
+                                     finalize=_markdown_value if markdown else None)
     environment.filters.update(date=date, on_date=on_date, number=number, plural=plural,
                                listing=listing, amount=amount, compass=compass)
     environment.globals.update(label=label, amount=amount, plural=plural)
@@ -158,17 +169,33 @@ def _environment() -> jinja2.Environment:
 
 
 @functools.cache
-def _template(language: str, key: str) -> jinja2.Template:
+def _template(language: str, key: str, markdown: bool) -> jinja2.Template:
     text = _lookup(key)
     if not isinstance(text, str):
         raise MissingWords(f"{CATALOG_DIR / language / (key.partition('.')[0] + '.yml')}: "
                            f"{key.partition('.')[2]!r} is not a sentence")
-    return _environment().from_string(text.strip())
+    return _environment(markdown).from_string(text.strip())
+
+
+def _render(key: str, markdown: bool, fields: dict) -> str:
+    try:
+        return _template(_language, key, markdown).render(**fields)
+    except jinja2.UndefinedError as error:
+        raise MissingWords(f"words {key!r}: {error.message}") from None
 
 
 def say(key: str, /, **fields: Any) -> str:
-    """The sentence ``key`` rendered with ``fields``; a field it needs and lacks is an error."""
-    try:
-        return _template(_language, key).render(**fields)
-    except jinja2.UndefinedError as error:
-        raise MissingWords(f"words {key!r}: {error.message}") from None
+    """The sentence ``key`` as plain text (titles, alt text, captions, hover labels)."""
+    return _render(key, False, fields)
+
+
+def markdown(key: str, /, cite=None, **fields: Any) -> str:
+    """The paragraph ``key`` as MyST Markdown for the page. ``cite`` turns source ids into
+    citation markup (``{{ cite(row.source_ids) }}``); values from the data are escaped."""
+    def cite_filter(source_ids) -> Markup:
+        if cite is None:
+            raise MissingWords(f"words {key!r} cites sources, but no cite function was given")
+        ids = source_ids.split(";") if isinstance(source_ids, str) else list(source_ids)
+        return Markup(cite([i for i in ids if i]))
+
+    return _render(key, True, fields | {"cite": cite_filter})
