@@ -53,7 +53,7 @@ def test_lists_plurals_compass_and_labels():
     assert words.plural(1, "day") == "1 day" and words.plural(653, "day") == "653 days"
     assert [words.compass(b) for b in (0, 44, 91, 180, 300, 359)] == [
         "north", "north-east", "east", "south", "north-west", "north"]
-    assert words.label("claimant", "independent") == "independent sources"
+    assert words.label("claimant_in_text", "independent") == "independent observers"
 
 
 def test_missing_keys_and_fields_are_named():
@@ -104,3 +104,16 @@ labels: {claimant: {russia: Росія}}
     assert words.label("claimant", "russia") == "Росія"
     with pytest.raises(words.MissingWords, match="no catalogs for language 'xx'"):
         words.set_language("xx")
+
+
+def test_a_chapter_writes_paragraphs_from_the_catalogs_with_linked_citations(catalogs):
+    from pokrovsk.chapter import Chapter
+
+    (catalogs / "en" / "sample.yml").write_text(
+        'status: "As of {{ as_of | date }}, {{ count | amount(\'people\', \'less_than\') }} remained. {{ cite(ids) }}"\n',
+        encoding="utf-8")
+    book = Chapter.open(as_of="2025-11-01")
+    first_source = book.cite(["wikipedia-en-pokrovsk"])[0][0]
+    paragraph = book.write("sample.status", count=1500, ids="wikipedia-en-pokrovsk").data
+    assert paragraph.startswith("As of 1 Nov 2025, fewer than 1\\,500 people remained. {ref}`")
+    assert f"<source-wikipedia-en-pokrovsk>`" in paragraph and first_source.split(" ")[0] in paragraph

@@ -1,6 +1,6 @@
 """The chapter context every notebook opens: validated parameters, the fixed ``as_of`` date,
-and helpers to cite sources and phrase dates. Figures and data-driven prose for each chapter
-live in ``pokrovsk.chapters.<chapter>``.
+and helpers to cite sources and write data-driven paragraphs from the word catalogs
+(``pokrovsk.words``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pokrovsk import charts, data, render
+from IPython.display import Markdown
+
+from pokrovsk import charts, data, render, words
 from pokrovsk.params import BookParams
 from pokrovsk.sources import cited_sources, human_date
 
@@ -45,6 +47,11 @@ class Chapter:
     def cite_markdown(self, source_ids) -> str:
         """Sources as MyST references into the bibliography (a missing one fails the strict build)."""
         return "; ".join(f"{{ref}}`{_role_text(label)} <source-{source_id}>`" for label, source_id in self.cite(source_ids))
+
+    def write(self, key: str, /, **fields) -> Markdown:
+        """The paragraph ``key`` of the word catalogs, filled from ``fields`` (and ``as_of``),
+        with its citations linked into the bibliography."""
+        return Markdown(words.markdown(key, cite=self.cite_markdown, **({"as_of": self.as_of} | fields)))
 
     def place(self, place_id: str) -> pd.Series:
         places = data.load_places(self.data_dir).set_index("place_id")

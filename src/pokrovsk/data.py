@@ -226,6 +226,17 @@ def load_control(data_dir=None, as_of=None) -> pd.DataFrame:
     return load_table("control", data_dir, as_of).sort_values("date_start").reset_index(drop=True)
 
 
+def load_editorial(data_dir=None) -> pd.DataFrame:
+    """The editors' choices (data/editorial.csv): which events each chapter singles out, in order."""
+    return load_table("editorial", data_dir).sort_values(["chapter", "role", "rank"]).reset_index(drop=True)
+
+
+def editorial_ids(chapter: str, role: str, data_dir=None) -> list[str]:
+    """The event ids chosen for ``role`` in ``chapter``, in the editors' order."""
+    choices = load_editorial(data_dir)
+    return list(choices.loc[(choices["chapter"] == chapter) & (choices["role"] == role), "event_id"])
+
+
 def load_network(data_dir=None) -> gpd.GeoDataFrame:
     """Road and rail links as straight schematic lines between places (not real alignments)."""
     from shapely.geometry import LineString

@@ -310,10 +310,15 @@ class _HTML:
         return self.markup
 
 
-def show(figure: BookFigure) -> Any:
-    """Render a figure into the current notebook and write its files next to the notebook."""
-    from IPython.display import display
+def show(figure: "BookFigure | Markdown") -> Any:
+    """Render a figure into the current notebook and write its files next to the notebook. A
+    figure builder whose data did not exist yet at ``as_of`` returns a sentence saying so
+    (Markdown), which is shown in the figure's place."""
+    from IPython.display import Markdown, display
 
+    if isinstance(figure, Markdown):
+        display(figure)
+        return
     prefix = asset_prefix()
     display(_HTML(figure_html(figure, prefix, Path.cwd() / prefix)))
 
