@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sphinx.util import logging
 
-from pokrovsk import icons, plotlyjs
+from pokrovsk import editions, icons, plotlyjs, sharing
 from pokrovsk.render import UNFINISHED
 
 logger = logging.getLogger(__name__)
@@ -99,6 +99,8 @@ def _copy_files(app, exception) -> None:
 
 
 def setup(app):
+    editions.setup(app)
+    sharing.setup(app)
     app.connect("config-inited", _register_static)
     app.add_css_file(BOOK_CSS)
     app.add_css_file(ICONS_CSS)
