@@ -333,6 +333,15 @@ def report_error_url(repository_url: str, contact: str) -> str | None:
     return None
 
 
+def repository_url(root: Path) -> str:
+    """``repository.url`` of the book's ``_config.yml`` (Jupyter Book passes it to Sphinx only inside
+    html_theme_options, which the book's own sphinx config replaces)."""
+    import yaml
+
+    book_config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
+    return (book_config.get("repository") or {}).get("url", "")
+
+
 def citation(author: str, title: str, edition: dict[str, str], url: str) -> str:
     """The suggested citation, in Markdown."""
     year = edition["data_date"][:4]
@@ -344,7 +353,7 @@ def configure_sphinx(app, config) -> None:
     """config-inited: the edition and the report link reach every page's footer and, as MyST
     substitutions, the About page (``{{ citation }}``, ``{{ report_error }}``)."""
     edition = read_edition(Path(app.srcdir))
-    report = report_error_url(config.html_theme_options.get("repository_url", ""), config.pokrovsk_contact)
+    report = report_error_url(repository_url(Path(app.srcdir)), config.pokrovsk_contact)
     if report is None and config.html_baseurl:
         from sphinx.util import logging
 
