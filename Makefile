@@ -7,6 +7,8 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 JOBS ?= 2
+# More options for `pokrovsk build`, e.g. BUILD_ARGS="--frontlines frontlines" (the publish workflow).
+BUILD_ARGS ?=
 
 .PHONY: book pdf test serve clean bench help
 
@@ -30,7 +32,7 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 
 book: $(STAMP)
 	@bash .ci/ensure-chromium
-	$(BIN)/pokrovsk build --jobs $(JOBS)
+	$(BIN)/pokrovsk build --jobs $(JOBS) $(BUILD_ARGS)
 
 pdf: book
 	$(BIN)/python -m pokrovsk.pdf

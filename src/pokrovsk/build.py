@@ -575,7 +575,7 @@ def build_book(project: Project, params: BookParams, workers: int = 1,
 
 def _build_book(project: Project, params: BookParams, workers: int,
                 report: Callable[[str], None], validate: Callable[[Path], None] | None) -> bool:
-    from pokrovsk import data, datapages
+    from pokrovsk import data, datapages, editions
 
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params)
@@ -597,6 +597,7 @@ def _build_book(project: Project, params: BookParams, workers: int,
             if _has_pending_images(job):  # left by a build that was stopped before drawing them
                 drawing.add(job.cache_entry / "assets")
         generated = datapages.write_pages(project.root, data_dir, params.as_of)
+        generated += editions.write_pages(project.root, data_dir, params.as_of or data.latest_date(data_dir), report)
         key = book_key(project, jobs, generated)
         if key == current_build_key(project) and not drawing.started:
             report(f"Book is up to date ({time.perf_counter() - started:.1f} s): {project.html_link}")

@@ -118,7 +118,7 @@ def index_page(descriptor: dict) -> str:
     return "\n".join(lines)
 
 
-def _write_if_changed(path: Path, text: str) -> Path:
+def write_if_changed(path: Path, text: str) -> Path:
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path
@@ -130,16 +130,16 @@ def write_pages(root: Path, data_dir: Path, as_of: dt.date | None = None) -> lis
     datasets.mkdir(parents=True, exist_ok=True)
     descriptor = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
     relative_data = Path(os.path.relpath(data_dir, datasets)).as_posix()
-    written = [_write_if_changed(folder / "index.md", index_page(descriptor)),
-               _write_if_changed(folder / "bibliography.md", bibliography_page(data_dir)),
-               _write_if_changed(folder / "corrections.md", corrections_page(data_dir)),
-               _write_if_changed(folder / "edition.md", edition_note(data_dir, as_of))]
+    written = [write_if_changed(folder / "index.md", index_page(descriptor)),
+               write_if_changed(folder / "bibliography.md", bibliography_page(data_dir)),
+               write_if_changed(folder / "corrections.md", corrections_page(data_dir)),
+               write_if_changed(folder / "edition.md", edition_note(data_dir, as_of))]
     for resource in descriptor["resources"]:
         if is_geojson(resource):
             rows = len(json.loads((data_dir / resource["path"]).read_text(encoding="utf-8"))["features"])
         else:
             rows = len(datamodule.load_table(resource["name"], data_dir))
-        written.append(_write_if_changed(datasets / f"{resource['name']}.md", resource_page(resource, relative_data, rows)))
+        written.append(write_if_changed(datasets / f"{resource['name']}.md", resource_page(resource, relative_data, rows)))
     for stale in set(folder.rglob("*.md")) - set(written):
         stale.unlink()
     return written

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sphinx.util import logging
 
-from pokrovsk import icons, plotlyjs
+from pokrovsk import editions, icons, plotlyjs, sharing
 from pokrovsk.content import DATA_AS_OF_ENV
 from pokrovsk.sources import human_date
 from pokrovsk.render import UNFINISHED
@@ -113,6 +113,8 @@ def _copy_files(app, exception) -> None:
 
 
 def setup(app):
+    editions.setup(app)
+    sharing.setup(app)
     app.connect("config-inited", _register_static)
     app.add_css_file(BOOK_CSS)
     app.add_css_file(ICONS_CSS)
