@@ -7,12 +7,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from pokrovsk.browser import CHROMIUM_ARGS, serve
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 # Console messages we cannot remove at the source. Keep this short, and say why for each.
 CONSOLE_ALLOWLIST: tuple[str, ...] = ()
 
@@ -25,11 +22,11 @@ def site(built_book):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 
