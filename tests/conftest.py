@@ -16,13 +16,19 @@ from pokrovsk.browser import CHROMIUM
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-IGNORED = shutil.ignore_patterns(".venv", "_build", ".cache", "book/chapters", "__pycache__", ".git",
-                                 ".pytest_cache", "*.egg-info", "chapters")
+IGNORED_NAMES = shutil.ignore_patterns(".venv", "_build", ".cache", "__pycache__", ".git", ".pytest_cache",
+                                       "*.egg-info")
+GENERATED = {REPO / "book" / "chapters"}  # but src/pokrovsk/chapters is source
+
+
+def ignored(folder: str, names: list[str]) -> set[str]:
+    return set(IGNORED_NAMES(folder, names)) | {name for name in names if Path(folder) / name in GENERATED}
 
 
 def copy_repo(target: Path) -> Path:
-    """The committed inputs of the book (no venv, caches or builds) in a fresh folder."""
-    shutil.copytree(REPO, target, ignore=IGNORED)
+    """The committed inputs of the book (no venv, caches or builds) in a fresh folder, the
+    package sources included (a test may import them with PYTHONPATH=<copy>/src)."""
+    shutil.copytree(REPO, target, ignore=ignored)
     return target
 
 
@@ -74,6 +80,10 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None
     writer.writeheader()
     writer.writerows(rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def append_text(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
 def edit_cell(path: Path, key: dict[str, str], column: str, value: str) -> None:
