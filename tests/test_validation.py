@@ -27,6 +27,12 @@ def set_cell(data: Path, table: str, row: int, column: str, value: str) -> None:
     write(data / f"{table}.csv", header, rows)
 
 
+def swap_cells(data: Path, table: str, row: int, first: str, second: str) -> None:
+    header, rows = read(data / f"{table}.csv")
+    rows[row - 1][first], rows[row - 1][second] = rows[row - 1][second], rows[row - 1][first]
+    write(data / f"{table}.csv", header, rows)
+
+
 def only_errors(data: Path) -> list[str]:
     errors = validate_data_dir(data)
     assert errors, "the broken copy was accepted"
@@ -88,9 +94,7 @@ def test_precision_that_does_not_match_the_date(data_copy):
 
 
 def test_lat_and_lon_swapped(data_copy):
-    header, rows = read(data_copy / "places.csv")
-    rows[0]["lat"], rows[0]["lon"] = rows[0]["lon"], rows[0]["lat"]
-    write(data_copy / "places.csv", header, rows)
+    swap_cells(data_copy, "places", 1, "lat", "lon")
     assert_named(only_errors(data_copy), "data/places.csv row 1", "column lat", "swapped")
 
 
@@ -257,9 +261,7 @@ def test_reordered_columns_are_named(data_copy):
 
 
 def test_a_battle_that_ends_before_it_starts(data_copy):
-    header, rows = read(data_copy / "battles.csv")
-    rows[0]["start"], rows[0]["end"] = rows[0]["end"], rows[0]["start"]
-    write(data_copy / "battles.csv", header, rows)
+    swap_cells(data_copy, "battles", 1, "start", "end")
     assert_named(only_errors(data_copy), "data/battles.csv row 1", "column end", "before it starts")
 
 
