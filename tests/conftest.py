@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -11,15 +12,23 @@ from pathlib import Path
 
 import pytest
 
+from pokrovsk.browser import CHROMIUM
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-IGNORED = shutil.ignore_patterns(".venv", "_build", ".cache", "book/chapters", "__pycache__", ".git",
-                                 ".pytest_cache", "*.egg-info", "chapters")
+IGNORED_NAMES = shutil.ignore_patterns(".venv", "_build", ".cache", "__pycache__", ".git", ".pytest_cache",
+                                       "*.egg-info")
+GENERATED = {REPO / "book" / "chapters"}  # but src/pokrovsk/chapters is source
+
+
+def ignored(folder: str, names: list[str]) -> set[str]:
+    return set(IGNORED_NAMES(folder, names)) | {name for name in names if Path(folder) / name in GENERATED}
 
 
 def copy_repo(target: Path) -> Path:
-    """The committed inputs of the book (no venv, caches or builds) in a fresh folder."""
-    shutil.copytree(REPO, target, ignore=IGNORED)
+    """The committed inputs of the book (no venv, caches or builds) in a fresh folder, the
+    package sources included (a test may import them with PYTHONPATH=<copy>/src)."""
+    shutil.copytree(REPO, target, ignore=ignored)
     return target
 
 
@@ -27,6 +36,27 @@ def pokrovsk(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Compl
     """Run the real command line, as a user would."""
     return subprocess.run([sys.executable, "-m", "pokrovsk.cli", *args], cwd=cwd, capture_output=True,
                           text=True, env=env, timeout=900)
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_chromium(path: Path = CHROMIUM) -> Path:
+    """Debian's Chromium, or the reason there is none: under CI (``CI=true``) the test fails,
+    since a green run must have drawn every chart and printed the PDF; elsewhere it skips."""
+    if path.exists():
+        return path
+    reason = f"Debian chromium is not installed at {path} (apt-get install chromium)"
+    if under_ci():
+        pytest.fail(f"{reason}; CI=true requires it", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Session-wide, so it is decided before any module-wide fixture tries to launch the browser."""
+    return require_chromium()
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +80,10 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None
     writer.writeheader()
     writer.writerows(rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def append_text(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
 def edit_cell(path: Path, key: dict[str, str], column: str, value: str) -> None:

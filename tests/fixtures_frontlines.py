@@ -50,6 +50,14 @@ def write_daily(folder: Path, day: dt.date, rings: list[list[list[float]]]) -> P
     return path
 
 
+def write_named(folder: Path, name: str, document: dict) -> Path:
+    """A front-line file under any name, including names no date or clock could give."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def _raw_feature(name: str | None, geometry: dict, fill: str | None = None) -> dict:
     properties = {"styleUrl": "#poly-000000", "styleHash": "1a2b3c"}
     if name is not None:

@@ -7,12 +7,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from pokrovsk.browser import CHROMIUM_ARGS, serve
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 # Console messages we cannot remove at the source. Keep this short, and say why for each.
 CONSOLE_ALLOWLIST: tuple[str, ...] = ()
 
@@ -25,11 +22,11 @@ def site(built_book):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 
@@ -144,8 +141,13 @@ def test_html_in_data_reaches_the_page_as_text(hostile_site, browser, page_name,
     page, response, _, _ = visit(browser, f"{hostile_site}/{page_name}")
     try:
         assert response.status == 200
-        page.wait_for_timeout(300)
+        # After the load event every parsed script has run and every eager image has loaded or
+        # failed (so an onerror would have fired); and the payloads made no element that could
+        # still run something later.
+        assert page.evaluate("document.readyState") == "complete"
         assert page.evaluate("window.__injected") is None, "a script from the data ran"
+        assert page.evaluate("[...document.querySelectorAll('main img[src=\"x\"], main script')]"
+                             ".filter(e => e.tagName === 'IMG' || e.textContent.includes('__injected')).length") == 0
         text = page.inner_text("main")
         for payload in payloads:
             assert payload in text, f"{payload!r} is not shown as text on {page_name}"
@@ -242,7 +244,10 @@ def test_pages_fit_a_phone_screen(site, browser):
         for name in content_pages(html):
             page = context.new_page()
             page.goto(f"{base}/{name}", wait_until="load")
-            page.wait_for_timeout(300)
+            # Measured once the page is laid out for good: fonts in, open charts drawn at their size.
+            page.evaluate("document.fonts.ready.then(() => true)")
+            shown = page.locator(".plotly-graph-div").count() - page.locator("details:not([open]) .plotly-graph-div").count()
+            page.wait_for_function(f"{DRAWN_CHARTS} >= {shown}", timeout=15000)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{name} is {overflow}px wider than a 375px screen"
             page.close()
@@ -278,11 +283,11 @@ def test_keyboard_focus_is_visible(site, browser):
     _, base = site
     page, _, _, _ = visit(browser, f"{base}/book/chapters/01_where.html")
     try:
-        for _ in range(8):
+        for press in range(1, 9):
             page.keyboard.press("Tab")
-            focused = page.evaluate("(() => { const e = document.activeElement, s = getComputedStyle(e);"
-                                    " return [e.tagName, s.outlineStyle, s.outlineWidth]; })()")
-            if focused[0] != "BODY":
-                assert focused[1] != "none" and focused[2] != "0px", focused
+            tag, style, width = page.evaluate("(() => { const e = document.activeElement, s = getComputedStyle(e);"
+                                              " return [e.tagName, s.outlineStyle, s.outlineWidth]; })()")
+            assert tag != "BODY", f"Tab press {press} focused nothing: the page has too few controls to test"
+            assert style != "none" and width != "0px", (press, tag, style, width)
     finally:
         page.close()

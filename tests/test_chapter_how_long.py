@@ -121,9 +121,11 @@ def test_durations_equal_the_days_between_each_battles_dates(book):
 
 
 def test_stored_days_agree_with_the_dates():
-    for row in rows("battles"):
-        if row["start"]:
-            assert int(row["days"]) == (first_day(row["end"]) - first_day(row["start"])).days, row["variant"]
+    dated = [row for row in rows("battles") if row["start"]]
+    assert dated
+    for row in dated:
+        assert int(row["days"]) == (first_day(row["end"]) - first_day(row["start"])).days, row["variant"]
+    assert all(not row["days"] for row in rows("battles") if not row["start"]), "a count of days without a start"
 
 
 def test_variants_show_every_choice_of_start_and_end(book):
@@ -221,8 +223,13 @@ def test_reasons_cite_their_events_and_respect_as_of(early, reason):
     for event_id in how_long.REASON_EVENTS[reason]:
         shown = f"**{human_date(events[event_id]['date'])}**: " in text
         assert shown == known_by(events[event_id], EARLY), event_id
-    if "**" in text:
-        assert "{ref}`" in text
+
+
+@pytest.mark.parametrize("reason", list(how_long.REASON_EVENTS))
+def test_reasons_cite_the_events_they_show(reason):
+    text = how_long.reason_paragraph(Chapter.open(data_dir=str(DATA)), reason).data
+    assert "**" in text, "the latest edition shows the reason's events"
+    assert "{ref}`" in text
 
 
 def test_kursk_reason_lists_the_distances_reported_after_it(book):

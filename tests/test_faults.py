@@ -19,15 +19,16 @@ from conftest import copy_repo, pokrovsk
 
 pytestmark = pytest.mark.slow
 BUILD_KEY = ".pokrovsk-build-key"
+SEED_VARIABLE = "POKROVSK_FAULT_SEED"
 
 
-def site_state(root: Path) -> tuple[str, frozenset[str]]:
+def site_state(root: Path, when: str = "") -> tuple[str, frozenset[str]]:
     """The build key and file list of the site the _build/html link points to."""
     html = root / "_build" / "html"
-    assert html.is_symlink(), "_build/html must be the swapped link"
+    assert html.is_symlink(), f"_build/html must be the swapped link; {when}"
     site = html.resolve()
-    assert (site / "index.html").is_file(), f"{site.name} has no index.html"
-    assert (site / BUILD_KEY).is_file(), f"{site.name} is not a finished site (no build key)"
+    assert (site / "index.html").is_file(), f"{site.name} has no index.html; {when}"
+    assert (site / BUILD_KEY).is_file(), f"{site.name} is not a finished site (no build key); {when}"
     return (site / BUILD_KEY).read_text().strip(), frozenset(p.relative_to(site).as_posix() for p in site.rglob("*"))
 
 
@@ -35,18 +36,22 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_book(built_book, tmp
     root = tmp_path / "repo"
     shutil.copytree(built_book, root, symlinks=True)
     site_state(root)
-    seed = int(os.environ.get("POKROVSK_FAULT_SEED", time.time_ns() % 10_000))
+    seed = int(os.environ.get(SEED_VARIABLE, time.time_ns() % 10_000))
+    rerun = f"seed {seed} (re-run with {SEED_VARIABLE}={seed})"
+    print(f"kill moments drawn from {rerun}")  # pytest shows it with any failure
     chance = random.Random(seed)
     for radius in (21, 22, 23):
         process = subprocess.Popen([sys.executable, "-m", "pokrovsk.cli", "build", "--param", f"radius_km={radius}"],
                                    cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
-        time.sleep(chance.uniform(0.3, 20.0))
+        moment = chance.uniform(0.3, 20.0)
+        time.sleep(moment)  # the random moment of the power cut, not a wait for something to happen
         os.killpg(process.pid, signal.SIGKILL)  # the build and its kernels, as a power cut would
         process.wait()
-        site_state(root)  # a complete site, old or new: fails on a half-copied or missing one
+        # A complete site, old or new: fails on a half-copied or missing one.
+        site_state(root, f"killed {moment:.2f} s into the radius {radius} build, {rerun}")
     final = pokrovsk("build", "--param", "radius_km=24", cwd=root)
-    assert final.returncode == 0, f"seed {seed}: {final.stderr}"
+    assert final.returncode == 0, f"{rerun}: {final.stderr}"
     assert "within 24 km" in (root / "_build" / "html" / "book" / "chapters" / "01_where.html").read_text()
     assert [p.name for p in (root / "_build").glob("site-*")] == [(root / "_build" / "html").resolve().name]
 

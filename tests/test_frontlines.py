@@ -29,7 +29,9 @@ from fixtures_frontlines import (
     daily_document,
     lonlat,
     square,
+    raw_document,
     write_daily,
+    write_named,
     write_raw,
 )
 from pokrovsk.browser import QuietServer
@@ -264,7 +266,7 @@ def test_a_folder_with_bad_files_imports_nothing_and_lists_them_all(tmp_path, da
     for name, (text, _) in BAD_FILES.items():
         (mixed / name).write_text(text, encoding="utf-8")
 
-    assert run_cli("import", str(mixed), "--store", str(tmp_path / "store")) == 1
+    assert run_cli("import", str(mixed), "--store", str(tmp_path / "store")) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     for name, (_, problem) in BAD_FILES.items():
         naming = [line for line in lines if str(mixed / name) in line]
@@ -281,6 +283,42 @@ def test_an_unreadable_store_is_one_error_line(tmp_path, daily_folder, capsys):
     assert run_cli("import", str(daily_folder), "--store", str(tmp_path / "store")) == 1
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and "store.parquet: not a front-line store" in error
+
+
+FAR_SQUARE = square(200, 0, 2)  # 200 km east of the centre: far outside the 60 km area of interest
+REFUSED_FILES = {
+    "deepstatemap_data_20990101.geojson": (daily_document([CENTRE_SQUARE]), "2099-01-01, is in the future"),
+    "deepstatemap_data_20250230.geojson": (daily_document([CENTRE_SQUARE]), "'20250230' in the file name is not a real date"),
+    "deepstatemap_data_20100101.geojson": (daily_document([CENTRE_SQUARE]), "before DeepState's first map"),
+    "4102444800.geojson": (raw_document(), "2100-01-01 00:00 UTC, in the future"),
+    "1000000000.geojson": (raw_document(), "before DeepState's first map"),
+    "deepstatemap_data_20250102.geojson": (daily_document([FAR_SQUARE]), "no polygon reaches the area of interest"),
+}
+
+
+def store_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("name", REFUSED_FILES)
+def test_an_impossible_date_or_a_file_of_elsewhere_is_refused_in_one_line_and_the_store_kept(
+        tmp_path, daily_folder, capsys, name):
+    import_files([daily_folder], tmp_path / "store")
+    before = store_files(tmp_path / "store")
+    document, problem = REFUSED_FILES[name]
+    path = write_named(tmp_path / "new", name, document)
+    capsys.readouterr()
+
+    assert run_cli("import", str(path), "--store", str(tmp_path / "store")) == 2
+    refusal, summary = capsys.readouterr().err.strip().splitlines()
+    assert refusal.startswith(f"{path}: ") and problem in refusal, refusal
+    assert "nothing was imported" in summary
+    assert store_files(tmp_path / "store") == before
+
+
+def test_a_file_dated_today_in_ukraine_is_accepted(tmp_path):
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)).date()
+    assert read_frontline(write_daily(tmp_path, today, [CENTRE_SQUARE])).date == today
 
 
 def test_missing_paths_are_bad_too(tmp_path):

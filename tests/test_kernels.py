@@ -14,7 +14,8 @@ PROBE = """
 import json, os, sys
 print(json.dumps({"pid": os.getpid(), "cwd": os.getcwd(), "leaked": "leak" in globals(),
                   "prefix": os.environ.get("POKROVSK_ASSET_PREFIX"),
-                  "warm": "pokrovsk.chapter" in sys.modules}))
+                  "warm": "geopandas" in sys.modules,
+                  "own": sorted(n for n in sys.modules if n.split(".")[0] == "pokrovsk")}))
 leak = "left behind"
 """
 
@@ -53,6 +54,7 @@ def test_notebooks_share_a_warm_kernel_but_not_their_namespace(tmp_path, run_in_
     (a, a_count), (b, b_count) = probe_of(first), probe_of(second)
     assert a["pid"] == b["pid"], "the second notebook should reuse the first one's kernel"
     assert a["warm"] and b["warm"], "kernels are warmed with the chapters' imports"
+    assert a["own"] == b["own"] == [], "each notebook imports the book's own modules afresh"
     assert not b["leaked"], "a notebook must not see the previous notebook's variables"
     assert (a_count, b_count) == (1, 2), "execution counts restart with every notebook"
     assert Path(a["cwd"]).name.startswith(".first-") and Path(b["cwd"]).name.startswith(".second-")

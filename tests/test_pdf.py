@@ -13,10 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from pokrovsk import pdf
-from pokrovsk.browser import CHROMIUM
 
-requires_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
-                                       reason="Debian chromium is not installed (apt-get install chromium)")
 SITE_ONLY_PAGES = {"index.html", "genindex.html", "search.html"}  # a redirect and Sphinx's own pages
 
 
@@ -103,7 +100,7 @@ def _images(resources) -> int:
 
 
 @pytest.mark.browser
-@requires_chromium
+@pytest.mark.usefixtures("chromium")
 def test_pdf_holds_every_page_of_the_book_in_order(book_pdf):
     root, reader = book_pdf
     html = (root / "_build" / "html").resolve()
@@ -125,7 +122,7 @@ def test_pdf_holds_every_page_of_the_book_in_order(book_pdf):
 
 
 @pytest.mark.browser
-@requires_chromium
+@pytest.mark.usefixtures("chromium")
 def test_chapter_pages_print_their_maps_and_static_charts(book_pdf):
     root, reader = book_pdf
     html = (root / "_build" / "html").resolve()

@@ -35,10 +35,18 @@ def test_a_cached_partial_bundle_is_used_without_the_network(tmp_path, monkeypat
     cached = tmp_path / "plotlyjs" / f"plotly-basic-{plotlyjs.BASIC_VERSION}.min.js"
     cached.parent.mkdir(parents=True)
     cached.write_text("/* plotly basic */")
-    if plotlyjs.installed_plotlyjs_version() != plotlyjs.BASIC_VERSION:
-        pytest.skip("the installed plotly ships another plotly.js version than the pinned partial bundle")
+    monkeypatch.setattr(plotlyjs, "installed_plotlyjs_version", lambda: plotlyjs.BASIC_VERSION)
     bundle = plotlyjs.choose({"scatter", "bar"})
     assert bundle.path == cached and bundle.note is None
+
+
+def test_a_plotly_of_another_version_gets_its_own_full_bundle(tmp_path, monkeypatch):
+    """The partial bundle must match the plotly.py that wrote the figures, or charts may break."""
+    monkeypatch.setenv("POKROVSK_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(plotlyjs, "installed_plotlyjs_version", lambda: "0.0.1")
+    bundle = plotlyjs.choose({"scatter", "bar"})
+    assert bundle.path == plotlyjs.full_bundle()
+    assert f"the pinned partial bundle is {plotlyjs.BASIC_VERSION} but plotly ships 0.0.1" in bundle.note
 
 
 def test_the_integrity_check_rejects_other_bytes():

@@ -9,8 +9,6 @@ import pytest
 from PIL import Image
 
 from pokrovsk import render
-from pokrovsk.browser import CHROMIUM
-
 
 
 def request(folder: Path, name: str, size=(640, 360)) -> Path:
@@ -19,7 +17,7 @@ def request(folder: Path, name: str, size=(640, 360)) -> Path:
     return folder / f"{name}{render.PENDING_SUFFIX}"
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+@pytest.mark.usefixtures("chromium")
 def test_pending_charts_are_drawn_in_one_batch_at_their_size(tmp_path):
     pending = [request(tmp_path / "a", "one"), request(tmp_path / "b", "two", (300, 300))]
     assert render.draw_pending_images([tmp_path / "a", tmp_path / "b"]) == 2

@@ -28,6 +28,12 @@ def set_cell(data: Path, table: str, row: int, column: str, value: str) -> None:
     write(data / f"{table}.csv", header, rows)
 
 
+def swap_cells(data: Path, table: str, row: int, first: str, second: str) -> None:
+    header, rows = read(data / f"{table}.csv")
+    rows[row - 1][first], rows[row - 1][second] = rows[row - 1][second], rows[row - 1][first]
+    write(data / f"{table}.csv", header, rows)
+
+
 def only_errors(data: Path) -> list[str]:
     errors = validate_data_dir(data)
     assert errors, "the broken copy was accepted"
@@ -108,9 +114,7 @@ def test_precision_that_does_not_match_the_date(data_copy):
 
 
 def test_lat_and_lon_swapped(data_copy):
-    header, rows = read(data_copy / "places.csv")
-    rows[0]["lat"], rows[0]["lon"] = rows[0]["lon"], rows[0]["lat"]
-    write(data_copy / "places.csv", header, rows)
+    swap_cells(data_copy, "places", 1, "lat", "lon")
     assert_named(only_errors(data_copy), "data/places.csv row 1", "column lat", "swapped")
 
 
@@ -329,3 +333,72 @@ def test_every_source_kind_has_a_side():
     assert {side_of(kind) for kind in enum} == {"ukraine", "russia", "independent"}
     assert side_of("ukrainian_official") == "ukraine" and side_of("russian_state_media") == "russia"
     assert side_of("reference_work") == "independent"
+
+
+# --- rules a review could delete unnoticed: each test fails without its rule ----------------
+
+
+def test_an_extra_column_is_named(data_copy):
+    header, rows = read(data_copy / "places.csv")
+    write(data_copy / "places.csv", header + ["nickname"], [dict(row, nickname="x") for row in rows])
+    errors = only_errors(data_copy)
+    assert_named(errors, "data/places.csv", "column nickname", "not in the schema")
+
+
+def test_reordered_columns_are_named(data_copy):
+    header, rows = read(data_copy / "places.csv")
+    lat, lon = header.index("lat"), header.index("lon")
+    header[lat], header[lon] = header[lon], header[lat]
+    write(data_copy / "places.csv", header, rows)  # each value still under its own column name
+    errors = only_errors(data_copy)
+    assert_named(errors, "data/places.csv", "column lon", "out of order")
+
+
+def test_a_battle_that_ends_before_it_starts(data_copy):
+    swap_cells(data_copy, "battles", 1, "start", "end")
+    assert_named(only_errors(data_copy), "data/battles.csv row 1", "column end", "before it starts")
+
+
+def test_a_name_valid_until_before_it_was_valid_from(data_copy):
+    set_cell(data_copy, "place_names", 1, "valid_to", "1850")
+    assert_named(only_errors(data_copy), "data/place_names.csv row 1", "column valid_to", "before", "1884")
+
+
+def test_a_name_valid_to_within_the_year_it_began_is_accepted(data_copy):
+    set_cell(data_copy, "place_names", 1, "valid_from", "1884-06")
+    set_cell(data_copy, "place_names", 1, "valid_from_precision", "month")
+    set_cell(data_copy, "place_names", 1, "valid_to", "1884")
+    assert validate_data_dir(data_copy) == []
+
+
+@pytest.mark.parametrize("document", [{"type": "Feature", "properties": {}, "geometry": None},
+                                      {"type": "GeometryCollection", "geometries": []}, []])
+def test_geojson_that_is_not_a_feature_collection(data_copy, document):
+    (data_copy / "geo" / "countries.geojson").write_text(json.dumps(document))
+    assert_named(only_errors(data_copy), "data/geo/countries.geojson", "expected a GeoJSON FeatureCollection")
+
+
+def descriptor_of(data: Path) -> dict:
+    return json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def test_a_datapackage_without_a_resource_the_book_reads(data_copy):
+    descriptor = descriptor_of(data_copy)
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "events"]
+    (data_copy / "datapackage.json").write_text(json.dumps(descriptor))
+    assert_named(only_errors(data_copy), "data/datapackage.json", "'events'", "no resource")
+
+
+def test_a_schema_field_of_an_unknown_type(data_copy):
+    descriptor = descriptor_of(data_copy)
+    places = next(r for r in descriptor["resources"] if r["name"] == "places")
+    next(f for f in places["schema"]["fields"] if f["name"] == "population")["type"] = "headcount"
+    (data_copy / "datapackage.json").write_text(json.dumps(descriptor))
+    assert_named(only_errors(data_copy), "data/datapackage.json", "headcount")
+
+
+@pytest.mark.parametrize("text, problem", [("[]", "expected a JSON object"),
+                                           ('{"name": "pokrovsk", "resources": "all"}', "resources")])
+def test_a_datapackage_that_is_not_a_descriptor(data_copy, text, problem):
+    (data_copy / "datapackage.json").write_text(text)
+    assert_named(only_errors(data_copy), "data/datapackage.json", problem)

@@ -119,26 +119,90 @@ def _tree_files(folder: Path, patterns: Iterable[str]) -> list[Path]:
     return sorted(found)
 
 
-def package_fingerprint(package_dir: Path = Path(__file__).resolve().parent) -> str:
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def library_versions() -> str:
+    lines = []
+    for name in KEY_LIBRARIES:
+        try:
+            lines.append(f"{name}={metadata.version(name)}\n")
+        except metadata.PackageNotFoundError:
+            lines.append(f"{name}=absent\n")
+    return "".join(lines)
+
+
+def package_fingerprint(package_dir: Path = PACKAGE_DIR) -> str:
     """Hash of the pokrovsk package sources and the versions of the libraries that draw."""
     digest = hashlib.sha256()
     _hash_files(digest, _tree_files(package_dir, ["*"]), package_dir)  # code, styles, icons
-    for name in KEY_LIBRARIES:
-        try:
-            digest.update(f"{name}={metadata.version(name)}\n".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=absent\n".encode())
+    digest.update(library_versions().encode())
     return digest.hexdigest()
 
 
-def notebook_key(notebook: Path, key_params: dict, inputs_hash: str, package_hash: str) -> str:
-    """What a notebook's output depends on: its source, its parameters, its inputs and the code."""
+def notebook_key(notebook: Path, key_params: dict, inputs_hash: str) -> str:
+    """Which cache entry a notebook's result goes in: its source, its parameters, the inputs all
+    notebooks share and the libraries that draw. The package modules and data files it used are
+    checked against the record kept in the entry (:class:`InputFiles`)."""
     digest = hashlib.sha256()
     digest.update(notebook.read_bytes())
     digest.update(json.dumps(key_params, sort_keys=True).encode())
     digest.update(inputs_hash.encode())
-    digest.update(package_hash.encode())
+    digest.update(library_versions().encode())
     return digest.hexdigest()[:20]
+
+
+DEPENDENCIES_FILE = "dependencies.json"
+"""Beside each executed notebook: the package modules its kernel imported and the data files it
+read, with their hashes. No record, an unreadable one or a changed file means: run it again."""
+_FILES_USED = "files-used.json"
+# Run in the kernel after a notebook: its pokrovsk modules (imported afresh for each notebook,
+# see pokrovsk.kernels) and the data files pokrovsk.data read.
+_LIST_FILES_USED = """import json as _json, pathlib as _pathlib, sys as _sys
+_pathlib.Path({path}).write_text(_json.dumps({{
+    "modules": sorted({{module.__file__ for name, module in list(_sys.modules.items())
+                        if (name == "pokrovsk" or name.startswith("pokrovsk.")) and getattr(module, "__file__", None)}}),
+    "data": _sys.modules["pokrovsk.data"].files_read() if "pokrovsk.data" in _sys.modules else []}}))"""
+
+
+@dataclasses.dataclass(frozen=True)
+class InputFiles:
+    """The hash of every package module and data file, taken before any notebook runs. A
+    notebook's record keeps the hashes of the files it used from this snapshot, so a file edited
+    while the notebook ran differs from its record and the notebook runs again next time."""
+
+    package_dir: Path
+    data_dir: Path
+    hashes: dict[Path, str]
+
+    @classmethod
+    def take(cls, data_dir: Path, package_dir: Path = PACKAGE_DIR) -> "InputFiles":
+        files = _tree_files(package_dir, ["*.py"]) + _tree_files(data_dir, ["*"])
+        return cls(package_dir, data_dir, {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in files})
+
+    def _entries(self, folder: Path, paths: Iterable[str]) -> dict[str, str | None]:
+        """Paths inside ``folder`` by their place in it (a moved data folder keeps its records);
+        any other path with no hash, which never matches."""
+        entries: dict[str, str | None] = {}
+        for name in paths:
+            path = Path(name).resolve()
+            if path.is_relative_to(folder):
+                entries[path.relative_to(folder).as_posix()] = self.hashes.get(path)
+            else:
+                entries[str(path)] = None
+        return entries
+
+    def record(self, files_used: dict[str, list[str]]) -> dict:
+        return {"modules": self._entries(self.package_dir, files_used["modules"]),
+                "data": self._entries(self.data_dir, files_used["data"])}
+
+    def unchanged(self, record: dict) -> bool:
+        """Every file in the record still has its recorded hash."""
+        for folder, part in ((self.package_dir, "modules"), (self.data_dir, "data")):
+            for name, recorded in record[part].items():
+                if recorded is None or self.hashes.get(folder / name) != recorded:
+                    return False
+        return True
 
 
 # --- executing notebooks ------------------------------------------------------------------
@@ -152,6 +216,8 @@ class NotebookJob:
     cache_entry: Path
     environment: dict = dataclasses.field(default_factory=dict)
     """Set in the kernel before the notebook runs (a reused kernel keeps its start-up environment)."""
+    inputs: InputFiles | None = None
+    """Without it (a single run outside the cache), no record of the files used is kept."""
 
     @property
     def stem(self) -> str:
@@ -206,7 +272,7 @@ def execute_job(job: NotebookJob, kernel: ReusableKernel | None = None) -> Noteb
     """
     import papermill
 
-    from pokrovsk.kernels import KERNEL_NAME, ReusableKernel
+    from pokrovsk.kernels import KERNEL_NAME, SET_UP_TIMEOUT_S, ReusableKernel
 
     started = time.perf_counter()
     job.cache_entry.parent.mkdir(parents=True, exist_ok=True)
@@ -229,6 +295,11 @@ def execute_job(job: NotebookJob, kernel: ReusableKernel | None = None) -> Noteb
             request_save_on_cell_execute=False,
             km=kernel.manager,
         )
+        if job.inputs is not None:
+            kernel.run(_LIST_FILES_USED.format(path=json.dumps(str(work / _FILES_USED))), SET_UP_TIMEOUT_S)
+            files_used = json.loads((work / _FILES_USED).read_text(encoding="utf-8"))
+            (work / _FILES_USED).unlink()
+            (work / DEPENDENCIES_FILE).write_text(json.dumps(job.inputs.record(files_used), indent=1, sort_keys=True))
         failed = False
     except papermill.PapermillExecutionError as error:
         executed = nbformat.read(output, as_version=4) if output.exists() else None
@@ -405,19 +476,26 @@ def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
     injected = dataclasses.replace(params, data_dir=str(data_dir)).for_notebook()
     # Folders count by content, not by path, so a moved checkout or store keeps its cache.
     key_params = {name: value for name, value in injected.items() if name not in ("data_dir", "frontlines")}
-    inputs_hash = content_hash(data_dir)
+    inputs_hash = ""
     if params.frontlines:
-        inputs_hash += hashlib.sha256((Path(params.frontlines) / "store.parquet").read_bytes()).hexdigest()
-    package_hash = package_fingerprint()
+        inputs_hash = hashlib.sha256((Path(params.frontlines) / "store.parquet").read_bytes()).hexdigest()
+    inputs = InputFiles.take(data_dir)
     jobs = []
     for source in project.chapter_notebooks():
-        key = notebook_key(source, key_params, inputs_hash, package_hash)
-        jobs.append(NotebookJob(source, key, injected, project.executed_cache / f"{source.stem}-{key}"))
+        key = notebook_key(source, key_params, inputs_hash)
+        jobs.append(NotebookJob(source, key, injected, project.executed_cache / f"{source.stem}-{key}",
+                                inputs=inputs))
     return jobs
 
 
 def _is_cached(job: NotebookJob) -> bool:
-    return (job.cache_entry / f"{job.stem}.ipynb").is_file()
+    if not (job.cache_entry / f"{job.stem}.ipynb").is_file():
+        return False
+    try:
+        record = json.loads((job.cache_entry / DEPENDENCIES_FILE).read_text(encoding="utf-8"))
+        return job.inputs is not None and job.inputs.unchanged(record)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False  # a result run before records were kept, or a damaged record
 
 
 def pool_for(project: Project, params: BookParams, workers: int) -> contextlib.AbstractContextManager:
@@ -486,6 +564,7 @@ def book_key(project: Project, jobs: list[NotebookJob], extra_sources: Iterable[
     digest = hashlib.sha256()
     for job in jobs:
         digest.update(f"{job.stem}:{job.key}\n".encode())
+        digest.update((job.cache_entry / DEPENDENCIES_FILE).read_bytes())
     sources = [project.root / "_config.yml", project.root / "_toc.yml", *extra_sources]
     sources += [p for p in (project.root / "book").rglob("*")
                 if p.is_file() and not p.is_relative_to(project.chapters_dir)]

@@ -47,8 +47,18 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     return Path(data_dir).expanduser().resolve() if data_dir else DEFAULT_DATA_DIR
 
 
+_FILES_READ: set[Path] = set()
+"""Every data file this process has read. The build keeps the list beside each executed notebook,
+which then runs again only when one of these files changes (see pokrovsk.build)."""
+
+
+def files_read() -> list[str]:
+    return sorted(str(path) for path in _FILES_READ)
+
+
 def _descriptor(data_dir: Path) -> dict:
     path = data_dir / "datapackage.json"
+    _FILES_READ.add(path)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -115,9 +125,16 @@ def load_table(name: str, data_dir: str | Path | None = None, as_of: dt.date | s
     folder = resolve_data_dir(data_dir)
     fingerprint = _fingerprint(folder)
     _ensure_valid(folder, fingerprint)
+    _FILES_READ.update(_resource_files(folder, name, fingerprint))
     if as_of is not None and name in DATED_TABLES:
         return _known_table(folder, name, pd.Timestamp(as_of).date(), fingerprint).copy()
     return _read_table(folder, name, fingerprint).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _resource_files(data_dir: Path, name: str, fingerprint: tuple) -> tuple[Path, Path]:
+    """The files a table is read from: its own and the descriptor that types it."""
+    return data_dir / "datapackage.json", data_dir / _resource(data_dir, name)["path"]
 
 
 @functools.lru_cache(maxsize=64)
@@ -137,6 +154,7 @@ def _publication_ends_of(data_dir: Path, fingerprint: tuple) -> dict[str, dt.dat
 def _publication_ends(data_dir: Path) -> dict[str, dt.date]:
     fingerprint = _fingerprint(data_dir)
     _ensure_valid(data_dir, fingerprint)
+    _FILES_READ.update(_resource_files(data_dir, "sources", fingerprint))
     return _publication_ends_of(data_dir, fingerprint)
 
 
@@ -260,6 +278,7 @@ def _read_geojson(path: Path, mtime: int) -> gpd.GeoDataFrame:
 def load_countries(data_dir=None) -> gpd.GeoDataFrame:
     """Country outlines (Natural Earth; Crimea shown as part of Ukraine, marked occupied)."""
     path = resolve_data_dir(data_dir) / "geo" / "countries.geojson"
+    _FILES_READ.add(path)
     return _read_geojson(path, path.stat().st_mtime_ns).copy()
 
 

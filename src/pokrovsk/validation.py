@@ -33,6 +33,13 @@ PRECISION_COLUMNS = {
 }
 
 
+PERIOD_COLUMNS = (("valid_from", "valid_to"),)
+"""A row's period: it may not end before it begins (battles' start and end: _check_battle_days)."""
+BOOK_RESOURCES = ("sources", "places", "place_names", "populations", "events", "battles", "reported_distances",
+                  "control", "network_edges", "countries", "corrections", "editorial", "source_denylist")
+"""The resources pokrovsk.data reads: a descriptor without one of them cannot make the book."""
+
+
 class DataInvalid(Exception):
     def __init__(self, errors: list[str]):
         shown = "\n".join(errors[:10]) + (f"\n... and {len(errors) - 10} more" if len(errors) > 10 else "")
@@ -105,11 +112,14 @@ def _check_descriptor(data_dir: Path) -> tuple[dict | None, list[str]]:
         descriptor = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return None, [f"data/datapackage.json: not valid JSON ({error})"]
+    if not isinstance(descriptor, dict):
+        return None, [f"data/datapackage.json: expected a JSON object, found a JSON {type(descriptor).__name__}"]
     from frictionless import Package
 
     report = Package.validate_descriptor(descriptor)
     problems = list(dict.fromkeys(f"data/datapackage.json: {error.message}" for error in report.errors))
-    for resource in descriptor.get("resources", []):
+    problems += _missing_book_resources(descriptor)
+    for resource in _resource_list(descriptor):
         if not resource.get("sources") and not descriptor.get("sources"):
             problems.append(f"data/datapackage.json resource {resource.get('name')!r}: no source record")
     return descriptor, problems
@@ -143,6 +153,7 @@ def _check_table(name: str, rows: list[dict[str, str]], label: str, fields: dict
                     errors.append(f"{_where(label, number, SOURCE_IDS_COLUMN)}: source id {source_id!r} is not in data/sources.csv")
         if name == "battles":
             errors += _check_battle_days(row, label, number)
+        errors += _check_period_order(row, label, number)
     if name == "battles":
         errors += _check_primary_variants(rows, label)
     return errors
@@ -202,8 +213,9 @@ def _check_geojson(path: Path, label: str) -> list[str]:
         return [f"{label}: not valid UTF-8 at offset {error.start}"]
     except json.JSONDecodeError as error:
         return [f"{label} line {error.lineno}: not valid JSON ({error.msg})"]
-    if document.get("type") != "FeatureCollection":
-        return [f"{label}: expected a GeoJSON FeatureCollection, found {document.get('type')!r}"]
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        found = document.get("type") if isinstance(document, dict) else f"a JSON {type(document).__name__}"
+        return [f"{label}: expected a GeoJSON FeatureCollection, found {found!r}"]
     errors = []
     crs_name = (document.get("crs") or {}).get("properties", {}).get("name")
     if crs_name is not None and crs_name not in WGS84_NAMES:
@@ -355,8 +367,48 @@ def _check_header(path: Path, label: str, resource: dict) -> list[str]:
     errors = [f"{label}, column {name}: missing (the schema expects it)" for name in expected if name not in header]
     errors += [f"{label}, column {name}: not in the schema" for name in header if name not in expected]
     if not errors and header != expected:
-        errors.append(f"{label}: columns are in the order {header}, the schema says {expected}")
+        errors.append(_first_column_out_of_order(label, header, expected))
     return errors
+
+
+def _first_column_out_of_order(label: str, header: list[str], expected: list[str]) -> str:
+    position, found = next((i, name) for i, name in enumerate(header) if name != expected[i])
+    return (f"{label}, column {found}: out of order (column {position + 1}, where the schema has "
+            f"{expected[position]}; the schema's order is {', '.join(expected)})")
+
+
+def _check_period_order(row: dict[str, str], label: str, number: int) -> list[str]:
+    """A period whose last possible day comes before its first possible one: 1884-06 to 1884 is
+    fine (the end may be December), 1884 to 1850 is not."""
+    errors = []
+    for start_column, end_column in PERIOD_COLUMNS:
+        try:
+            start, _ = parse_precise_date((row.get(start_column) or "").strip())
+            end, parts = parse_precise_date((row.get(end_column) or "").strip())
+        except ValueError:
+            continue  # empty (open-ended) or malformed: the date rules report the latter
+        last_day_of_end = {1: dt.date(end.year, 12, 31), 2: _month_end(end), 3: end}[parts]
+        if last_day_of_end < start:
+            errors.append(f"{_where(label, number, end_column)}: ends ({row[end_column]}) before it begins "
+                          f"({row[start_column]})")
+    return errors
+
+
+def _month_end(day: dt.date) -> dt.date:
+    following = day.replace(day=28) + dt.timedelta(days=4)
+    return following - dt.timedelta(days=following.day)
+
+
+def _resource_list(descriptor: dict) -> list[dict]:
+    """The descriptor's resources that are objects (frictionless reports any malformed ones)."""
+    resources = descriptor.get("resources")
+    return [r for r in resources if isinstance(r, dict)] if isinstance(resources, list) else []
+
+
+def _missing_book_resources(descriptor: dict) -> list[str]:
+    present = {resource.get("name") for resource in _resource_list(descriptor)}
+    return [f"data/datapackage.json: no resource named {name!r} (the book reads it)"
+            for name in BOOK_RESOURCES if name not in present]
 
 
 def is_geojson(resource: dict) -> bool:

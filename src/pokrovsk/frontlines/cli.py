@@ -1,6 +1,7 @@
 """``pokrovsk frontlines``: import DeepState front lines, fetch the daily archive, compute metrics.
 
-Exit codes: 0 done, 1 failed (bad files, a failed download, an unusable store), 2 bad usage.
+Exit codes: 0 done, 1 failed (a failed download, bad files in it, an unusable store), 2 bad usage
+(including files named for import that are refused).
 Heavy libraries are imported only when a command runs, so ``pokrovsk --help`` stays fast.
 """
 
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 EXIT_FAILED = 1
+EXIT_REFUSED = 2
 
 
 def add_commands(subparsers) -> None:
@@ -85,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in error.errors:
             print(problem, file=sys.stderr)
         print(f"pokrovsk frontlines: {len(error.errors)} bad file(s); nothing was imported", file=sys.stderr)
+        return EXIT_REFUSED if args.frontlines_command == "import" else EXIT_FAILED
     except (StoreError, FetchError, MetricsError) as error:
         print(f"pokrovsk frontlines: {error}", file=sys.stderr)
     return EXIT_FAILED

@@ -38,6 +38,11 @@ OCCUPIED_FILL = "#a52714"
 LONLAT_CRS_NAME = re.compile(r"(crs84|\bepsg:+(\d[\d.]*:)?4326)$", re.IGNORECASE)
 DAY_IN_NAME = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
 TIMESTAMP_NAME = re.compile(r"^(\d{9,11})$")
+FIRST_DAY = dt.date(2014, 1, 1)
+"""DeepState began mapping the war in 2014: a file name dated earlier is a mistake."""
+UKRAINE_AHEAD_OF_UTC = dt.timedelta(hours=3)
+"""Kyiv summer time: a daily file is named after a Ukrainian day, which may already have begun in
+Ukraine while it is still the day before in UTC."""
 
 
 class FrontlineFileError(ValueError):
@@ -63,19 +68,31 @@ def file_day(path: Path) -> tuple[dt.date, dt.datetime]:
     """The date (and UTC snapshot time) a file describes, from its name alone."""
     stem = path.name.split(".")[0]
     timestamp = TIMESTAMP_NAME.match(stem)
+    now = dt.datetime.now(dt.UTC)
     if timestamp:
         moment = dt.datetime.fromtimestamp(int(timestamp.group(1)), dt.UTC)
-        return moment.date(), moment
+        if moment > now:
+            raise FrontlineFileError(path, f"the timestamp in the file name is {moment:%Y-%m-%d %H:%M} UTC, "
+                                           "in the future")
+        return _after_first_day(path, moment.date()), moment
     match = DAY_IN_NAME.search(stem)
     if match:
         try:
             day = dt.date(*(int(part) for part in match.groups()))
         except ValueError:
             raise FrontlineFileError(path, f"{match.group(0)!r} in the file name is not a real date") from None
-        return day, dt.datetime.combine(day, dt.time(), dt.UTC)
+        if day > (now + UKRAINE_AHEAD_OF_UTC).date():
+            raise FrontlineFileError(path, f"the date in the file name, {day}, is in the future")
+        return _after_first_day(path, day), dt.datetime.combine(day, dt.time(), dt.UTC)
     raise FrontlineFileError(
         path, "no date in the file name (expected deepstatemap_data_YYYYMMDD.geojson or <unix-timestamp>.geojson)"
     )
+
+
+def _after_first_day(path: Path, day: dt.date) -> dt.date:
+    if day < FIRST_DAY:
+        raise FrontlineFileError(path, f"the file name dates it {day}, before DeepState's first map ({FIRST_DAY.year})")
+    return day
 
 
 def read_frontline(path: Path, aoi: AreaOfInterest = DEFAULT_AOI) -> Frontline:
@@ -88,7 +105,11 @@ def parse_frontline(path: Path, data: bytes, aoi: AreaOfInterest = DEFAULT_AOI) 
     features = _features(path, _json(path, data))
     file_format = "raw" if _looks_raw(features) else "daily"
     polygons = _polygons_by_category(path, features, file_format, aoi)
-    return Frontline(day, snapshot, file_format, {category: aoi.clip(found) for category, found in polygons.items()})
+    layers = {category: aoi.clip(found) for category, found in polygons.items()}
+    if all(layer.is_empty for layer in layers.values()):
+        raise FrontlineFileError(path, f"no polygon reaches the area of interest ({aoi.radius_km:g} km around "
+                                       f"{aoi.lat:.4f}, {aoi.lon:.4f}): a file of somewhere else?")
+    return Frontline(day, snapshot, file_format, layers)
 
 
 def _json(path: Path, data: bytes) -> dict:
