@@ -167,7 +167,7 @@ def test_a_disputed_population_figure_is_drawn_apart_and_never_called_the_latest
     assert len(line.x) == len(undisputed) and str(max(line.x))[:7] == latest["date"][:7]
     apart = next(t for t in figure.chart.data if t.name == words.say("where.labels.basis.disputed"))
     assert list(apart.y) == [int(r["population"]) for r in disputed] and apart.marker.symbol == "circle-open"
-    assert "(disputed)" in apart.customdata[0]
+    assert "(disputed)" in apart.hovertext[0] and "text" in apart.hoverinfo
 
 
 def test_region_map_counts_the_lines_that_meet_at_pokrovsk_as_chapter_two_does(book):

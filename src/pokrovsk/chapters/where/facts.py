@@ -43,6 +43,8 @@ class Count:
 
 @dataclass(frozen=True)
 class City:
+    """A city the place is measured to."""
+
     place_id: str
     name: str
     km: int
@@ -66,6 +68,9 @@ class Locator:
 
 @dataclass(frozen=True)
 class Link:
+    """A road or railway segment on the region map: ``mode`` is a code (road, rail), ``start``
+    and ``end`` the names of the places it joins."""
+
     designation: str
     mode: str
     start: str
@@ -115,13 +120,16 @@ class Population:
 class KeyEvent:
     event_id: str
     date: str
+    source_ids: tuple[str, ...]
     title: str
     description: str
-    source_ids: tuple[str, ...]
+    """Title and description as events.csv words them (data, in English)."""
 
 
 @dataclass(frozen=True)
 class KeyFacts:
+    """What the chapter's key-facts list holds."""
+
     place: str
     prewar: Count | None
     """The population in places.csv: the last figure before the full-scale invasion."""
@@ -132,21 +140,18 @@ class KeyFacts:
 
 
 @dataclass(frozen=True)
-class NameForm:
-    name: str
-    language: str
-
-
-@dataclass(frozen=True)
 class NamePeriod:
     start: str | None
     end: str | None
     """None while the name is still in use."""
-    forms: tuple[NameForm, ...]
+    forms: tuple[tuple[str, str], ...]
+    """(name, language code) pairs, in ``LANGUAGE_ORDER``."""
 
 
 @dataclass(frozen=True)
 class Names:
+    """Every period of the place's names, oldest first, and the sources known by ``as_of``."""
+
     place: str
     periods: tuple[NamePeriod, ...]
     source_ids: tuple[str, ...]
@@ -249,9 +254,10 @@ def key_facts(book: Chapter, place_id: str = "pokrovsk") -> KeyFacts:
         place=str(home["name_en"]),
         prewar=prewar,
         census=_count(censuses.sort_values("date_start").iloc[-1]) if len(censuses) else None,
-        events=tuple(KeyEvent(event_id, str(events.loc[event_id, "date"]), str(events.loc[event_id, "title"]),
-                              str(events.loc[event_id, "description"]),
-                              tuple(split_ids(events.loc[event_id, "source_ids"]))) for event_id in chosen),
+        events=tuple(KeyEvent(event_id, str(events.loc[event_id, "date"]),
+                              tuple(split_ids(events.loc[event_id, "source_ids"])),
+                              str(events.loc[event_id, "title"]), str(events.loc[event_id, "description"]))
+                     for event_id in chosen),
     )
 
 
@@ -269,6 +275,6 @@ def names(book: Chapter, place_id: str = "pokrovsk") -> Names:
 
     forms = sorted(((_text(start), _text(end), str(name), str(language)) for start, end, name, language
                     in zip(rows["valid_from"], rows["valid_to"], rows["name"], rows["language"])), key=order)
-    periods = tuple(NamePeriod(start, end, tuple(NameForm(name, language) for _, _, name, language in group))
+    periods = tuple(NamePeriod(start, end, tuple((name, language) for _, _, name, language in group))
                     for (start, end), group in itertools.groupby(forms, key=lambda form: form[:2]))
     return Names(str(home["name_en"]), periods, _known(book, ids_in(rows)))

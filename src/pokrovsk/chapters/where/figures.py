@@ -34,6 +34,11 @@ def _say(key: str, book: Chapter, **fields) -> str:
     return words.say(f"where.{key}", **({"as_of": book.as_of} | fields))
 
 
+def _texts(figure: str, book: Chapter, parts=("title", "alt", "long_description", "caption"), **fields) -> dict:
+    """A figure's reader text from the catalog entry ``where.<figure>``, filled from ``fields``."""
+    return {part: _say(f"{figure}.{part}", book, **fields) for part in parts}
+
+
 def _map_options(book: Chapter) -> dict:
     return dict(basemap=book.params.basemap, timeout_s=book.params.tile_timeout_s)
 
@@ -44,10 +49,7 @@ def europe(record: Locator, book: Chapter) -> render.BookFigure:
                                     label_countries=EUROPE_COUNTRIES, frame_of_next=UKRAINE, **_map_options(book))
     return render.BookFigure(
         name=f"where-europe-{record.place_id}",
-        title=_say("europe.title", book, place=record.place),
-        alt=_say("europe.alt", book, place=record.place),
-        long_description=_say("europe.long_description", book, place=record.place),
-        caption=_say("europe.caption", book),
+        **_texts("europe", book, place=record.place),
         citations=book.cite(["natural-earth", *record.source_ids]),
         data_date=book.as_of,
         data=record.places[record.places["place_id"] == record.place_id][
@@ -71,10 +73,7 @@ def ukraine(record: Locator, book: Chapter) -> render.BookFigure:
     fields = dict(place=record.place, cities=record.cities, nearest=record.cities[0], oblast_drawn=donetsk is not None)
     return render.BookFigure(
         name=f"where-ukraine-{record.place_id}",
-        title=_say("ukraine.title", book, **fields),
-        alt=_say("ukraine.alt", book, **fields),
-        long_description=_say("ukraine.long_description", book, **fields),
-        caption=_say("ukraine.caption", book),
+        **_texts("ukraine", book, **fields),
         citations=book.cite(["natural-earth", *[i for city in record.cities for i in city.source_ids],
                              *record.source_ids, *([oblasts.source_id] if oblasts.source_id else [])]),
         data_date=book.as_of,
@@ -91,13 +90,9 @@ def region(record: Region, book: Chapter, provider=None) -> render.BookFigure:
     fig, basemap = maps.region_map(record.places, record.network, data.load_countries(book.data_dir), record.centre,
                                    record.radius_km, record.place_id, oblasts=oblasts.frame, provider=provider,
                                    **_map_options(book))
-    fields = vars(record)
     return render.BookFigure(
         name=f"region-{record.place_id}-{record.radius_km:g}km",
-        title=_say("region.title", book, **fields),
-        alt=_say("region.alt", book, **fields),
-        long_description=_say("region.long_description", book, **fields),
-        caption=_say("region.caption", book, **fields),
+        **_texts("region", book, **vars(record)),
         citations=book.cite([*record.source_ids, "natural-earth"]),
         data_date=book.as_of,
         data=record.places,
@@ -121,9 +116,9 @@ def population_chart(record: Population, book: Chapter) -> go.Figure:
         hover = "population.hover_disputed" if kind == "disputed" else "population.hover"
         fig.add_scatter(
             x=group["date_start"], y=group["population"], mode="markers", name=_say(f"labels.basis.{kind}", book),
-            marker=marker, hovertemplate="%{customdata}<extra>%{fullData.name}</extra>",
-            customdata=[_say(hover, book, date=date, population=population, qualifier=qualifier)
-                        for date, population, qualifier in zip(group["date"], group["population"], group["qualifier"])],
+            marker=marker, hoverinfo="text+name",
+            hovertext=[_say(hover, book, date=date, population=population, qualifier=qualifier)
+                       for date, population, qualifier in zip(group["date"], group["population"], group["qualifier"])],
         )
     fig.update_layout(yaxis_title=_say("population.y_axis", book, place=record.place), xaxis_title=None,
                       yaxis_rangemode="tozero")
@@ -134,12 +129,9 @@ def population(record: Population, book: Chapter) -> render.BookFigure | Markdow
     """The population chart, or a sentence when no figure had been published by ``as_of``."""
     if record.latest is None:
         return book.write("where.population.none", place=record.place)
-    fields = vars(record)
     return render.BookFigure(
         name=f"population-{record.place_id}",
-        title=_say("population.title", book, **fields),
-        alt=_say("population.alt", book, **fields),
-        caption=_say("population.caption", book, **fields),
+        **_texts("population", book, ("title", "alt", "caption"), **vars(record)),
         citations=book.cite(ids_in(record.table)),
         data_date=record.latest.date,
         data=record.table[["place_id", "date", "date_precision", "population", "basis", "qualifier", "claimant",
