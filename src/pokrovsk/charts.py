@@ -11,7 +11,6 @@ import math
 import re
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -55,44 +54,6 @@ def use_house_template() -> None:
 use_house_template()
 
 QUALIFIER_PREFIX = {"about": "about ", "less_than": "fewer than ", "more_than": "more than ", "exact": ""}
-
-
-BASIS_STYLE = {
-    "census": ("Census", PALETTE["blue"], "circle"),
-    "estimate": ("Official estimate", PALETTE["green"], "square"),
-    "wartime_estimate": ("Wartime estimate", PALETTE["vermillion"], "diamond"),
-}
-
-
-def population_chart(populations: pd.DataFrame, place_name: str) -> go.Figure:
-    """Population of one place over time; censuses, estimates and wartime estimates told apart
-    by colour and marker shape (not colour alone). A disputed figure stands apart as a hollow
-    marker, off the line, so the line never runs through a figure that others contradict."""
-    rows = populations.sort_values("date_start")
-    disputed = rows["verification"] == "disputed"
-    fig = go.Figure()
-    fig.add_scatter(x=rows.loc[~disputed, "date_start"], y=rows.loc[~disputed, "population"], mode="lines",
-                    line=dict(color="#9a9a9a", width=1), hoverinfo="skip", showlegend=False)
-    for basis, (label, colour, symbol) in BASIS_STYLE.items():
-        group = rows[(rows["basis"] == basis) & ~disputed]
-        if group.empty:
-            continue
-        fig.add_scatter(
-            x=group["date_start"], y=group["population"], mode="markers", name=label,
-            marker=dict(color=colour, symbol=symbol, size=11, line=dict(color="white", width=1)),
-            customdata=[[QUALIFIER_PREFIX.get(q, ""), d] for q, d in zip(group["qualifier"], group["date"])],
-            hovertemplate="%{customdata[1]}: %{customdata[0]}%{y:,} people<extra>%{fullData.name}</extra>",
-        )
-    if disputed.any():
-        group = rows[disputed]
-        fig.add_scatter(
-            x=group["date_start"], y=group["population"], mode="markers", name="Disputed figure",
-            marker=dict(color=PALETTE["vermillion"], symbol="circle-open", size=11, line=dict(width=2)),
-            customdata=[[QUALIFIER_PREFIX.get(q, ""), d] for q, d in zip(group["qualifier"], group["date"])],
-            hovertemplate="%{customdata[1]}: %{customdata[0]}%{y:,} people (disputed)<extra>%{fullData.name}</extra>",
-        )
-    fig.update_layout(yaxis_title=f"People living in {place_name}", xaxis_title=None, yaxis_rangemode="tozero")
-    return fig
 
 
 # How wide text is, in thousandths of an em, for the printable ASCII characters in order from " " to
