@@ -16,7 +16,7 @@ from pokrovsk import render, words
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.front_line.facts import (
     CENTRE_PLACE, HEADLINE_RADIUS_KM, KM_DECIMALS, SIMPLIFY_TOLERANCE_M, VIEW_HALF_WIDTH_KM, MonthlyMap, View)
-from pokrovsk.chapters.front_line.figures import archive_names, span
+from pokrovsk.chapters.front_line.figures import archive_names, book_figure, say, span
 from pokrovsk.charts import PALETTE
 from pokrovsk.frontlines.aoi import to_metric
 from pokrovsk.frontlines.importers import GREY_ZONE, OCCUPIED
@@ -49,10 +49,10 @@ def _layer_traces(view: View, store: FrontlineStore, day: dt.date) -> list[go.Sc
     grey_x, grey_y = _paths(view.polygons(grey)) if grey is not None else ([None], [None])
     return [
         go.Scatter(x=occupied_x, y=occupied_y, mode="lines", fill="toself",
-                   name=words.say("front_line.map.occupied_legend"),
+                   name=say("map.occupied_legend"),
                    fillcolor="rgba(213, 94, 0, 0.55)", line=dict(color=PALETTE["vermillion"], width=1),
                    hoveron="fills", hoverinfo="name", legendrank=1),
-        go.Scatter(x=grey_x, y=grey_y, mode="lines", fill="toself", name=words.say("front_line.map.grey_legend"),
+        go.Scatter(x=grey_x, y=grey_y, mode="lines", fill="toself", name=say("map.grey_legend"),
                    fillcolor="rgba(107, 107, 107, 0.25)", line=dict(color=PALETTE["grey"], width=1, dash="dot"),
                    hoveron="fills", hoverinfo="name", legendrank=2),
     ]
@@ -68,10 +68,10 @@ def _ring_traces() -> list[go.Scatter]:
     # Labelled on the north-west diagonal, where no town label sits.
     diagonal = [round(radius / math.sqrt(2), KM_DECIMALS) for radius in RINGS_KM]
     return [
-        go.Scatter(x=ring_x, y=ring_y, mode="lines", name=words.say("front_line.map.rings_legend"),
+        go.Scatter(x=ring_x, y=ring_y, mode="lines", name=say("map.rings_legend"),
                    line=dict(color="#8a8a8a", width=1, dash="dash"), hoverinfo="skip", legendrank=5),
         go.Scatter(x=[-d for d in diagonal], y=diagonal, mode="text", showlegend=False,
-                   text=[words.say("front_line.map.ring_label", km=radius) for radius in RINGS_KM],
+                   text=[say("map.ring_label", km=radius) for radius in RINGS_KM],
                    textposition="middle center", textfont=dict(size=11, color="#555"), hoverinfo="skip"),
     ]
 
@@ -89,8 +89,8 @@ def _network_traces(view: View, network) -> list[go.Scatter]:
             xs += line_x
             ys += line_y
             texts += [designation if x is not None else None for x in line_x]
-        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=words.say(f"front_line.map.{legend}"), line=style,
-                                 text=texts, hovertemplate=words.say("front_line.map.link_hover"), legendrank=4))
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=say(f"map.{legend}"), line=style,
+                                 text=texts, hovertemplate=say("map.link_hover"), legendrank=4))
     return traces
 
 
@@ -101,7 +101,7 @@ def _place_traces(view: View, places) -> list[go.Scatter]:
     names = places["name_en"]
     return [
         go.Scatter(x=xy[~centre, 0], y=xy[~centre, 1], mode="markers+text",
-                   name=words.say("front_line.map.places_legend"),
+                   name=say("map.places_legend"),
                    text=[name if show_label else "" for name, show_label in zip(names[~centre], labelled[~centre])],
                    hovertext=names[~centre], hoverinfo="text", textposition="top center",
                    textfont=dict(size=12, color="#1a1a1a"),
@@ -116,7 +116,7 @@ def _place_traces(view: View, places) -> list[go.Scatter]:
 
 def _frame_note(row: pd.Series) -> dict:
     grey = float(row[area_column(GREY_ZONE, HEADLINE_RADIUS_KM)]) if row["format"] == "raw" else None
-    text = words.say("front_line.map.frame_note", date=row["date"], archive=archive_names(short=True)[row["format"]],
+    text = say("map.frame_note", date=row["date"], archive=archive_names(short=True)[row["format"]],
                      km2=float(row[area_column(OCCUPIED, HEADLINE_RADIUS_KM)]), radius=HEADLINE_RADIUS_KM,
                      grey_km2=grey)
     return dict(text=text, xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left", yanchor="top",
@@ -127,14 +127,14 @@ def _animation_controls(days: list[dt.date]) -> dict:
     step_args = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
     slider = dict(
         active=len(days) - 1, x=0.16, len=0.84, y=-0.1, yanchor="top", pad=dict(t=30, b=8),
-        currentvalue=dict(prefix=words.say("front_line.map.slider_prefix"), font=dict(size=14), xanchor="right"),
+        currentvalue=dict(prefix=say("map.slider_prefix"), font=dict(size=14), xanchor="right"),
         font=dict(size=9, color="#555"), ticklen=4,
         steps=[dict(method="animate", label=words.date(day), args=[[day.isoformat()], step_args]) for day in days],
     )
-    play = dict(label=words.say("front_line.map.play"), method="animate",
+    play = dict(label=say("map.play"), method="animate",
                 args=[None, dict(mode="immediate", fromcurrent=False, frame=dict(duration=FRAME_MS, redraw=True),
                                  transition=dict(duration=0))])
-    pause = dict(label=words.say("front_line.map.pause"), method="animate",
+    pause = dict(label=say("map.pause"), method="animate",
                  args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                     transition=dict(duration=0))])
     menu = dict(type="buttons", direction="left", x=0, y=-0.1, xanchor="left", yanchor="top", pad=dict(t=40, r=8),
@@ -157,9 +157,9 @@ def front_line_map(monthly: MonthlyMap) -> go.Figure:
         height=760, annotations=[notes[days[-1]]], hovermode="closest",
         margin=dict(l=56, r=16, t=56, b=150),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=12)),
-        xaxis=dict(range=limit, title=words.say("front_line.map.x_axis"), dtick=10, zeroline=False,
+        xaxis=dict(range=limit, title=say("map.x_axis"), dtick=10, zeroline=False,
                    showgrid=True, gridcolor="#f0f0f0", constrain="domain"),
-        yaxis=dict(range=limit, title=words.say("front_line.map.y_axis"), dtick=10, scaleanchor="x", scaleratio=1,
+        yaxis=dict(range=limit, title=say("map.y_axis"), dtick=10, scaleanchor="x", scaleratio=1,
                    zeroline=False, showgrid=True, gridcolor="#f0f0f0", constrain="domain"),
         **_animation_controls(days),
     )
@@ -176,15 +176,6 @@ def map_figure(monthly: MonthlyMap | None, book: Chapter) -> render.BookFigure |
                   width=2 * VIEW_HALF_WIDTH_KM, rings=RINGS_KM, frames=len(monthly.frames),
                   archives=[names[fmt] for fmt in monthly.formats], missing=monthly.missing_months,
                   has_raw="raw" in monthly.formats, simplify_m=SIMPLIFY_TOLERANCE_M)
-    return render.BookFigure(
-        name="front-line-map",
-        static_size=(800, 800),
-        title=words.say("front_line.map.title", **fields),
-        alt=words.say("front_line.map.alt", **fields),
-        long_description=words.say("front_line.map.long_description", **fields),
-        caption=words.say("front_line.map.caption", **fields),
-        citations=book.cite(list(monthly.source_ids)),
-        data_date=last.date,
-        data=monthly.frames,
-        chart=front_line_map(monthly),
-    )
+    return book_figure("front-line-map", "map", fields, book, monthly.source_ids, static_size=(800, 800),
+                       long_description=say("map.long_description", **fields), data_date=last.date,
+                       data=monthly.frames, chart=front_line_map(monthly))

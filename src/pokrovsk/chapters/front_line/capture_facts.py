@@ -74,7 +74,7 @@ class Captures:
         return [reports for _, reports in self.comparison.groupby("place_id", sort=False)]
 
 
-COMPARISON_COLUMNS = ["place_id", "place", "first_inside", "last_outside_before", "inside_on_first_stored_date",
+COMPARISON_COLUMNS = ["place_id", "place", "first_inside", "last_outside_before", "inside_on_first_date",
                       "later_outside_again", "event_id", "reported", "reported_start", "reported_end", "claimant",
                       "verification", "title", "verdict", "days_apart", "source_ids"]
 
