@@ -66,12 +66,17 @@ class Captures:
     other: OtherPlaces
     source_ids: tuple[str, ...]
 
+    def in_order(self) -> pd.DataFrame:
+        """The reports by the date the map first shows their place inside (never: last), then by date."""
+        first = self.comparison["first_inside"].fillna(dt.date.max)
+        return self.comparison.assign(_first=first).sort_values(["_first", "reported_start"]).drop(columns="_first")
+
     @property
     def places(self) -> list[str]:
-        return list(dict.fromkeys(self.comparison["place"]))
+        return list(dict.fromkeys(self.in_order()["place"]))
 
     def by_place(self) -> list[pd.DataFrame]:
-        return [reports for _, reports in self.comparison.groupby("place_id", sort=False)]
+        return [reports for _, reports in self.in_order().groupby("place_id", sort=False)]
 
 
 COMPARISON_COLUMNS = ["place_id", "place", "first_inside", "last_outside_before", "inside_on_first_date",

@@ -198,10 +198,8 @@ def _verdict(row, wording: str) -> str:
 
 def capture_chart(captures: Captures) -> go.Figure:
     """Per place: the window in which DeepState's map changed, and the reported capture dates."""
-    comparison = captures.comparison
-    order = (comparison.assign(_first=comparison["first_inside"].fillna(pd.Timestamp.max.date()))
-             .sort_values(["_first", "reported_start"]))
-    places = list(dict.fromkeys(order["place"]))
+    order = captures.in_order()
+    places = captures.places
     states = order.drop_duplicates("place").set_index("place")
     fig = go.Figure()
     window_x: list = []
