@@ -1,1 +1,1 @@
-"""Chapter 5, "The front line, day by day": DeepState's occupied area around Pokrovsk, month by month, measured, and set against reported captures."""
+"""Chapter 5, "The front line, day by day": DeepState's map around Pokrovsk, measured and set against claims."""

@@ -302,14 +302,18 @@ def areas(book: Chapter) -> Areas | None:
     metrics = lines.metrics
     first, last = metrics.iloc[0], metrics.iloc[-1]
     outer = max(RADII_KM)
-    reach = next(((radius, metrics[metrics[area_column(OCCUPIED, radius)] > 0].iloc[0]) for radius in sorted(RADII_KM)
-                  if (metrics[area_column(OCCUPIED, radius)] > 0).any()), None)
+    reached = {radius: metrics[metrics[area_column(OCCUPIED, radius)] > 0] for radius in sorted(RADII_KM)}
+    radius = next((radius for radius, rows in reached.items() if not rows.empty), None)
     gaps = pd.Series(pd.to_datetime(metrics["date"])).diff().dt.days.dropna()
     return Areas(
         metrics, _centre_name(book), lines.first, lines.last, outer, _area(first, outer), _area(last, outer),
-        reach[0] if reach else None, reach[1]["date"] if reach else None,
-        _area(last, reach[0]) if reach else None, math.pi * reach[0] ** 2 if reach else None,
-        int((gaps == 1).sum()), int(gaps.max()) if not gaps.empty else None, _centre_sources(book))
+        reach_radius_km=radius,
+        reach_date=reached[radius]["date"].iloc[0] if radius is not None else None,
+        reach_last_km2=_area(last, radius) if radius is not None else None,
+        circle_km2=math.pi * radius ** 2 if radius is not None else None,
+        next_day_dates=int((gaps == 1).sum()),
+        longest_gap_days=int(gaps.max()) if not gaps.empty else None,
+        source_ids=_centre_sources(book))
 
 
 @dataclasses.dataclass(frozen=True)

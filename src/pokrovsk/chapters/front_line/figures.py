@@ -76,7 +76,7 @@ def edition_note(edition: Edition, book: Chapter) -> Markdown:
     if edition.status != "drawn":
         return write(book, f"edition.{edition.status}", how_to_add=how_to_add)
     return write(book, "edition.drawn", maps=edition.maps, span=span(edition.first, edition.last),
-                      archives=_stretches(edition.archives), archive=archive_names(), left_out=edition.left_out)
+                 archives=_stretches(edition.archives), archive=archive_names(), left_out=edition.left_out)
 
 
 # --- Areas and distances over time ------------------------------------------------------------
@@ -112,12 +112,9 @@ def area_chart(metrics: pd.DataFrame) -> go.Figure:
         where = dict(row=number // columns + 1, col=number % columns + 1)
         column = area_column(OCCUPIED, radius)
         fig.add_scatter(x=when, y=metrics[column], mode="lines", line=dict(color=OCCUPIED_COLOUR, width=2),
-                        name=say("areas.trace_name", km=radius), hoverinfo="skip",
-                        showlegend=False, **where)
-        _source_markers(fig, metrics, column, OCCUPIED_COLOUR, say("areas.hover"),
-                        show_legend=number == 0, **where)
-        fig.update_yaxes(title_text=say("areas.y_axis") if where["col"] == 1 else None,
-                         rangemode="tozero", **where)
+                        name=say("areas.trace_name", km=radius), hoverinfo="skip", showlegend=False, **where)
+        _source_markers(fig, metrics, column, OCCUPIED_COLOUR, say("areas.hover"), show_legend=number == 0, **where)
+        fig.update_yaxes(title_text=say("areas.y_axis") if where["col"] == 1 else None, rangemode="tozero", **where)
         _mark_joins(fig, metrics, **where)
     fig.update_layout(height=580, hovermode="closest", margin=dict(t=96),
                       legend=dict(title_text=say("source_legend_title"), orientation="h",
@@ -165,8 +162,7 @@ def distance_figure(distances: Distances | None, book: Chapter) -> render.BookFi
     if distances is None:
         return None
     if distances.first_km is None:
-        return write(book, "distance.not_yet", centre=distances.centre_name,
-                          span=span(distances.first, distances.last))
+        return write(book, "distance.not_yet", centre=distances.centre_name, span=span(distances.first, distances.last))
     fields = dict(centre=distances.centre_name, reached=distances.reached, first_km=distances.first_km,
                   last_km=distances.last_km, measured_from=distances.measured_from,
                   measured_to=distances.measured_to, span=span(distances.measured_from, distances.measured_to))
@@ -179,8 +175,8 @@ def splice_paragraph(splice: Splice | None, book: Chapter) -> Markdown | None:
     """Where the series switches between the two archives, and what changes at each join."""
     if splice is None:
         return None
-    return write(book, "splice", radius=splice.radius_km, segments=_stretches(splice.segments),
-                      joins=splice.joins, archive=archive_names(short=True))
+    return write(book, "splice", radius=splice.radius_km, segments=_stretches(splice.segments), joins=splice.joins,
+                 archive=archive_names(short=True))
 
 
 # --- Settlements: the map against reported capture dates ---------------------------------------
@@ -274,5 +270,5 @@ def capture_paragraph(captures: Captures | None, book: Chapter) -> Markdown | No
                             for _, row in reports.iterrows()])
               for reports in captures.by_place()]
     return write(book, "captures.paragraph", places=places, other=captures.other,
-                      first_stored=captures.first_stored, last_stored=captures.last_stored)
+                 first_stored=captures.first_stored, last_stored=captures.last_stored)
 
