@@ -338,15 +338,14 @@ def distances(book: Chapter) -> Distances | None:
     lines = front_lines(book)
     if lines is None:
         return None
-    metrics = lines.metrics
-    measured = metrics.dropna(subset=[DISTANCE_COLUMN])
+    measured = lines.metrics.dropna(subset=[DISTANCE_COLUMN])
     reported = data.load_reported_distances(book.data_dir, book.as_of)
     reported = reported[reported["measure"].isin(list(REPORTED_MEASURES))
                         & (reported["date_end"] >= pd.Timestamp(lines.first))].reset_index(drop=True)
     ends = (measured.iloc[0], measured.iloc[-1]) if not measured.empty else None
     reached = measured[measured[DISTANCE_COLUMN] == 0]
     return Distances(
-        metrics, reported, _centre_name(book), lines.first, lines.last,
+        lines.metrics, reported, _centre_name(book), lines.first, lines.last,
         _distance(ends[0]) if ends else None, _distance(ends[1]) if ends else None,
         ends[0]["date"] if ends else None, ends[1]["date"] if ends else None,
         reached.iloc[0]["date"] if not reached.empty else None,
