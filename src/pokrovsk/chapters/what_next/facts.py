@@ -90,22 +90,30 @@ class Corridor:
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class MapLayers:
+    """What a map draws: the located places in its area with Russia's latest claim about each
+    known at as_of, and the road and rail links that cross it."""
+
+    places: gpd.GeoDataFrame
+    """One row per place shown, with its latest Russian claim (the map's download)."""
+    emphasised: tuple[str, ...]
+    others: tuple[str, ...]
+    """Names of the places shown besides the emphasised ones (and the measured ones)."""
+    links: gpd.GeoDataFrame
+    link_list: tuple[Link, ...]
+    claims: tuple[Statement, ...]
+    source_ids: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class PocketMap:
-    """The two towns, the located places and links within ``radius_km`` of them, and Russia's
-    latest claim about each place known at as_of."""
+    """The two towns and everything within ``radius_km`` of them; the corridor north."""
 
     towns: tuple[str, ...]
     centre: tuple[float, float]
     radius_km: float
-    emphasised: tuple[str, ...]
-    places: gpd.GeoDataFrame
-    """One row per place shown, with its latest Russian claim (the map's download)."""
-    others: tuple[str, ...]
-    links: gpd.GeoDataFrame
-    link_list: tuple[Link, ...]
-    claims: tuple[Statement, ...]
+    layers: MapLayers
     corridor: Corridor
-    source_ids: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,11 +158,13 @@ class ClaimsTimeline:
     source_ids: tuple[str, ...]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, order=True)
 class Distance:
+    """A straight line from Pokrovsk, measured in UTM 37N; distances sort by length."""
+
+    km: float
     place_id: str
     name: str
-    km: float
     role: str
     """``next_city`` or ``scale``."""
 
@@ -179,13 +189,7 @@ class OnwardMap:
     frame: object
     """The shown area, a WGS84 rectangle (shapely)."""
     north_south_km: float
-    emphasised: tuple[str, ...]
-    places: gpd.GeoDataFrame
-    others: tuple[str, ...]
-    links: gpd.GeoDataFrame
-    link_list: tuple[Link, ...]
-    claims: tuple[Statement, ...]
-    source_ids: tuple[str, ...]
+    layers: MapLayers
 
 
 @dataclasses.dataclass(frozen=True)
@@ -268,17 +272,25 @@ def _latest_russian_claims(events: pd.DataFrame, place_ids) -> pd.DataFrame:
     return _by_recency(claims).groupby("place_id").tail(1)
 
 
-def _with_claims(places: gpd.GeoDataFrame, claims: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Places with the id, date and verification of Russia's latest claim about each (or none)."""
-    shown = places[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]]
-    return shown.merge(claims[["place_id", "event_id", "date", "verification"]].rename(
-        columns={"event_id": "latest_russian_claim", "date": "claim_date", "verification": "claim_status"}),
+def _layers(book: Chapter, area, emphasised: tuple[str, ...], measured: tuple[str, ...] = ()) -> MapLayers:
+    """The located places within ``area`` (a WGS84 shape), Russia's latest claim about each known
+    at as_of, and the links crossing it."""
+    names = _names(book)
+    places = _located_places(book)
+    shown = places[places.within(area)]
+    network = data.load_network(book.data_dir)
+    links = network[network.intersects(area)]
+    claims = _latest_russian_claims(_known_events(book), shown["place_id"])
+    table = shown[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]].merge(
+        claims[["place_id", "event_id", "date", "verification"]].rename(
+            columns={"event_id": "latest_russian_claim", "date": "claim_date", "verification": "claim_status"}),
         on="place_id", how="left")
-
-
-def _links(links: gpd.GeoDataFrame, names: dict[str, str]) -> tuple[Link, ...]:
-    return tuple(Link(row["designation"], row["mode"], names[row["from_place"]], names[row["to_place"]])
-                 for _, row in links.iterrows())
+    return MapLayers(
+        places=table, emphasised=emphasised,
+        others=tuple(shown.loc[~shown["place_id"].isin([*emphasised, *measured]), "name_en"]),
+        links=links, link_list=tuple(Link(row["designation"], row["mode"], names[row["from_place"]],
+                                          names[row["to_place"]]) for _, row in links.iterrows()),
+        claims=_statements(claims, names), source_ids=_cited(book, ids_in(shown) + ids_in(links) + ids_in(claims)))
 
 
 # --- The pocket -------------------------------------------------------------------------------
@@ -310,22 +322,11 @@ def _pocket_place_ids(book: Chapter) -> list[str]:
 
 
 def pocket_map(book: Chapter) -> PocketMap:
+    centre = _towns_centre(_located_places(book))
+    layers = _layers(book, maps.area_of_interest(centre, POCKET_RADIUS_KM).iloc[0], TOWNS)
     names = _names(book)
-    places = _located_places(book)
-    centre = _towns_centre(places)
-    area = maps.area_of_interest(centre, POCKET_RADIUS_KM).iloc[0]
-    shown = places[places.within(area)]
-    network = data.load_network(book.data_dir)
-    links = network[network.intersects(area)]
-    claims = _latest_russian_claims(_known_events(book), shown["place_id"])
-    the_corridor = corridor(book)
-    source_ids = (ids_in(shown) + ids_in(links) + ids_in(claims)
-                  + [i for width in the_corridor.widths for i in width.source_ids])
-    return PocketMap(
-        towns=tuple(names[t] for t in TOWNS), centre=centre, radius_km=POCKET_RADIUS_KM, emphasised=TOWNS,
-        places=_with_claims(shown, claims), others=tuple(shown.loc[~shown["place_id"].isin(TOWNS), "name_en"]),
-        links=links, link_list=_links(links, names), claims=_statements(claims, names), corridor=the_corridor,
-        source_ids=_cited(book, source_ids))
+    return PocketMap(towns=tuple(names[t] for t in TOWNS), centre=centre, radius_km=POCKET_RADIUS_KM,
+                     layers=layers, corridor=corridor(book))
 
 
 # --- Claims against statements -----------------------------------------------------------------
@@ -383,7 +384,7 @@ def distances(book: Chapter) -> Distances:
     places = _located_places(book)
     sources = places.set_index("place_id")["source_ids"]
     km = maps.straight_line_km(places, ORIGIN, [*NEXT_CITIES, SCALE_PLACE]).round(1)
-    rows = [Distance(place, names[place], float(km[place]), "next_city" if place in NEXT_CITIES else "scale")
+    rows = [Distance(float(km[place]), place, names[place], "next_city" if place in NEXT_CITIES else "scale")
             for place in km.index]
     table = pd.DataFrame({
         "from_place": ORIGIN,
@@ -399,7 +400,7 @@ def distances(book: Chapter) -> Distances:
     withdrawal = events[events["event_id"].isin(data.editorial_ids(CHAPTER, DRIVE_START, book.data_dir))]
     withdrawn = _statements(withdrawal, names)
     return Distances(
-        origin=names[ORIGIN], cities=tuple(sorted((r for r in rows if r.role == "next_city"), key=lambda r: r.km)),
+        origin=names[ORIGIN], cities=tuple(sorted(r for r in rows if r.role == "next_city")),
         scale=next(r for r in rows if r.role == "scale"), withdrawal=withdrawn[0] if withdrawn else None,
         table=table, source_ids=_cited(book, ids_in(table)) + tuple(i for s in withdrawn for i in s.source_ids))
 
@@ -411,24 +412,17 @@ def _north_south_km(frame) -> float:
 
 
 def onward_map(book: Chapter) -> OnwardMap:
-    names = _names(book)
     places = _located_places(book)
     measured = distances(book)
-    ends = [ORIGIN, *measured.table["to_place"]]
-    window = places[places["place_id"].isin(ends)].to_crs(maps.METRIC_CRS).buffer(ONWARD_MARGIN_KM * 1000)
+    ends = places[places["place_id"].isin([ORIGIN, *measured.table["to_place"]])]
+    window = ends.to_crs(maps.METRIC_CRS).buffer(ONWARD_MARGIN_KM * 1000)
     frame = window.to_crs("EPSG:4326").union_all().envelope
-    shown = places[places.within(frame)]
-    network = data.load_network(book.data_dir)
-    links = network[network.intersects(frame)]
-    claims = _latest_russian_claims(_known_events(book), shown["place_id"])
+    layers = _layers(book, frame, (ORIGIN, *NEXT_CITIES), tuple(measured.table["to_place"]))
     km = measured.table[["to_place", "straight_line_km"]].rename(
         columns={"to_place": "place_id", "straight_line_km": "km_from_pokrovsk"})
-    return OnwardMap(
-        origin=names[ORIGIN], distances=measured, frame=frame, north_south_km=_north_south_km(frame),
-        emphasised=(ORIGIN, *NEXT_CITIES), places=_with_claims(shown, claims).merge(km, on="place_id", how="left"),
-        others=tuple(shown.loc[~shown["place_id"].isin(ends), "name_en"]), links=links,
-        link_list=_links(links, names), claims=_statements(claims, names),
-        source_ids=_cited(book, ids_in(shown) + ids_in(links) + ids_in(claims)))
+    layers = dataclasses.replace(layers, places=layers.places.merge(km, on="place_id", how="left"))
+    return OnwardMap(origin=_names(book)[ORIGIN], distances=measured, frame=frame,
+                     north_south_km=_north_south_km(frame), layers=layers)
 
 
 def roads_north(book: Chapter) -> RoadsNorth:

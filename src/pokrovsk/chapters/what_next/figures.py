@@ -114,45 +114,48 @@ def _map_axes(window, book: Chapter, size: tuple[float, float]) -> tuple[Figure,
     return fig, ax, [basemap.note, oblasts.message], drawn_from
 
 
+def _map_figure(name: str, words_key: str, fields: dict, layers: facts.MapLayers, drawn: tuple, book: Chapter,
+                extra_source_ids=()) -> render.BookFigure:
+    """A map's figure: its places and legend drawn over what is already on it, its words, and
+    the sources of everything it shows."""
+    fig, ax, notes, basemap_ids, scale_km, legend_at, with_claim_labels = drawn
+    _plot_places(ax, layers.places, layers.emphasised, with_claim_labels)
+    maps.scale_bar(ax, scale_km)
+    ax.set_axis_off()
+    ax.legend(loc=legend_at, frameon=True, fontsize=9)
+    fig.tight_layout()
+    fields = fields | dict(others=layers.others, claims=layers.claims, as_of=book.as_of,
+                           link_text=_say("map.links", links=layers.link_list))
+    return render.BookFigure(
+        name=name, title=_say(f"{words_key}.title", **fields), alt=_say(f"{words_key}.alt", **fields),
+        long_description=_say(f"{words_key}.long_description", **fields),
+        caption=_say(f"{words_key}.caption", **fields),
+        citations=book.cite([*layers.source_ids, *extra_source_ids, *basemap_ids]),
+        data_date=book.as_of, data=layers.places, image=fig, notes=notes)
+
+
 def pocket_map(pocket: facts.PocketMap, book: Chapter) -> render.BookFigure:
     """The pocket around the two towns: roads, railways, the road north, Russia's latest claims."""
     corridor = pocket.corridor
     fields = dict(towns=pocket.towns, road=corridor.road, via=corridor.stops[1], widths=corridor.widths,
-                  link_count=pocket.links["designation"].nunique(), radius_km=pocket.radius_km,
-                  others=pocket.others, link_text=_say("map.links", links=pocket.link_list), claims=pocket.claims,
-                  as_of=book.as_of)
+                  link_count=pocket.layers.links["designation"].nunique(), radius_km=pocket.radius_km)
     frame = maps.area_of_interest(pocket.centre, pocket.radius_km + FRAME_MARGIN_KM)
     fig, ax, notes, basemap_ids = _map_axes(frame.to_crs(maps.WEB_MERCATOR).total_bounds, book, (8, 8))
-    _plot_network(ax, pocket.links, corridor.road, _say("pocket.road_legend", **fields))
-    _plot_places(ax, pocket.places, pocket.emphasised, with_claim_labels=True)
-    maps.scale_bar(ax, 10)
-    ax.set_axis_off()
-    ax.legend(loc="upper right", frameon=True, fontsize=9)
-    fig.tight_layout()
-    return render.BookFigure(
-        name="what-next-encirclement-map",
-        title=_say("pocket.title", **fields),
-        alt=_say("pocket.alt", **fields),
-        long_description=_say("pocket.long_description", **fields),
-        caption=_say("pocket.caption", **fields),
-        citations=book.cite([*pocket.source_ids, *basemap_ids]),
-        data_date=book.as_of,
-        data=pocket.places,
-        image=fig,
-        notes=notes,
-    )
+    _plot_network(ax, pocket.layers.links, corridor.road, _say("pocket.road_legend", **fields))
+    return _map_figure("what-next-encirclement-map", "pocket", fields, pocket.layers,
+                       (fig, ax, notes, basemap_ids, 10, "upper right", True), book,
+                       [i for width in corridor.widths for i in width.source_ids])
 
 
 def onward_map(onward: facts.OnwardMap, book: Chapter) -> render.BookFigure:
     """The cities beyond Pokrovsk on the ground: straight measuring lines over the road network."""
     measured = onward.distances
     fields = dict(origin=onward.origin, cities=measured.cities, scale=measured.scale,
-                  farthest=measured.cities[-1], north_south_km=onward.north_south_km, others=onward.others,
-                  link_text=_say("map.links", links=onward.link_list), claims=onward.claims, as_of=book.as_of)
+                  farthest=measured.cities[-1], north_south_km=onward.north_south_km)
     window = gpd.GeoSeries([onward.frame], crs="EPSG:4326").to_crs(maps.WEB_MERCATOR).total_bounds
     fig, ax, notes, basemap_ids = _map_axes(window, book, (7.5, 10))
-    _plot_network(ax, onward.links)
-    points = onward.places.set_index("place_id").to_crs(maps.WEB_MERCATOR).geometry
+    _plot_network(ax, onward.layers.links)
+    points = onward.layers.places.set_index("place_id").to_crs(maps.WEB_MERCATOR).geometry
     start = points[facts.ORIGIN]
     for line in (*measured.cities, measured.scale):
         end, colour, share = points[line.place_id], MEASURE_COLOURS[line.role], MEASURE_LABEL_AT[line.role]
@@ -163,26 +166,20 @@ def onward_map(onward: facts.OnwardMap, book: Chapter) -> render.BookFigure:
     for role, colour in MEASURE_COLOURS.items():
         ax.plot([], [], color=colour, linewidth=2.5, linestyle=(0, (1, 1.5)),
                 label=_say(f"onward_map.{role}_legend", **fields))
-    _plot_places(ax, onward.places, onward.emphasised, with_claim_labels=False)
-    maps.scale_bar(ax, 20)
-    ax.set_axis_off()
-    ax.legend(loc="upper left", frameon=True, fontsize=9)
-    fig.tight_layout()
-    return render.BookFigure(
-        name="what-next-onward-map",
-        title=_say("onward_map.title", **fields),
-        alt=_say("onward_map.alt", **fields),
-        long_description=_say("onward_map.long_description", **fields),
-        caption=_say("onward_map.caption", **fields),
-        citations=book.cite([*onward.source_ids, *basemap_ids]),
-        data_date=book.as_of,
-        data=onward.places,
-        image=fig,
-        notes=notes,
-    )
+    return _map_figure("what-next-onward-map", "onward_map", fields, onward.layers,
+                       (fig, ax, notes, basemap_ids, 20, "upper left", False), book)
 
 
 # --- Charts --------------------------------------------------------------------------------------
+
+def _chart_figure(name: str, words_key: str, fields: dict, book: Chapter, source_ids, table: pd.DataFrame,
+                  chart: go.Figure, data_date=None) -> render.BookFigure:
+    """A chart's figure: its words from the catalog entry ``words_key``, its sources and data."""
+    return render.BookFigure(
+        name=name, title=_say(f"{words_key}.title", **fields), alt=_say(f"{words_key}.alt", **fields),
+        caption=_say(f"{words_key}.caption", **fields), citations=book.cite(source_ids),
+        data_date=data_date or book.as_of, data=table, chart=chart)
+
 
 def _row_label(side: str) -> str:
     return "<br>".join(textwrap.wrap(words.label("claimant_long", side), ROW_LABEL_CHARACTERS))
@@ -247,22 +244,15 @@ def claims_timeline(timeline: facts.ClaimsTimeline, book: Chapter) -> render.Boo
     fields |= dict(statement_count=len(timeline.statements), verifications=list(VERIFICATION_STYLE), as_of=book.as_of)
     if timeline.statements.empty:
         return book.write(f"{facts.CHAPTER}.timeline.not_yet", **fields)
-    statements = timeline.statements
-    return render.BookFigure(
-        name="what-next-claims-timeline",
-        title=_say("timeline.title", **fields),
-        alt=_say("timeline.alt", **fields),
-        caption=_say("timeline.caption", **fields),
-        citations=book.cite(timeline.source_ids),
-        data_date=statements["date"].iloc[-1],
-        data=statements[["event_id", "date", "date_precision", "place_id", "claimant", "verification",
-                         "verification_note", "title", "description", "source_ids"]],
-        chart=_claims_chart(timeline, book.as_of),
-    )
+    columns = ["event_id", "date", "date_precision", "place_id", "claimant", "verification", "verification_note",
+               "title", "description", "source_ids"]
+    return _chart_figure("what-next-claims-timeline", "timeline", fields, book, timeline.source_ids,
+                         timeline.statements[columns], _claims_chart(timeline, book.as_of),
+                         data_date=timeline.statements["date"].iloc[-1])
 
 
 def _distances_chart(measured: facts.Distances) -> go.Figure:
-    rows = sorted((*measured.cities, measured.scale), key=lambda row: row.km)
+    rows = sorted((*measured.cities, measured.scale))
     fig = go.Figure(go.Bar(
         x=[row.km for row in rows], orientation="h",
         y=[_say(f"distances.{row.role}_bar", origin=measured.origin, name=row.name) for row in rows],
@@ -280,13 +270,5 @@ def distances(measured: facts.Distances, book: Chapter) -> render.BookFigure:
     """Straight-line distances to the cities beyond, beside the ground already covered."""
     fields = dict(origin=measured.origin, cities=measured.cities, scale=measured.scale,
                   withdrawal=measured.withdrawal)
-    return render.BookFigure(
-        name="what-next-distances",
-        title=_say("distances.title", **fields),
-        alt=_say("distances.alt", **fields),
-        caption=_say("distances.caption", **fields),
-        citations=book.cite(measured.source_ids),
-        data_date=book.as_of,
-        data=measured.table,
-        chart=_distances_chart(measured),
-    )
+    return _chart_figure("what-next-distances", "distances", fields, book, measured.source_ids, measured.table,
+                         _distances_chart(measured))
