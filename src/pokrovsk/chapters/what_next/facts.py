@@ -73,9 +73,9 @@ class CorridorWidth:
     date: str
     distance_km: float
     qualifier: str
+    source_ids: tuple[str, ...]
     claimant: str
     verification: str
-    source_ids: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,10 +110,10 @@ class PocketMap:
     """The two towns and everything within ``radius_km`` of them; the corridor north."""
 
     towns: tuple[str, ...]
-    centre: tuple[float, float]
     radius_km: float
     layers: MapLayers
     corridor: Corridor
+    centre: tuple[float, float]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,8 +178,8 @@ class Distances:
     cities: tuple[Distance, ...]
     scale: Distance
     withdrawal: Statement | None
-    table: pd.DataFrame
     source_ids: tuple[str, ...]
+    table: pd.DataFrame
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -303,8 +303,8 @@ def corridor(book: Chapter) -> Corridor:
     stops = dict.fromkeys([*road["from_place"], *road["to_place"]])
     rows = data.load_reported_distances(book.data_dir, book.as_of)
     rows = rows[rows["measure"] == "corridor_width"].sort_values("date_start")
-    widths = tuple(CorridorWidth(str(row["date"]), float(row["distance_km"]), row["qualifier"], row["claimant"],
-                                 row["verification"], tuple(split_ids(row["source_ids"])))
+    widths = tuple(CorridorWidth(str(row["date"]), float(row["distance_km"]), row["qualifier"],
+                                 tuple(split_ids(row["source_ids"])), row["claimant"], row["verification"])
                    for _, row in rows.iterrows())
     return Corridor(NORTHERN_ROAD, tuple(names[p] for p in stops), _cited(book, ids_in(road)), widths)
 
