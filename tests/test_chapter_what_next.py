@@ -1,14 +1,17 @@
 """Chapter 4, "What happened next": every figure's key numbers and dates are recomputed here from
 the CSV files (csv module and pyproj, not the project's loaders) and compared with what the
-chapter shows, at the latest date and at earlier ``as_of`` dates."""
+chapter shows, at the latest date and at earlier ``as_of`` dates; and at every date of a sweep
+across the book's period each fact, figure and paragraph is built and mentions nothing later."""
 
 from __future__ import annotations
 
 import calendar
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import math
+import re
 
 import matplotlib
 
@@ -18,13 +21,16 @@ import pyproj  # noqa: E402
 import pytest  # noqa: E402
 
 from conftest import REPO  # noqa: E402
+from IPython.display import Markdown  # noqa: E402
+from later_dates import dates_after  # noqa: E402
+from pokrovsk import render, words  # noqa: E402
 from pokrovsk.chapter import Chapter  # noqa: E402
-from pokrovsk.chapters import what_next  # noqa: E402
-from pokrovsk.vocabulary import VERIFICATION  # noqa: E402
+from pokrovsk.chapters.what_next import facts, figures  # noqa: E402
 
 DATA = REPO / "data"
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-QUALIFIER = {"about": "about ", "less_than": "fewer than ", "more_than": "more than ", "exact": ""}
+QUALIFIER = {"about": "about ", "less_than": "under ", "more_than": "more than ", "exact": ""}
+"""How a distance's qualifier reads in front of kilometres."""
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,10 +98,76 @@ def assert_resolves(citations: list[tuple[str, str]]) -> None:
     assert all(source_id in known for _, source_id in citations)
 
 
+def paragraphs(book: Chapter) -> dict[str, str]:
+    """The chapter's paragraphs, written as the notebook writes them."""
+    return {key: book.write(f"what_next.{key}", **vars(query(book))).data for key, query in
+            [("corridor", facts.corridor), ("status", facts.status), ("roads_north", facts.roads_north),
+             ("assessments", facts.assessments)]}
+
+
+def built_figures(book: Chapter) -> dict[str, render.BookFigure | Markdown]:
+    """Every figure of the chapter, built as the notebook builds it."""
+    return {"pocket_map": figures.pocket_map(facts.pocket_map(book), book),
+            "claims_timeline": figures.claims_timeline(facts.claims_timeline(book), book),
+            "distances": figures.distances(facts.distances(book), book),
+            "onward_map": figures.onward_map(facts.onward_map(book), book)}
+
+
+def reader_text(figure: render.BookFigure | Markdown) -> str:
+    """All a reader can see of a figure: its words, its citations and its chart's JSON (ISO times
+    split from their dates, so the date finder sees them)."""
+    if isinstance(figure, Markdown):
+        return figure.data
+    chart = re.sub(r"(\d{4}-\d{2}-\d{2})T", r"\1 ", figure.chart.to_json()) if figure.chart is not None else ""
+    return " ".join([figure.title, figure.alt, figure.caption, figure.long_description or "", *figure.notes,
+                     *(label for label, _ in figure.citations), chart])
+
+
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
     plt.close("all")
+
+
+# --- Every date of the period -----------------------------------------------------------------------
+
+SWEEP = ["2024-02-17", "2024-05-01", "2024-08-15", "2024-11-30", "2025-01-15", "2025-06-01", "2025-10-15",
+         "2025-12-05", "2026-02-15", None]
+"""From the fall of Avdiivka, where the book's period begins, to the latest date in the data."""
+
+
+def cited_ids(figure: render.BookFigure | Markdown) -> list[str]:
+    if isinstance(figure, Markdown):
+        return re.findall(r"<source-([^>]+)>", figure.data)
+    return [source_id for _, source_id in figure.citations]
+
+
+@pytest.mark.parametrize("as_of", SWEEP)
+def test_every_date_builds_tells_what_was_known_and_nothing_later(as_of):
+    book = chapter(as_of)
+    published_on = {s["source_id"]: s["date_published"] for s in rows("sources")}
+    drawn = built_figures(book)
+    # Only the timeline may stand as a sentence (while nothing had been said); no chart is empty.
+    assert all(isinstance(figure, render.BookFigure) for name, figure in drawn.items() if name != "claims_timeline")
+    for name, figure in drawn.items():
+        if isinstance(figure, render.BookFigure):
+            assert len(figure.data) > 0, name
+            assert figure.chart is None or sum(len(trace.x) for trace in figure.chart.data) > 0, name
+    shown = drawn | {f"{name} paragraph": Markdown(text) for name, text in paragraphs(book).items()}
+    shown["edition"] = figures.edition(book)
+    for name, figure in shown.items():
+        text = reader_text(figure)
+        assert text.strip(), name
+        assert dates_after(text, book.as_of) == [], name
+        for source_id in cited_ids(figure):
+            assert not published_on[source_id] or bounds(published_on[source_id])[1] <= book.as_of, (name, source_id)
+
+
+def test_before_any_statement_the_timeline_is_a_sentence():
+    book = chapter("2024-02-17")
+    sentence = figures.claims_timeline(facts.claims_timeline(book), book)
+    assert isinstance(sentence, Markdown)
+    assert "By 17 Feb 2024" in sentence.data and "no timeline of claims" in sentence.data
 
 
 # --- The pocket --------------------------------------------------------------------------------
@@ -103,7 +175,7 @@ def close_figures():
 @pytest.mark.parametrize("as_of", [None, "2025-10-30", "2025-06-01"])
 def test_pocket_map_titles_the_latest_reported_corridor_width(as_of):
     book = chapter(as_of)
-    figure = what_next.encirclement_map_figure(book)
+    figure = figures.pocket_map(facts.pocket_map(book), book)
     widths = sorted((r for r in rows("reported_distances")
                      if r["measure"] == "corridor_width" and published(r, book.as_of)), key=lambda r: r["date"])
     if widths:
@@ -111,7 +183,7 @@ def test_pocket_map_titles_the_latest_reported_corridor_width(as_of):
         assert f"{QUALIFIER[last['qualifier']]}{float(last['distance_km']):g} km wide on {spoken(last['date'])}" \
             in figure.title
     else:
-        assert "wide" not in figure.title
+        assert "wide" not in figure.title and f"By {spoken(book.as_of.isoformat())}" in figure.caption
     later = [r for r in rows("reported_distances") if r["measure"] == "corridor_width" and not published(r, book.as_of)]
     assert all(spoken(r["date"]) not in figure.title + figure.caption for r in later)
     assert figure.image is not None and figure.alt.strip() and figure.long_description.strip()
@@ -122,7 +194,7 @@ def test_pocket_map_titles_the_latest_reported_corridor_width(as_of):
 @pytest.mark.parametrize("as_of", [None, "2025-11-15"])
 def test_pocket_map_marks_russias_latest_claim_on_each_town(as_of):
     book = chapter(as_of)
-    shown = what_next.encirclement_map_figure(book).data.set_index("place_id")
+    shown = figures.pocket_map(facts.pocket_map(book), book).data.set_index("place_id")
     for town in ("pokrovsk", "myrnohrad"):
         claims = statements(book.as_of, town, "russia")
         expected = claims[-1]["event_id"] if claims else None
@@ -134,17 +206,27 @@ def test_pocket_map_marks_russias_latest_claim_on_each_town(as_of):
         assert geod.inv(midpoint[1], midpoint[0], place["lon"], place["lat"])[2] <= 25_500
 
 
+def test_corridor_paragraph_lists_each_width_reported_by_as_of():
+    book = chapter("2025-11-01")
+    text = paragraphs(book)["corridor"]
+    widths = [r for r in rows("reported_distances") if r["measure"] == "corridor_width"]
+    for row in widths:
+        shown = f"on {spoken(row['date'])} it was put at {QUALIFIER[row['qualifier']]}{float(row['distance_km']):g} km"
+        assert (shown in text) == published(row, book.as_of), row["distance_id"]
+    assert "not yet" not in text and "{ref}`" in text
+
+
 # --- Claims against statements -------------------------------------------------------------------
 
 @pytest.mark.parametrize("as_of", [None, "2025-11-15"])
 def test_timeline_title_counts_ukrainian_statements_since_russias_latest_claim(as_of):
     book = chapter(as_of)
-    figure = what_next.claims_timeline_figure(book)
+    figure = figures.claims_timeline(facts.claims_timeline(book), book)
     claim = statements(book.as_of, "pokrovsk", "russia")[-1]
     answers = [r for r in statements(book.as_of, "pokrovsk", "ukraine")
                if bounds(r["date"])[0] >= bounds(claim["date"])[0]]
     assert spoken(claim["date"]) in figure.title
-    assert f"{len(answers)} Ukrainian statement" in figure.title
+    assert f"{len(answers)} report{'s' if len(answers) != 1 else ''} from Ukraine" in figure.title
     assert spoken(answers[-1]["date"]) in figure.title
     assert_resolves(figure.citations)
     assert figure.alt.strip() and figure.chart is not None
@@ -152,7 +234,7 @@ def test_timeline_title_counts_ukrainian_statements_since_russias_latest_claim(a
 
 def test_timeline_shows_only_what_was_published_by_as_of():
     book = chapter("2025-11-20")
-    figure = what_next.claims_timeline_figure(book)
+    figure = figures.claims_timeline(facts.claims_timeline(book), book)
     shown = set(figure.data["event_id"])
     assert "2025-11-10-myrnohrad-nearly-encircled" in shown
     assert "2025-11-27-putin-70-percent" not in shown
@@ -161,19 +243,22 @@ def test_timeline_shows_only_what_was_published_by_as_of():
     points = [x for trace in figure.chart.data if trace.mode == "markers" for x in trace.x]
     assert len(points) == len(figure.data)
     assert max(points) <= dt.datetime(2025, 11, 20)
+    assert figure.chart.layout.xaxis.range[1] <= dt.datetime(2025, 11, 20)  # the axis stops at as_of too
 
 
 def test_timeline_tells_verification_apart_by_colour_and_shape():
-    figure = what_next.claims_timeline_figure(chapter())
+    book = chapter()
+    figure = figures.claims_timeline(facts.claims_timeline(book), book)
     markers = [trace for trace in figure.chart.data if trace.mode == "markers"]
     shown = set(figure.data["verification"])
     assert len({t.marker.symbol for t in markers}) == len(markers) == len({t.marker.color for t in markers}) == len(shown)
-    assert {t.name for t in markers} == {VERIFICATION[v].label for v in shown}
+    assert {t.name for t in markers} == {words.label("verification", v) for v in shown}
     assert {"claimed", "disputed"} <= shown
 
 
 def test_timeline_still_works_before_any_russian_claim_on_the_towns():
-    figure = what_next.claims_timeline_figure(chapter("2025-06-01"))
+    book = chapter("2025-06-01")
+    figure = figures.claims_timeline(facts.claims_timeline(book), book)
     assert "no claim about Pokrovsk" in figure.title
     assert set(figure.data["place_id"]).isdisjoint({"pokrovsk", "myrnohrad"})
 
@@ -182,7 +267,7 @@ def test_timeline_still_works_before_any_russian_claim_on_the_towns():
 
 def test_status_paragraph_names_each_sides_latest_statement_and_the_conflict():
     book = chapter()
-    text = what_next.status_paragraph(book).data
+    text = paragraphs(book)["status"]
     assert spoken(latest_as_of().isoformat()) in text
     for town in ("pokrovsk", "myrnohrad"):
         for side in ("russia", "ukraine"):
@@ -192,8 +277,8 @@ def test_status_paragraph_names_each_sides_latest_statement_and_the_conflict():
 
 
 def test_status_paragraph_changes_with_as_of():
-    late = what_next.status_paragraph(chapter()).data
-    early = what_next.status_paragraph(chapter("2025-11-15")).data
+    late = paragraphs(chapter())["status"]
+    early = paragraphs(chapter("2025-11-15"))["status"]
     assert early != late
     assert "15 Nov 2025" in early
     assert spoken(statements(dt.date(2025, 11, 15), "pokrovsk", "russia")[-1]["date"]) in early
@@ -202,11 +287,19 @@ def test_status_paragraph_changes_with_as_of():
     assert "no statement by Russia" in early  # Russia had not yet claimed Myrnohrad
 
 
+def test_status_paragraph_before_any_statement_says_so_for_each_town():
+    text = paragraphs(chapter("2024-05-01"))["status"]
+    for town in ("pokrovsk", "myrnohrad"):
+        assert not statements(dt.date(2024, 5, 1), town, "russia") + statements(dt.date(2024, 5, 1), town, "ukraine")
+    assert "By 1 May 2024 our data holds no statement about Pokrovsk from either side" in text
+    assert "By 1 May 2024 our data holds no statement about Myrnohrad from either side" in text
+
+
 # --- The cities beyond ------------------------------------------------------------------------------
 
 def test_distance_chart_title_matches_utm_distances():
     book = chapter()
-    figure = what_next.distances_figure(book)
+    figure = figures.distances(facts.distances(book), book)
     cities = sorted(utm_km("pokrovsk", c) for c in ("kostiantynivka", "kramatorsk", "sloviansk"))
     assert f"{cities[0]:.0f}–{cities[-1]:.0f} km from Pokrovsk" in figure.title
     assert f"is {utm_km('pokrovsk', 'avdiivka'):.0f} km away" in figure.title
@@ -217,68 +310,51 @@ def test_distance_chart_title_matches_utm_distances():
     assert figure.alt.strip()
 
 
-def test_distance_chart_leaves_out_the_avdiivka_withdrawal_before_it_happened():
-    assert "Ukraine left" not in what_next.distances_figure(chapter("2024-01-01")).title
+def test_distance_chart_names_the_withdrawal_only_once_it_is_known():
+    book = chapter("2024-02-17")
+    measured = facts.distances(book)
+    assert measured.withdrawal is not None and measured.withdrawal.date == "2024-02-17"
+    assert "Ukraine left" not in figures.distances(dataclasses.replace(measured, withdrawal=None), book).title
 
 
 @pytest.mark.parametrize("as_of", [None, "2025-01-01"])
 def test_onward_map_measures_the_farthest_city_and_marks_claims_up_to_as_of(as_of):
     book = chapter(as_of)
-    figure = what_next.onward_map_figure(book)
+    figure = figures.onward_map(facts.onward_map(book), book)
     assert f"{utm_km('pokrovsk', 'sloviansk'):.0f} km away" in figure.title
     assert figure.image is not None and figure.alt.strip() and figure.long_description.strip()
     assert_resolves(figure.citations)
     chasiv_yar = statements(book.as_of, "chasiv-yar", "russia")
-    latest_claim = [f"Chasiv Yar, {spoken(r['date'])} ({r['verification']})" for r in chasiv_yar[-1:]]
-    assert len(latest_claim) == (as_of is None)  # Russia claimed it on 31 Jul 2025: after 2025-01-01
-    assert all(claim in figure.long_description for claim in latest_claim)
     later = statements(dt.date.today(), "chasiv-yar", "russia")[len(chasiv_yar):]
-    assert bool(later) == (as_of is not None)  # the earlier map really has a claim to leave out
+    if as_of is None:  # Russia claimed it on 31 Jul 2025
+        assert f"Chasiv Yar, {spoken(chasiv_yar[-1]['date'])} ({chasiv_yar[-1]['verification']})" in figure.long_description
+    else:  # the earlier map really has a claim to leave out
+        assert chasiv_yar == [] and later
     assert all(f"Chasiv Yar, {spoken(r['date'])}" not in figure.long_description for r in later)
 
 
-def test_onward_paragraph_cites_only_events_known_at_as_of():
-    text = what_next.onward_paragraph(chapter("2025-07-01")).data
+def test_roads_north_paragraph_cites_only_events_known_at_as_of():
+    text = paragraphs(chapter("2025-07-01"))["roads_north"]
     assert "23 Jun 2024" in text
     assert "16 Jul 2025" not in text and "11 Aug 2025" not in text
-    assert "11 Aug 2025" in what_next.onward_paragraph(chapter()).data
-
-
-def test_an_earlier_edition_cites_nothing_published_after_it():
-    book = chapter("2025-06-01")
-    published_on = {s["source_id"]: s["date_published"] for s in rows("sources")}
-    figures = [what_next.encirclement_map_figure(book), what_next.claims_timeline_figure(book),
-               what_next.distances_figure(book), what_next.onward_map_figure(book)]
-    for figure in figures:
-        for _, source_id in figure.citations:
-            date = published_on[source_id]
-            assert not date or bounds(date)[1] <= book.as_of, (figure.name, source_id)
-    text = "".join(f(book).data for f in (what_next.corridor_paragraph, what_next.status_paragraph,
-                                           what_next.onward_paragraph))
-    later = [source_id for source_id, date in published_on.items() if date and bounds(date)[1] > book.as_of]
-    assert later, "the data has sources published after this edition, to leave out"
-    assert [source_id for source_id in later if f"<source-{source_id}>" in text] == []
+    assert "11 Aug 2025" in paragraphs(chapter())["roads_north"]
 
 
 def test_expectations_are_shown_as_opinions_and_respect_as_of():
-    from pokrovsk.chapter import Chapter
-    from pokrovsk.chapters import what_next as chapter_module
-
-    latest = chapter_module.expectations_paragraph(Chapter.open(data_dir=str(REPO / "data"))).data
+    latest = paragraphs(chapter())["assessments"]
     assert "Kramatorsk" in latest and "not events" in latest and "{ref}`" in latest
-    before = chapter_module.expectations_paragraph(Chapter.open(data_dir=str(REPO / "data"), as_of="2025-11-02")).data
-    assert "no analyst" in before
+    assert "no analyst" in paragraphs(chapter("2025-11-02"))["assessments"]
 
 
 def test_the_chapter_opens_with_its_as_of_date_and_where_reporting_runs_out():
     book = chapter()
-    latest = what_next.edition_paragraph(book).data
+    latest = figures.edition(book).data
     last = max((r for t in ("events", "populations", "reported_distances", "control") for r in rows(t)),
                key=lambda r: bounds(r["date"])[1])
     assert f"as of {spoken(book.as_of.isoformat())}" in latest
     assert f"We found no reporting after {spoken(last['date'])}" in latest
     cut = dt.date(2025, 6, 1)
-    earlier = what_next.edition_paragraph(chapter(cut.isoformat())).data
+    earlier = figures.edition(chapter(cut.isoformat())).data
     before = max((r for t in ("events", "populations", "reported_distances", "control") for r in rows(t)
                   if published(r, cut)), key=lambda r: bounds(r["date"])[1])
     assert "as of 1 Jun 2025" in earlier

@@ -1,0 +1,274 @@
+"""Chapter 4's figures: records from ``facts`` → book figures (plotly charts in the house template,
+maps over the book's basemap). Every title, alt text, caption, legend and hover label comes from
+``words/<language>/what_next.yml``; a figure whose data did not exist yet at as_of is a sentence."""
+
+from __future__ import annotations
+
+import textwrap
+
+import geopandas as gpd
+import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import Markdown
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from pokrovsk import boundaries, data, datapages, maps, render, words
+from pokrovsk.chapter import Chapter
+from pokrovsk.chapters.what_next import facts
+from pokrovsk.charts import PALETTE
+
+FRAME_MARGIN_KM = 4.0
+"""Room between the outermost marker and the pocket map's edge, for its label."""
+EDGE_SHARE = 0.8
+"""Labels of places this far across the map (as a share of its width) run inward."""
+ROW_LABEL_CHARACTERS = 12
+"""A timeline row's label is broken into lines this long, so it fits beside the chart."""
+VERIFICATION_STYLE = {
+    # verification: (colour, plotly symbol, matplotlib marker)
+    "established": (PALETTE["blue"], "circle", "o"),
+    "corroborated": (PALETTE["green"], "square", "s"),
+    "claimed": (PALETTE["orange"], "diamond", "D"),
+    "disputed": (PALETTE["vermillion"], "x", "X"),
+}
+NO_CLAIM_STYLE = ("white", "o")
+LINK_STYLE = {
+    "road": dict(color=PALETTE["grey"], linewidth=1.8, linestyle="-"),
+    "rail": dict(color=PALETTE["black"], linewidth=1.4, linestyle=(0, (4, 2))),
+}
+MEASURE_COLOURS = {"next_city": PALETTE["sky"], "scale": PALETTE["purple"]}
+MEASURE_LABEL_AT = {"next_city": 0.45, "scale": 0.65}
+"""Where along each measuring line its length is written: clear of the towns the lines pass."""
+
+
+def _say(key: str, **fields) -> str:
+    return words.say(f"{facts.CHAPTER}.{key}", **fields)
+
+
+def edition(book: Chapter) -> Markdown:
+    """The chapter opens with the date it describes and where the reporting runs out."""
+    return Markdown(datapages.edition_note(book.data_dir, book.as_of))
+
+
+# --- Maps ----------------------------------------------------------------------------------------
+
+def _label_placement(point, others: gpd.GeoSeries, window: tuple[float, float, float, float]) -> dict:
+    """Where a place's label goes: diagonally away from its nearest neighbour (so the labels of
+    Pokrovsk and Myrnohrad do not sit on each other), but never off the side of the map."""
+    nearest = others.iloc[others.distance(point).argmin()] if not others.empty else point
+    below = nearest.y > point.y
+    share = (point.x - window[0]) / (window[2] - window[0])
+    to_left = share > EDGE_SHARE or (nearest.x > point.x and share > 1 - EDGE_SHARE)
+    return dict(xytext=(-4 if to_left else 4, -8 if below else 8), textcoords="offset points",
+                ha="right" if to_left else "left", va="top" if below else "bottom")
+
+
+def _plot_places(ax: Axes, places: gpd.GeoDataFrame, emphasised: tuple[str, ...], with_claim_labels: bool) -> None:
+    """Places as markers whose colour and shape give the verification of Russia's latest claim."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    shown = places.to_crs(maps.WEB_MERCATOR)
+    unclaimed = shown["claim_status"].isna()
+    groups = [(_say("map.no_claim_legend"), *NO_CLAIM_STYLE, shown[unclaimed])]
+    groups += [(_say("map.claim_legend", verification=verification), colour, marker,
+                shown[~unclaimed & shown["claim_status"].eq(verification)])
+               for verification, (colour, _, marker) in VERIFICATION_STYLE.items()]
+    for legend, colour, marker, group in groups:
+        if not group.empty:
+            sizes = [150 if place in emphasised else 55 for place in group["place_id"]]
+            ax.scatter(group.geometry.x, group.geometry.y, s=sizes, c=colour, marker=marker, edgecolors="black",
+                       linewidths=0.8, zorder=6, label=legend)
+    for index, row in shown.iterrows():
+        text = row["name_en"]
+        if with_claim_labels and pd.notna(row["claim_date"]):
+            text += "\n" + _say("map.claim_label", date=row["claim_date"])
+        placement = _label_placement(row.geometry, shown.geometry.drop(index=index), (x0, y0, x1, y1))
+        big = row["place_id"] in emphasised
+        ax.annotate(text, (row.geometry.x, row.geometry.y), **placement, fontsize=12 if big else 10,
+                    fontweight="bold" if big else "normal", zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+
+
+def _plot_network(ax: Axes, links: gpd.GeoDataFrame, highlight: str | None = None, highlight_label: str = "") -> None:
+    links = links.to_crs(maps.WEB_MERCATOR)
+    highlighted = links["designation"].eq(highlight) if highlight else pd.Series(False, index=links.index)
+    for mode, style in LINK_STYLE.items():
+        subset = links[links["mode"].eq(mode) & ~highlighted]
+        if not subset.empty:  # rail above the highlighted road: the line north shares its course
+            subset.plot(ax=ax, zorder=4.5 if mode == "rail" else 3, label=_say("map.link_legend", mode=mode), **style)
+    if highlighted.any():
+        links[highlighted].plot(ax=ax, zorder=4, color=PALETTE["blue"], linewidth=4.5, label=highlight_label)
+
+
+def _map_axes(window, book: Chapter, size: tuple[float, float]) -> tuple[Figure, Axes, list[str], list[str]]:
+    """A figure framed on ``window`` (web-mercator bounds) with the book's basemap under it; also
+    the notes saying which basemap that was, and the source ids of what it drew."""
+    oblasts = boundaries.load_oblasts(download=book.params.basemap != "offline")
+    fig, ax = maps.new_map(size)
+    ax.set_xlim(window[0], window[2])
+    ax.set_ylim(window[1], window[3])
+    basemap = maps.add_basemap(ax, data.load_countries(book.data_dir), oblasts.frame,
+                               mode=book.params.basemap, timeout_s=book.params.tile_timeout_s)
+    ax.set_xlim(window[0], window[2])
+    ax.set_ylim(window[1], window[3])
+    drawn_from = ["natural-earth", *([oblasts.source_id] if oblasts.source_id else [])]
+    return fig, ax, [basemap.note, oblasts.message], drawn_from
+
+
+def _map_figure(name: str, words_key: str, fields: dict, layers: facts.MapLayers, drawn: tuple, book: Chapter,
+                extra_source_ids=()) -> render.BookFigure:
+    """A map's figure: its places and legend drawn over what is already on it, its words, and
+    the sources of everything it shows."""
+    fig, ax, notes, basemap_ids, scale_km, legend_at, with_claim_labels = drawn
+    _plot_places(ax, layers.places, layers.emphasised, with_claim_labels)
+    maps.scale_bar(ax, scale_km)
+    ax.set_axis_off()
+    ax.legend(loc=legend_at, frameon=True, fontsize=9)
+    fig.tight_layout()
+    fields = fields | dict(others=layers.others, claims=layers.claims, as_of=book.as_of,
+                           link_text=_say("map.links", links=layers.link_list))
+    return render.BookFigure(
+        name=name, title=_say(f"{words_key}.title", **fields), alt=_say(f"{words_key}.alt", **fields),
+        long_description=_say(f"{words_key}.long_description", **fields),
+        caption=_say(f"{words_key}.caption", **fields),
+        citations=book.cite([*layers.source_ids, *extra_source_ids, *basemap_ids]),
+        data_date=book.as_of, data=layers.places, image=fig, notes=notes)
+
+
+def pocket_map(pocket: facts.PocketMap, book: Chapter) -> render.BookFigure:
+    """The pocket around the two towns: roads, railways, the road north, Russia's latest claims."""
+    corridor = pocket.corridor
+    fields = dict(towns=pocket.towns, road=corridor.road, via=corridor.stops[1], widths=corridor.widths,
+                  link_count=pocket.layers.links["designation"].nunique(), radius_km=pocket.radius_km)
+    frame = maps.area_of_interest(pocket.centre, pocket.radius_km + FRAME_MARGIN_KM)
+    fig, ax, notes, basemap_ids = _map_axes(frame.to_crs(maps.WEB_MERCATOR).total_bounds, book, (8, 8))
+    _plot_network(ax, pocket.layers.links, corridor.road, _say("pocket.road_legend", **fields))
+    return _map_figure("what-next-encirclement-map", "pocket", fields, pocket.layers,
+                       (fig, ax, notes, basemap_ids, 10, "upper right", True), book,
+                       [i for width in corridor.widths for i in width.source_ids])
+
+
+def onward_map(onward: facts.OnwardMap, book: Chapter) -> render.BookFigure:
+    """The cities beyond Pokrovsk on the ground: straight measuring lines over the road network."""
+    measured = onward.distances
+    fields = dict(origin=onward.origin, cities=measured.cities, scale=measured.scale,
+                  farthest=measured.cities[-1], north_south_km=onward.north_south_km)
+    window = gpd.GeoSeries([onward.frame], crs="EPSG:4326").to_crs(maps.WEB_MERCATOR).total_bounds
+    fig, ax, notes, basemap_ids = _map_axes(window, book, (7.5, 10))
+    _plot_network(ax, onward.layers.links)
+    points = onward.layers.places.set_index("place_id").to_crs(maps.WEB_MERCATOR).geometry
+    start = points[facts.ORIGIN]
+    for line in (*measured.cities, measured.scale):
+        end, colour, share = points[line.place_id], MEASURE_COLOURS[line.role], MEASURE_LABEL_AT[line.role]
+        ax.plot([start.x, end.x], [start.y, end.y], color=colour, linewidth=2.5, linestyle=(0, (1, 1.5)), zorder=4)
+        at = (start.x + (end.x - start.x) * share, start.y + (end.y - start.y) * share)
+        ax.annotate(words.amount(round(line.km), "km"), at, fontsize=10, fontweight="bold", ha="center",
+                    va="center", zorder=6, color="#1a1a1a", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=colour, lw=1.2))
+    for role, colour in MEASURE_COLOURS.items():
+        ax.plot([], [], color=colour, linewidth=2.5, linestyle=(0, (1, 1.5)),
+                label=_say(f"onward_map.{role}_legend", **fields))
+    return _map_figure("what-next-onward-map", "onward_map", fields, onward.layers,
+                       (fig, ax, notes, basemap_ids, 20, "upper left", False), book)
+
+
+# --- Charts --------------------------------------------------------------------------------------
+
+def _chart_figure(name: str, words_key: str, fields: dict, book: Chapter, source_ids, table: pd.DataFrame,
+                  chart: go.Figure, data_date=None) -> render.BookFigure:
+    """A chart's figure: its words from the catalog entry ``words_key``, its sources and data."""
+    return render.BookFigure(
+        name=name, title=_say(f"{words_key}.title", **fields), alt=_say(f"{words_key}.alt", **fields),
+        caption=_say(f"{words_key}.caption", **fields), citations=book.cite(source_ids),
+        data_date=data_date or book.as_of, data=table, chart=chart)
+
+
+def _row_label(side: str) -> str:
+    return "<br>".join(textwrap.wrap(words.label("claimant_long", side), ROW_LABEL_CHARACTERS))
+
+
+def _hover(row: pd.Series) -> str:
+    return _say("timeline.hover", title=row["title"], date=row["date"], precise=row["date_precision"] == "day",
+                place=row["place_name"], claimant=row["claimant"], verification=row["verification"],
+                description=row["description"])
+
+
+def _date_range(statements: pd.DataFrame, as_of) -> list[pd.Timestamp]:
+    """The statements' span with a fortnight either side, so no marker sits on the frame; never
+    past as_of, so the axis shows no day the edition cannot know."""
+    margin = pd.Timedelta(days=15)
+    return [statements["date_start"].min() - margin, min(statements["date_end"].max() + margin, pd.Timestamp(as_of))]
+
+
+def _claims_chart(timeline: facts.ClaimsTimeline, as_of) -> go.Figure:
+    """Who said what when: one row per side, verification by colour and marker shape."""
+    statements = timeline.statements
+    rows = statements["claimant"].map(_row_label)
+    fig = go.Figure()
+    imprecise = statements["date_precision"] != "day"
+    if imprecise.any():
+        xs, ys = [], []
+        for (_, row), label in zip(statements[imprecise].iterrows(), rows[imprecise]):
+            xs += [row["date_start"], row["date_end"], None]
+            ys += [label, label, None]
+        fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=PALETTE["grey"], width=3),
+                        name=_say("timeline.month_legend"), hoverinfo="skip")
+    for verification, (colour, symbol, _) in VERIFICATION_STYLE.items():
+        chosen = statements["verification"] == verification
+        if chosen.any():
+            group = statements[chosen]
+            fig.add_scatter(
+                x=facts.midpoint(group), y=rows[chosen].tolist(), mode="markers",
+                name=words.label("verification", verification),
+                marker=dict(color=colour, symbol=symbol, size=14, line=dict(color="white", width=1)),
+                hovertext=[_hover(row) for _, row in group.iterrows()], hovertemplate="%{hovertext}<extra></extra>")
+    claim = timeline.latest_claim
+    if claim is not None:
+        x = facts.midpoint(statements.set_index("event_id").loc[claim.event_id])
+        fig.add_shape(type="line", x0=x, x1=x, yref="paper", y0=0, y1=1,
+                      line=dict(color=PALETTE["vermillion"], dash="dot", width=1.5))
+        fig.add_annotation(x=x, yref="paper", y=1, text=_say("timeline.marked_claim", title=claim.title),
+                           showarrow=False, xanchor="right", yanchor="top", font=dict(size=12),
+                           bgcolor="rgba(255,255,255,0.85)")
+    order = [_row_label(side) for side in facts.SIDES]
+    fig.update_layout(
+        xaxis=dict(type="date", title=_say("timeline.axis"), range=_date_range(statements, as_of)),
+        yaxis=dict(title=None, categoryorder="array", categoryarray=order[::-1], range=[-0.6, len(order) - 0.4]),
+        hoverlabel=dict(align="left"), height=420, margin=dict(t=60, l=120),
+    )
+    return fig
+
+
+def claims_timeline(timeline: facts.ClaimsTimeline, book: Chapter) -> render.BookFigure | Markdown:
+    """The timeline of claims and statements about the pocket, or a sentence while there is none."""
+    fields = {field: getattr(timeline, field) for field in
+              ("origin", "towns", "places", "counts", "towns_claimed", "latest_claim", "answers", "latest_answer")}
+    fields |= dict(statement_count=len(timeline.statements), verifications=list(VERIFICATION_STYLE), as_of=book.as_of)
+    if timeline.statements.empty:
+        return book.write(f"{facts.CHAPTER}.timeline.not_yet", **fields)
+    columns = ["event_id", "date", "date_precision", "place_id", "claimant", "verification", "verification_note",
+               "title", "description", "source_ids"]
+    return _chart_figure("what-next-claims-timeline", "timeline", fields, book, timeline.source_ids,
+                         timeline.statements[columns], _claims_chart(timeline, book.as_of),
+                         data_date=timeline.statements["date"].iloc[-1])
+
+
+def _distances_chart(measured: facts.Distances) -> go.Figure:
+    rows = sorted((*measured.cities, measured.scale))
+    fig = go.Figure(go.Bar(
+        x=[row.km for row in rows], orientation="h",
+        y=[_say(f"distances.{row.role}_bar", origin=measured.origin, name=row.name) for row in rows],
+        marker=dict(color=[PALETTE["blue"] if row.role == "next_city" else PALETTE["grey"] for row in rows]),
+        marker_pattern_shape=["" if row.role == "next_city" else "/" for row in rows],
+        text=[words.amount(round(row.km), "km") for row in rows], textposition="outside", cliponaxis=False,
+        hovertemplate=_say("distances.hover"),
+    ))
+    fig.update_layout(xaxis=dict(title=_say("distances.axis"), range=[0, max(row.km for row in rows) * 1.2]),
+                      yaxis=dict(title=None), showlegend=False, height=340, margin=dict(l=230, r=40))
+    return fig
+
+
+def distances(measured: facts.Distances, book: Chapter) -> render.BookFigure:
+    """Straight-line distances to the cities beyond, beside the ground already covered."""
+    fields = dict(origin=measured.origin, cities=measured.cities, scale=measured.scale,
+                  withdrawal=measured.withdrawal)
+    return _chart_figure("what-next-distances", "distances", fields, book, measured.source_ids, measured.table,
+                         _distances_chart(measured))
