@@ -28,13 +28,13 @@ LABEL_ROOM = pd.Timedelta(days=120)
 """Room left of a holder's first point for its name: the axis ends at ``as_of``, never later."""
 
 
-def say(key: str, /, **fields) -> str:
+def _say(key: str, /, **fields) -> str:
     """This chapter's words: the entry ``key`` of ``words/en/why.yml``, as plain text."""
     return words.say(f"why.{key}", **fields)
 
 
 def _amounts(report: facts.Report) -> str:
-    return say("amounts", amounts=report.amounts)
+    return _say("amounts", amounts=report.amounts)
 
 
 # --- Territory held --------------------------------------------------------------------------
@@ -49,7 +49,7 @@ def _control_chart(control: facts.Control, book: Chapter, axis_title: str, yaxis
                                  + (control.recent["date_end"] - control.recent["date_start"]) / 2)
     for holder, group in rows.groupby("holder", sort=False):
         colour = HOLDER_COLOUR[holder]
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=say("control.held_by", holder=holder),
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=_say("control.held_by", holder=holder),
                         marker=dict(symbol="square", size=11, color=colour))
         periods = group[group["date_precision"] != "day"]
         xs, ys = [], []
@@ -61,27 +61,27 @@ def _control_chart(control: facts.Control, book: Chapter, axis_title: str, yaxis
                             hoverinfo="skip", showlegend=False)
         for (qualifier, verification), points in group.groupby(["qualifier", "verification"]):
             hover = [[words.date(r.date), words.amount(r.value, r.unit, r.qualifier),
-                      say("control.standing", claimant=r.claimant, verification=r.verification),
+                      _say("control.standing", claimant=r.claimant, verification=r.verification),
                       "; ".join(label for label, _ in book.cite(split_ids(r.source_ids)))]
                      for r in points.itertuples()]
             fig.add_scatter(
                 x=points["middle"], y=points["value"], mode="markers", showlegend=False, cliponaxis=False,
                 marker=dict(symbol=QUALIFIER_SYMBOL[qualifier] + VERIFICATION_FILL[verification][0], size=13,
                             color=colour, line=dict(color=colour, width=2)),
-                customdata=hover, hovertemplate=say("control.hover", holder=holder))
+                customdata=hover, hovertemplate=_say("control.hover", holder=holder))
         first = group.loc[group["middle"].idxmin()]
-        fig.add_annotation(x=first["middle"], y=first["value"], text=say("control.holder_label", holder=holder),
+        fig.add_annotation(x=first["middle"], y=first["value"], text=_say("control.holder_label", holder=holder),
                            showarrow=False, xanchor="right", xshift=-12, font=dict(color=colour, size=13))
     for row in control.reference.itertuples():
         fig.add_hline(y=row.value, line=dict(color=HOLDER_COLOUR[row.holder], dash="dash", width=1),
-                      annotation_text=say("control.reference_line", **_row_fields(row)),
+                      annotation_text=_say("control.reference_line", **_row_fields(row)),
                       annotation_position="bottom right", annotation_font_size=12)
     for qualifier in dict.fromkeys(rows["qualifier"]):
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=say(f"control.qualifier_legend.{qualifier}"),
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=_say(f"control.qualifier_legend.{qualifier}"),
                         marker=dict(symbol=QUALIFIER_SYMBOL[qualifier] + "-open", size=11, color=PALETTE["grey"],
                                     line=dict(width=2)))
     for fill, legend in dict.fromkeys(VERIFICATION_FILL[v] for v in rows["verification"]):
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=say(f"control.fill_legend.{legend}"),
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=_say(f"control.fill_legend.{legend}"),
                         marker=dict(symbol="circle" + fill, size=11, color=PALETTE["grey"], line=dict(width=2)))
     if not rows.empty:
         fig.update_xaxes(range=[rows["date_start"].min() - LABEL_ROOM, pd.Timestamp(book.as_of)])
@@ -100,11 +100,11 @@ def _control_figure(name: str, key: str, control: facts.Control, book: Chapter, 
                     yaxis: dict) -> render.BookFigure:
     shown = control.shown
     return render.BookFigure(
-        name=name, title=title, alt=alt, caption=say(f"{key}.caption"),
+        name=name, title=title, alt=alt, caption=_say(f"{key}.caption"),
         citations=book.cite(ids_in(shown)),
         data_date=shown.iloc[-1]["date"],
         data=shown[facts.CONTROL_COLUMNS].reset_index(drop=True),
-        chart=_control_chart(control, book, say(f"{key}.axis"), yaxis),
+        chart=_control_chart(control, book, _say(f"{key}.axis"), yaxis),
     )
 
 
@@ -115,15 +115,15 @@ def control_share(control: facts.Control, book: Chapter) -> render.BookFigure | 
     first, latest = control.first.get("russia"), control.latest.get("russia")
     if first is None:
         ukrainian = control.latest["ukraine"]
-        title = say("control_share.title_no_russian", as_of=book.as_of, latest=_amounts(ukrainian),
+        title = _say("control_share.title_no_russian", as_of=book.as_of, latest=_amounts(ukrainian),
                     latest_date=ukrainian.date)
         fields = dict(first="", first_date="", latest="", latest_date="")
     else:
         fields = dict(first=_amounts(first), first_date=first.date,
                       latest=_amounts(latest) if latest != first else "", latest_date=latest.date)
-        title = say("control_share.title", **fields)
+        title = _say("control_share.title", **fields)
     return _control_figure("why-control-share", "control_share", control, book, title,
-                           say("control_share.alt", **fields), dict(range=[0, 100], ticksuffix="%"))
+                           _say("control_share.alt", **fields), dict(range=[0, 100], ticksuffix="%"))
 
 
 def control_area(control: facts.Control, book: Chapter) -> render.BookFigure | Markdown:
@@ -132,11 +132,11 @@ def control_area(control: facts.Control, book: Chapter) -> render.BookFigure | M
         return book.write("why.control_area.not_yet")
     holder = "ukraine" if "ukraine" in control.latest else "russia"
     latest = control.latest[holder]
-    title = say("control_area.title_" + ("ukraine" if holder == "ukraine" else "russia_only"), as_of=book.as_of,
+    title = _say("control_area.title_" + ("ukraine" if holder == "ukraine" else "russia_only"), as_of=book.as_of,
                 latest=_amounts(latest), latest_date=latest.date)
-    items = [say("control.alt_item", **_row_fields(row)) for row in control.shown.itertuples()]
+    items = [_say("control.alt_item", **_row_fields(row)) for row in control.shown.itertuples()]
     return _control_figure("why-control-area", "control_area", control, book, title,
-                           say("control_area.alt", items=items), dict(rangemode="tozero", tickformat=","))
+                           _say("control_area.alt", items=items), dict(rangemode="tozero", tickformat=","))
 
 
 # --- Roads and railways ----------------------------------------------------------------------
@@ -154,12 +154,12 @@ def network_map(network: facts.Network, book: Chapter, radius_km: float = NETWOR
                   directions=len(directions), radius_km=radius_km, ring_km=RING_STEP_KM)
     onward = sorted(drawing.short_designation(d) for d in dict.fromkeys(network.onward["designation"]))
     return render.BookFigure(
-        name="why-network-map", title=say("network_map.title", **fields), alt=say("network_map.alt", **fields),
-        long_description=say(
+        name="why-network-map", title=_say("network_map.title", **fields), alt=_say("network_map.alt", **fields),
+        long_description=_say(
             "network_map.long_description", rings=list(range(RING_STEP_KM, int(radius_km) + 1, RING_STEP_KM)),
-            directions=directions, routes=list(dict.fromkeys(route_names(network.route_table).values())),
-            beyond=[say("network_map.beyond", name=row.name_en, km=row.distance_km) for row in off_map.itertuples()]),
-        caption=say("network_map.caption", onward=onward, left_out=network.left_out, as_of=book.as_of),
+            directions=directions, routes=list(dict.fromkeys(_route_names(network.route_table).values())),
+            beyond=[_say("network_map.beyond", name=row.name_en, km=row.distance_km) for row in off_map.itertuples()]),
+        caption=_say("network_map.caption", onward=onward, left_out=network.left_out, as_of=book.as_of),
         citations=book.cite(ids_in(network.edges) + ids_in(network.nodes) + ["natural-earth"]),
         data_date=book.as_of,
         data=network.edges,
@@ -168,10 +168,10 @@ def network_map(network: facts.Network, book: Chapter, radius_km: float = NETWOR
     )
 
 
-def route_names(table: pd.DataFrame, key: str = "routes.name") -> dict[int, str]:
+def _route_names(table: pd.DataFrame, key: str = "routes.name") -> dict[int, str]:
     """Each route's name, 'Road to Dnipro via Pavlohrad', by its number in a route table
     (``routes.row``: the same on two lines, for a chart's row label)."""
-    return {number: say(key, mode=stops["mode"].iloc[0], end=stops["place"].iloc[-1],
+    return {number: _say(key, mode=stops["mode"].iloc[0], end=stops["place"].iloc[-1],
                         via=list(stops["place"].iloc[1:-1]))
             for number, stops in table.groupby("route", sort=True)}
 
@@ -189,9 +189,9 @@ def _routes_chart(table: pd.DataFrame, names: dict[int, str]) -> go.Figure:
                 x=[previous.distance_km, stop.distance_km], y=[row, row], mode="lines",
                 line=dict(color=MODE_COLOUR[stop.mode], width=4 if stop.mode == "road" else 2.5,
                           dash="dot" if uncertain else PLOTLY_DASH[stop.mode]),
-                name=say("routes.uncertain") if uncertain else words.label("mode", stop.mode),
+                name=_say("routes.uncertain") if uncertain else words.label("mode", stop.mode),
                 legendgroup=key, showlegend=key not in in_legend,
-                hovertemplate=say("routes.link_hover", start=previous.place, end=stop.place,
+                hovertemplate=_say("routes.link_hover", start=previous.place, end=stop.place,
                                   designation=stop.designation, verification=stop.verification))
             in_legend.add(key)
         beyond = stops.iloc[1:]
@@ -202,9 +202,9 @@ def _routes_chart(table: pd.DataFrame, names: dict[int, str]) -> go.Figure:
             textfont=dict(size=11), cliponaxis=False,
             marker=dict(color=PALETTE["blue"], size=8, line=dict(color="white", width=1)),
             customdata=[[place, words.compass(bearing)] for place, bearing in zip(beyond["place"], beyond["bearing"])],
-            hovertemplate=say("routes.place_hover"))
+            hovertemplate=_say("routes.place_hover"))
     fig.update_layout(
-        xaxis_title=say("routes.axis"), yaxis_title=None, height=90 + 48 * len(names),
+        xaxis_title=_say("routes.axis"), yaxis_title=None, height=90 + 48 * len(names),
         yaxis=dict(autorange="reversed", showgrid=False, automargin=True),
         xaxis=dict(range=[0, table["distance_km"].max() * 1.25], showgrid=True, gridcolor="#e3e3e3"))
     return fig
@@ -217,15 +217,15 @@ def routes(routes: facts.Routes, book: Chapter) -> render.BookFigure | Markdown:
         return book.write("why.routes.not_yet")
     fields = dict(reached=routes.reached, furthest=routes.furthest, furthest_km=routes.furthest_km,
                   count=table["route"].nunique())
-    names = route_names(table)
+    names = _route_names(table)
     return render.BookFigure(
-        name="why-routes", title=say("routes.title", **fields), alt=say("routes.alt", **fields),
-        caption=say("routes.caption"),
+        name="why-routes", title=_say("routes.title", **fields), alt=_say("routes.alt", **fields),
+        caption=_say("routes.caption"),
         citations=book.cite(routes.source_ids),
         data_date=book.as_of,
         data=table.assign(route=table["route"].map(names),
                           direction=[words.compass(b) if step else "" for b, step in zip(table["bearing"], table["step"])]),
-        chart=_routes_chart(table, route_names(table, "routes.row")),
+        chart=_routes_chart(table, _route_names(table, "routes.row")),
     )
 
 
@@ -237,31 +237,31 @@ def distances(rows: pd.DataFrame, book: Chapter) -> render.BookFigure:
     gateways = rows[rows["gateway"]]
     for highlighted, name, colour, pattern in (
             (True, words.listing(gateways["name_en"]), PALETTE["orange"], "/"),
-            (False, say("distances.others"), PALETTE["blue"], "")):
+            (False, _say("distances.others"), PALETTE["blue"], "")):
         group = rows[rows["gateway"] == highlighted]
         if group.empty:
             continue
         fig.add_bar(
             y=group["name_en"], x=group["distance_km"], orientation="h", name=name,
             marker=dict(color=colour, pattern=dict(shape=pattern, fillmode="overlay", fgcolor="white", solidity=0.25)),
-            text=[say("distances.bar", km=km, bearing=b) for km, b in zip(group["distance_km"], group["bearing"])],
+            text=[_say("distances.bar", km=km, bearing=b) for km, b in zip(group["distance_km"], group["bearing"])],
             textposition="outside", cliponaxis=False,
             customdata=[[words.compass(b),
-                         say("distances.population", population=p) if pd.notna(p) else say("distances.population_unknown"),
+                         _say("distances.population", population=p) if pd.notna(p) else _say("distances.population_unknown"),
                          y if pd.notna(y) else ""]
                         for b, p, y in zip(group["bearing"], group["population"], group["population_year"])],
-            hovertemplate=say("distances.hover"))
+            hovertemplate=_say("distances.hover"))
     fig.update_layout(
-        xaxis_title=say("distances.axis"), yaxis_title=None,
+        xaxis_title=_say("distances.axis"), yaxis_title=None,
         yaxis=dict(categoryorder="array", categoryarray=list(rows["name_en"]), autorange="reversed", automargin=True),
         xaxis=dict(range=[0, rows["distance_km"].max() * 1.2], showgrid=True, gridcolor="#e3e3e3"),
         height=420, bargap=0.35)
     cities = list(rows.itertuples())
     return render.BookFigure(
         name="why-distances",
-        title=say("distances.title", gateways=[c for c in cities if c.gateway]),
-        alt=say("distances.alt", cities=cities),
-        caption=say("distances.caption"),
+        title=_say("distances.title", gateways=[c for c in cities if c.gateway]),
+        alt=_say("distances.alt", cities=cities),
+        caption=_say("distances.caption"),
         citations=book.cite(ids_in(rows)),
         data_date=book.as_of,
         data=rows.assign(direction=[words.compass(b) for b in rows["bearing"]])[
