@@ -33,6 +33,11 @@ def _say(key: str, /, **fields) -> str:
     return words.say(f"why.{key}", **fields)
 
 
+def _write(book: Chapter, key: str, /, **fields) -> Markdown:
+    """This chapter's paragraph ``key`` (``words/en/why.yml``) for the page."""
+    return book.write(f"why.{key}", **fields)
+
+
 def _amounts(report: facts.Report) -> str:
     return _say("amounts", amounts=report.amounts)
 
@@ -111,11 +116,11 @@ def _control_figure(name: str, key: str, control: facts.Control, book: Chapter, 
 def control_share(control: facts.Control, book: Chapter) -> render.BookFigure | Markdown:
     """Share of Donetsk oblast held, as reported over time (percent only: areas are another chart)."""
     if control.empty:
-        return book.write("why.control_share.not_yet")
+        return _write(book, "control_share.not_yet")
     first, latest = control.first.get("russia"), control.latest.get("russia")
     if first is None:
         ukrainian = control.latest["ukraine"]
-        title = _say("control_share.title_no_russian", as_of=book.as_of, latest=_amounts(ukrainian),
+        title = _say("control_share.ukraine_only", as_of=book.as_of, latest=_amounts(ukrainian),
                     latest_date=ukrainian.date)
         fields = dict(first="", first_date="", latest="", latest_date="")
     else:
@@ -129,7 +134,7 @@ def control_share(control: facts.Control, book: Chapter) -> render.BookFigure | 
 def control_area(control: facts.Control, book: Chapter) -> render.BookFigure | Markdown:
     """What Ukraine still holds of Donetsk oblast, in km², next to the area reported held by Russia."""
     if control.empty:
-        return book.write("why.control_area.not_yet")
+        return _write(book, "control_area.not_yet")
     holder = "ukraine" if "ukraine" in control.latest else "russia"
     latest = control.latest[holder]
     title = _say("control_area.title_" + ("ukraine" if holder == "ukraine" else "russia_only"), as_of=book.as_of,
@@ -146,7 +151,7 @@ def network_map(network: facts.Network, book: Chapter, radius_km: float = NETWOR
     """The roads and railways through Pokrovsk at a regional scale."""
     at_home = network.at_home
     if at_home.empty:
-        return book.write("why.network_map.not_yet")
+        return _write(book, "network_map.not_yet")
     fig, basemap, off_map = drawing.draw(network, book, radius_km, RING_STEP_KM)
     directions = list(dict.fromkeys(words.compass(bearing) for bearing in network.neighbour_bearings))
     fields = dict(roads=at_home.loc[at_home["mode"] == "road", "designation"].nunique(),
@@ -214,7 +219,7 @@ def routes(routes: facts.Routes, book: Chapter) -> render.BookFigure | Markdown:
     """Where each road and railway out of Pokrovsk leads, place by place."""
     table = routes.table
     if table.empty:
-        return book.write("why.routes.not_yet")
+        return _write(book, "routes.not_yet")
     fields = dict(reached=routes.reached, furthest=routes.furthest, furthest_km=routes.furthest_km,
                   count=table["route"].nunique())
     names = _route_names(table)

@@ -27,9 +27,14 @@ def short_designation(designation: str) -> str:
     return designation.split(" (")[0]
 
 
+def _say(key: str, /, **fields) -> str:
+    """The map's words: the entry ``network_map.key`` of ``words/en/why.yml``."""
+    return words.say(f"why.network_map.{key}", **fields)
+
+
 def _legend(ring_km: int) -> list[Line2D]:
     def say(key: str, **fields) -> str:
-        return words.say(f"why.network_map.legend.{key}", **fields)
+        return _say(f"legend.{key}", **fields)
 
     return [
         Line2D([], [], color=MODE_STYLE["road"]["color"], linewidth=3, linestyle="-", label=say("road")),
@@ -77,7 +82,7 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
     inside.loc[[HOME]].plot(ax=ax, color=PALETTE["orange"], marker="*", markersize=300, zorder=6,
                             edgecolor="black", linewidth=0.7)
     ax.legend(handles=_legend(ring_km), loc="upper center", bbox_to_anchor=(0.5, 0), ncol=3, fontsize=9,
-              frameon=False, title=words.say("why.network_map.legend_title"), title_fontsize=9)
+              frameon=False, title=_say("legend_title"), title_fontsize=9)
     ax.set_axis_off()
     fig.tight_layout()  # before labels are placed: their collision test works in final pixels
 
@@ -91,7 +96,7 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
     off_map = _off_map_destinations(lines, nodes, frame, places)
     for _, row in off_map.iterrows():
         left = row["x"] < (west + east) / 2
-        text = words.say("why.network_map.off_map_" + ("left" if left else "right"), name=row["name_en"],
+        text = _say("off_map_" + ("left" if left else "right"), name=row["name_en"],
                          km=row["distance_km"])
         fixed_labels.append(ax.annotate(
             text, (row["x"], row["y"]), xytext=(4 if left else -4, 0), textcoords="offset points",
