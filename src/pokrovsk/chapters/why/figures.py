@@ -24,8 +24,8 @@ MODE_COLOUR = {"road": PALETTE["vermillion"], "rail": PALETTE["black"]}
 PLOTLY_DASH = {"road": "solid", "rail": "dash"}
 NETWORK_RADIUS_KM = 150
 RING_STEP_KM = 50
-LABEL_ROOM = pd.Timedelta(days=120)
-"""Room left of a holder's first point for its name: the axis ends at ``as_of``, never later."""
+FIRST_POINT_ROOM = pd.Timedelta(days=30)
+"""Room before the first report; the axis ends at ``as_of``, never later."""
 
 
 def _say(key: str, /, **fields) -> str:
@@ -75,12 +75,14 @@ def _control_chart(control: facts.Control, book: Chapter, axis_title: str, yaxis
                             color=colour, line=dict(color=colour, width=2)),
                 customdata=hover, hovertemplate=_say("control.hover", holder=holder))
         first = group.loc[group["middle"].idxmin()]
+        above = first["value"] >= rows["value"].mean()  # each side's name on the side away from the other's
         fig.add_annotation(x=first["middle"], y=first["value"], text=_say("control.holder_label", holder=holder),
-                           showarrow=False, xanchor="right", xshift=-12, font=dict(color=colour, size=13))
+                           showarrow=False, yanchor="bottom" if above else "top", yshift=12 if above else -12,
+                           font=dict(color=colour, size=13))
     for row in control.reference.itertuples():
         fig.add_hline(y=row.value, line=dict(color=HOLDER_COLOUR[row.holder], dash="dash", width=1),
                       annotation_text=_say("control.reference_line", **_row_fields(row)),
-                      annotation_position="bottom right", annotation_font_size=12)
+                      annotation_position="top left", annotation_align="left", annotation_font_size=12)
     for qualifier in dict.fromkeys(rows["qualifier"]):
         fig.add_scatter(x=[None], y=[None], mode="markers", name=_say(f"control.qualifier_legend.{qualifier}"),
                         marker=dict(symbol=QUALIFIER_SYMBOL[qualifier] + "-open", size=11, color=PALETTE["grey"],
@@ -89,7 +91,7 @@ def _control_chart(control: facts.Control, book: Chapter, axis_title: str, yaxis
         fig.add_scatter(x=[None], y=[None], mode="markers", name=_say(f"control.fill_legend.{legend}"),
                         marker=dict(symbol="circle" + fill, size=11, color=PALETTE["grey"], line=dict(width=2)))
     if not rows.empty:
-        fig.update_xaxes(range=[rows["date_start"].min() - LABEL_ROOM, pd.Timestamp(book.as_of)])
+        fig.update_xaxes(range=[rows["date_start"].min() - FIRST_POINT_ROOM, pd.Timestamp(book.as_of)])
     fig.update_layout(yaxis_title=axis_title, xaxis_title=None, height=480, legend=dict(font_size=12),
                       yaxis=dict(automargin=True, **yaxis))
     fig.update_xaxes(type="date")
