@@ -123,7 +123,7 @@ def control_share(control: facts.Control, book: Chapter) -> render.BookFigure | 
     if first is None:
         ukrainian = control.latest["ukraine"]
         title = _say("control_share.ukraine_only", as_of=book.as_of, latest=_amounts(ukrainian),
-                    latest_date=ukrainian.date)
+                     latest_date=ukrainian.date)
         fields = dict(first="", first_date="", latest="", latest_date="")
     else:
         fields = dict(first=_amounts(first), first_date=first.date,
@@ -179,7 +179,7 @@ def _route_names(table: pd.DataFrame, key: str = "routes.name") -> dict[int, str
     """Each route's name, 'Road to Dnipro via Pavlohrad', by its number in a route table
     (``routes.row``: the same on two lines, for a chart's row label)."""
     return {number: _say(key, mode=stops["mode"].iloc[0], end=stops["place"].iloc[-1],
-                        via=list(stops["place"].iloc[1:-1]))
+                         via=list(stops["place"].iloc[1:-1]))
             for number, stops in table.groupby("route", sort=True)}
 
 
@@ -199,7 +199,7 @@ def _routes_chart(table: pd.DataFrame, names: dict[int, str]) -> go.Figure:
                 name=_say("routes.uncertain") if uncertain else words.label("mode", stop.mode),
                 legendgroup=key, showlegend=key not in in_legend,
                 hovertemplate=_say("routes.link_hover", start=previous.place, end=stop.place,
-                                  designation=stop.designation, verification=stop.verification))
+                                   designation=stop.designation, verification=stop.verification))
             in_legend.add(key)
         beyond = stops.iloc[1:]
         # The row label already names the towns on the way; only the end is written on the chart.
@@ -217,18 +217,18 @@ def _routes_chart(table: pd.DataFrame, names: dict[int, str]) -> go.Figure:
     return fig
 
 
-def routes(routes: facts.Routes, book: Chapter) -> render.BookFigure | Markdown:
+def routes(found: facts.Routes, book: Chapter) -> render.BookFigure | Markdown:
     """Where each road and railway out of Pokrovsk leads, place by place."""
-    table = routes.table
+    table = found.table
     if table.empty:
         return _write(book, "routes.not_yet")
-    fields = dict(reached=routes.reached, furthest=routes.furthest, furthest_km=routes.furthest_km,
+    fields = dict(reached=found.reached, furthest=found.furthest, furthest_km=found.furthest_km,
                   count=table["route"].nunique())
     names = _route_names(table)
     return render.BookFigure(
         name="why-routes", title=_say("routes.title", **fields), alt=_say("routes.alt", **fields),
         caption=_say("routes.caption"),
-        citations=book.cite(routes.source_ids),
+        citations=book.cite(found.source_ids),
         data_date=book.as_of,
         data=table.assign(route=table["route"].map(names),
                           direction=[words.compass(b) if step else "" for b, step in zip(table["bearing"], table["step"])]),
