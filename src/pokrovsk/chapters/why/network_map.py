@@ -1,0 +1,155 @@
+"""The drawing of chapter 2's network map (matplotlib, over :mod:`pokrovsk.maps`' basemap): the
+schematic roads and railways around Pokrovsk, labels placed so they do not overlap, and the
+places beyond the map's edge named where their line leaves it. ``figures.network_map`` makes
+the book's figure of it; its legend's words come from ``words/en/why.yml``."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from shapely.geometry import LineString, box
+
+from pokrovsk import data, maps, words
+from pokrovsk.chapter import Chapter
+from pokrovsk.chapters.why.facts import HOME, Network
+from pokrovsk.charts import PALETTE
+from pokrovsk.vocabulary import SUPPORTED
+
+MODE_STYLE = {"road": dict(color=PALETTE["vermillion"], linewidth=3.0, linestyle="-", zorder=3),
+              "rail": dict(color=PALETTE["black"], linewidth=1.5, linestyle=(0, (5, 2)), zorder=4)}
+UNCERTAIN_DASH = (0, (1, 1.5))
+
+
+def short_designation(designation: str) -> str:
+    """'M-30 / E50 (former M-04)' → 'M-30 / E50': the label drawn on the map."""
+    return designation.split(" (")[0]
+
+
+def _say(key: str, /, **fields) -> str:
+    """The map's words: the entry ``network_map.key`` of ``words/en/why.yml``."""
+    return words.say(f"why.network_map.{key}", **fields)
+
+
+def _legend(ring_km: int) -> list[Line2D]:
+    def say(key: str, **fields) -> str:
+        return _say(f"legend.{key}", **fields)
+
+    return [
+        Line2D([], [], color=MODE_STYLE["road"]["color"], linewidth=3, linestyle="-", label=say("road")),
+        Line2D([], [], color=MODE_STYLE["rail"]["color"], linewidth=1.5, linestyle=MODE_STYLE["rail"]["linestyle"],
+               label=say("rail")),
+        Line2D([], [], color=PALETTE["grey"], linewidth=2, linestyle=UNCERTAIN_DASH, label=say("uncertain")),
+        Line2D([], [], color=PALETTE["orange"], marker="*", markersize=15, markeredgecolor="black", linestyle="none",
+               label=say("home")),
+        Line2D([], [], color=PALETTE["blue"], marker="o", markersize=7, markeredgecolor="white", linestyle="none",
+               label=say("town")),
+        Line2D([], [], color=PALETTE["grey"], linewidth=0.8, linestyle=":", label=say("rings", ring_km=ring_km)),
+    ]
+
+
+def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
+         ) -> tuple[Figure, maps.Basemap, pd.DataFrame]:
+    """The schematic network around Pokrovsk: roads solid and vermillion, railways dashed and
+    black, links no independent source supports dotted. Returns the figure, its basemap and the
+    places beyond the map's edge (``place_id``, ``name_en``, ``distance_km``, ``x``, ``y``)."""
+    places = network.places
+    home = places.loc[HOME]
+    lines = network.edges.to_crs(maps.WEB_MERCATOR)
+    nodes = network.nodes.to_crs(maps.WEB_MERCATOR)
+    west, south, east, north = _map_window(nodes, places["distance_km"], radius_km)
+    frame = box(west, south, east, north)
+
+    fig, ax = maps.new_map((11, 11 * (north - south) / (east - west) + 0.4))
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    basemap = maps.add_basemap(ax, data.load_countries(book.data_dir), None, mode=book.params.basemap,
+                               timeout_s=book.params.tile_timeout_s)
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    maps.distance_rings(ax, (home["lat"], home["lon"]), radius_km, ring_km)
+
+    for _, edge in lines.iterrows():
+        style = dict(MODE_STYLE[edge["mode"]])
+        if edge["verification"] not in SUPPORTED:
+            style["linestyle"] = UNCERTAIN_DASH
+        ax.plot(*edge.geometry.xy, solid_capstyle="round", **style)
+
+    inside = nodes[nodes.within(frame)]
+    inside[inside.index != HOME].plot(ax=ax, color=PALETTE["blue"], markersize=30, zorder=5, edgecolor="white",
+                                      linewidth=0.6)
+    inside.loc[[HOME]].plot(ax=ax, color=PALETTE["orange"], marker="*", markersize=300, zorder=6,
+                            edgecolor="black", linewidth=0.7)
+    ax.legend(handles=_legend(ring_km), loc="upper center", bbox_to_anchor=(0.5, 0), ncol=3, fontsize=9,
+              frameon=False, title=_say("legend_title"), title_fontsize=9)
+    ax.set_axis_off()
+    fig.tight_layout()  # before labels are placed: their collision test works in final pixels
+
+    fixed_labels = []
+    for designation, group in lines[lines["mode"] == "road"].groupby("designation"):
+        visible = group.geometry.intersection(frame)
+        point = visible[visible.length.idxmax()].interpolate(0.5, normalized=True)
+        fixed_labels.append(ax.text(point.x, point.y, short_designation(designation), fontsize=8,
+                                    color=PALETTE["vermillion"], fontweight="bold", ha="center", va="center", zorder=6,
+                                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=PALETTE["vermillion"], lw=0.6)))
+    off_map = _off_map_destinations(lines, nodes, frame, places)
+    for _, row in off_map.iterrows():
+        left = row["x"] < (west + east) / 2
+        text = _say("off_map_" + ("left" if left else "right"), name=row["name_en"],
+                         km=row["distance_km"])
+        fixed_labels.append(ax.annotate(
+            text, (row["x"], row["y"]), xytext=(4 if left else -4, 0), textcoords="offset points",
+            ha="left" if left else "right", va="center", fontsize=9, fontstyle="italic", zorder=7,
+            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#4d4d4d", lw=0.6)))
+    fig.canvas.draw()
+    taken = [label.get_window_extent(fig.canvas.get_renderer()) for label in fixed_labels]
+    labelled = inside.assign(distance=places.loc[inside.index, "distance_km"]).sort_values("distance")
+    _place_labels(ax, fig, [(p.geometry.x, p.geometry.y, p["name_en"], p.name == HOME)
+                            for _, p in labelled.iterrows()], taken)
+    return fig, basemap, off_map
+
+
+def _place_labels(ax, fig, labels: list[tuple[float, float, str, bool]], taken: list) -> None:
+    """Greedy placement: each label takes the first spot around its point that no earlier label
+    (or anything already in ``taken``, as window extents) covers."""
+    offsets = [((6, 4), "left", "bottom"), ((6, -4), "left", "top"), ((-6, 4), "right", "bottom"),
+               ((-6, -4), "right", "top"), ((0, 9), "center", "bottom"), ((0, -9), "center", "top")]
+    renderer = fig.canvas.get_renderer()
+    for x, y, text, bold in labels:
+        for (dx, dy), ha, va in offsets:
+            label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                                fontsize=12 if bold else 9, fontweight="bold" if bold else "normal", zorder=7,
+                                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+            extent = label.get_window_extent(renderer)
+            if not any(extent.overlaps(other) for other in taken) or (dx, dy) == offsets[-1][0]:
+                taken.append(extent)  # the last spot is kept even if crowded: a name must not vanish
+                break
+            label.remove()
+
+
+def _map_window(nodes: gpd.GeoDataFrame, distance_km: pd.Series,
+                radius_km: float) -> tuple[float, float, float, float]:
+    """The network's places within ``radius_km``, with a margin; farther places are named at the edge."""
+    near = nodes[distance_km.loc[nodes.index] <= radius_km]
+    west, south, east, north = near.total_bounds
+    margin = 0.08 * max(east - west, north - south)
+    return west - margin, south - margin, east + margin, north + margin
+
+
+def _off_map_destinations(lines: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, frame,
+                          places: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Places outside the frame, each at the point where (the mean of) its links cross the frame's edge."""
+    outside = set(nodes.index[~nodes.within(frame)])
+    crossings = []
+    for _, edge in lines.iterrows():
+        for end in {edge["from_place"], edge["to_place"]} & outside:
+            crossing = LineString(edge.geometry.coords).intersection(frame.exterior)
+            if not crossing.is_empty:
+                point = crossing if crossing.geom_type == "Point" else crossing.geoms[0]
+                crossings.append({"place_id": end, "x": point.x, "y": point.y})
+    if not crossings:
+        return pd.DataFrame(columns=["place_id", "x", "y", "name_en", "distance_km"])
+    table = pd.DataFrame(crossings).groupby("place_id", as_index=False)[["x", "y"]].mean()
+    return table.assign(name_en=places.loc[table["place_id"], "name_en"].to_numpy(),
+                        distance_km=places.loc[table["place_id"], "distance_km"].to_numpy())
