@@ -54,8 +54,10 @@ serve: $(STAMP)
 	@test -e _build/html/index.html || { echo "No book yet: run 'make book' first."; exit 1; }
 	$(BIN)/python -m http.server --bind $(HOST) --directory _build/html $(PORT)
 
+# Jupyter refuses to run as root unless told (containers, CI).
 lab: $(LAB_STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=$(HOST) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=$(HOST) \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
