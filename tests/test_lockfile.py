@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from pokrovsk.lockfile import LOCK_FILE, disagreements, stamp
+from pokrovsk.lockfile import LOCK_FILE, disagreements, pins, stamp
 
 
 def test_the_committed_lock_was_compiled_from_the_current_pyproject():
@@ -36,34 +36,25 @@ def replace(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def test_a_changed_range_makes_the_lock_stale(pair):
+LOCKED_PLOTLY = pins(REPO / LOCK_FILE)["plotly"][0]
+STALE = "compiled from other dependency lists than {pyproject} (run `make lock`)"
+
+
+@pytest.mark.parametrize("edited, old, new, restamped, expected", [
+    # a changed range stales the lock
+    ("pyproject.toml", '"pandas>=2.2"', '"pandas>=2.3"', False, [STALE]),
+    # comments and layout do not
+    ("pyproject.toml", "[project.scripts]", "# the command line\n[project.scripts]", False, []),
+    # a stamp alone does not hide a dependency missing from the lock ...
+    ("pyproject.toml", '"pyyaml>=6.0",', '"pyyaml>=6.0",\n    "toolz>=0.12",', True, ["toolz is not locked (run `make lock`)"]),
+    # ... or a locked version outside its range
+    ("pyproject.toml", '"plotly>=6.0,<8"', '"plotly>=6.0,<7"', True, [f"plotly=={LOCKED_PLOTLY} is outside <7,>=6.0"]),
+    # an extra counts like the base dependencies
+    (LOCK_FILE, "\njupyterlab==", "\n# jupyterlab==", False, ["[lab] jupyterlab is not locked (run `make lock`)"]),
+])
+def test_each_disagreement_is_named(pair, edited, old, new, restamped, expected):
     lock, pyproject = pair
-    replace(pyproject, '"pandas>=2.2"', '"pandas>=2.3"')
-    assert disagreements(lock, pyproject) == [f"{lock}: compiled from other dependency lists than {pyproject} (run `make lock`)"]
-
-
-def test_a_new_dependency_missing_from_the_lock_is_named_even_after_a_stamp(pair):
-    lock, pyproject = pair
-    replace(pyproject, '"pyyaml>=6.0",', '"pyyaml>=6.0",\n    "toolz>=0.12",')
-    stamp(lock, pyproject)
-    assert disagreements(lock, pyproject) == [f"{lock}: toolz is not locked (run `make lock`)"]
-
-
-def test_a_locked_version_outside_its_range_is_named(pair):
-    lock, pyproject = pair
-    replace(pyproject, '"plotly>=6.0,<8"', '"plotly>=6.0,<7"')
-    stamp(lock, pyproject)
-    problems = disagreements(lock, pyproject)
-    assert len(problems) == 1 and "plotly==" in problems[0] and "<7" in problems[0]
-
-
-def test_an_extra_counts_like_the_base_dependencies(pair):
-    lock, pyproject = pair
-    replace(lock, "\njupyterlab==", "\n# jupyterlab==")
-    assert disagreements(lock, pyproject) == [f"{lock}: [lab] jupyterlab is not locked (run `make lock`)"]
-
-
-def test_comments_and_layout_of_pyproject_do_not_stale_the_lock(pair):
-    lock, pyproject = pair
-    replace(pyproject, "[project.scripts]", "# the command line\n[project.scripts]")
-    assert disagreements(lock, pyproject) == []
+    replace(lock.parent / edited, old, new)
+    if restamped:
+        stamp(lock, pyproject)
+    assert disagreements(lock, pyproject) == [f"{lock}: {line.format(pyproject=pyproject)}" for line in expected]
