@@ -215,7 +215,10 @@ def test_distance_chart_title_matches_utm_distances():
 
 
 def test_distance_chart_leaves_out_the_avdiivka_withdrawal_before_it_happened():
-    assert "Ukraine left" not in what_next.distances_figure(chapter("2024-01-01")).title
+    # The withdrawal opens the book's period, so as_of cannot name an earlier day; the chart
+    # must still not lead with it when asked about one.
+    before = Chapter(chapter().params, dt.date(2024, 1, 1))
+    assert "Ukraine left" not in what_next.distances_figure(before).title
 
 
 @pytest.mark.parametrize("as_of", [None, "2025-01-01"])
