@@ -4,13 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+LAB_STAMP := $(VENV)/.installed-lab
+# Exact versions of every dependency (make lock); installs take them as constraints, so each
+# target installs only what it needs, at the locked versions.
+LOCK := requirements.lock
+INSTALL := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 JOBS ?= 2
 # More options for `pokrovsk build`, e.g. BUILD_ARGS="--frontlines frontlines" (the publish workflow).
 BUILD_ARGS ?=
 
-.PHONY: book pdf test serve clean bench help
+.PHONY: book pdf test serve clean bench lab lock help
 
 help:
 	@echo "make book   build the HTML book into _build/html (offline, from data/)"
@@ -19,15 +24,21 @@ help:
 	@echo "make serve  serve _build/html on http://$(HOST):$(PORT)/"
 	@echo "make clean  remove executed notebooks, caches and _build"
 	@echo "make bench  measure build times and front-line import speed (benchmarks/results/)"
+	@echo "make lab    open the chapter notebooks in JupyterLab (installed on first use)"
+	@echo "make lock   recompile requirements.lock from the ranges in pyproject.toml (needs PyPI)"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(INSTALL) -e .
 	@touch $@
 
-$(TEST_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(TEST_STAMP): $(STAMP)
+	$(INSTALL) -e '.[test]'
+	@touch $@
+
+$(LAB_STAMP): $(STAMP)
+	$(INSTALL) -e '.[lab]'
 	@touch $@
 
 book: $(STAMP)
@@ -44,6 +55,18 @@ test: $(TEST_STAMP)
 serve: $(STAMP)
 	@test -e _build/html/index.html || { echo "No book yet: run 'make book' first."; exit 1; }
 	$(BIN)/python -m http.server --bind $(HOST) --directory _build/html $(PORT)
+
+# Jupyter refuses to run as root unless told (containers, CI).
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=$(HOST) \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[lock]'
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--custom-compile-command 'make lock' --quiet -o $(LOCK)
+	$(BIN)/python -m pokrovsk.lockfile stamp
 
 clean:
 	@test -x $(BIN)/pokrovsk && $(BIN)/pokrovsk clean || rm -rf _build book/chapters book/data .cache

@@ -8,6 +8,7 @@ benchmarks/results/build_times.json and prints a table.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import shutil
@@ -20,6 +21,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from pokrovsk.paths import PROJECT_ENV
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 IGNORED = shutil.ignore_patterns(".venv", "_build", ".cache", "chapters", "__pycache__", ".git", ".pytest_cache",
@@ -28,7 +31,9 @@ IGNORED = shutil.ignore_patterns(".venv", "_build", ".cache", "chapters", "__pyc
 
 def run(command: list[str], cwd: Path) -> tuple[float, str]:
     started = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    # The copy is built with this checkout's code, so it is named as the project (see pokrovsk.paths).
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False,
+                               env={**os.environ, PROJECT_ENV: str(cwd)})
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")

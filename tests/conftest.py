@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pokrovsk.browser import CHROMIUM
+from pokrovsk.paths import PROJECT_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -32,10 +33,16 @@ def copy_repo(target: Path) -> Path:
     return target
 
 
+def project_env(root: Path, env: dict | None = None) -> dict:
+    """The environment that makes ``root`` the project: copies of the repository run with this
+    checkout's code, which would otherwise work on this checkout (see pokrovsk.paths)."""
+    return {**(env or os.environ), PROJECT_ENV: str(root)}
+
+
 def pokrovsk(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the real command line, as a user would."""
+    """Run the real command line, as a user would, on the project at ``cwd``."""
     return subprocess.run([sys.executable, "-m", "pokrovsk.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, timeout=900)
+                          text=True, env=project_env(cwd, env), timeout=900)
 
 
 def under_ci() -> bool:

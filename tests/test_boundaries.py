@@ -18,7 +18,6 @@ from pokrovsk.boundaries import (
     ATTRIBUTION,
     OBLASTS_SHA256,
     OBLASTS_SOURCE_ID,
-    default_cache_dir,
     donetsk_oblast,
     load_oblasts,
     oblast,
@@ -221,14 +220,6 @@ def test_dead_server_gives_no_frame(tmp_path: Path) -> None:
 
     assert_unavailable(result, "cannot connect to 127.0.0.1")
     assert cache_files(tmp_path) == []
-
-
-def test_cache_dir_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("POKROVSK_CACHE_DIR", str(tmp_path))
-    assert default_cache_dir() == tmp_path / "boundaries"
-    monkeypatch.delenv("POKROVSK_CACHE_DIR")
-    assert default_cache_dir().name == "boundaries"
-    assert "pokrovsk" in default_cache_dir().parts
 
 
 def test_real_file_download_then_cache(real_server: Server, tmp_path: Path) -> None:

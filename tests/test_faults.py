@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_repo, pokrovsk
+from conftest import copy_repo, pokrovsk, project_env
 
 pytestmark = pytest.mark.slow
 BUILD_KEY = ".pokrovsk-build-key"
@@ -42,7 +42,7 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_book(built_book, tmp
     chance = random.Random(seed)
     for radius in (21, 22, 23):
         process = subprocess.Popen([sys.executable, "-m", "pokrovsk.cli", "build", "--param", f"radius_km={radius}"],
-                                   cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   cwd=root, env=project_env(root), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
         moment = chance.uniform(0.3, 20.0)
         time.sleep(moment)  # the random moment of the power cut, not a wait for something to happen

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from conftest import project_env
 from pokrovsk import pdf
 
 SITE_ONLY_PAGES = {"index.html", "genindex.html", "search.html"}  # a redirect and Sphinx's own pages
@@ -20,8 +21,8 @@ SITE_ONLY_PAGES = {"index.html", "genindex.html", "search.html"}  # a redirect a
 @pytest.fixture(scope="module")
 def book_pdf(built_book):
     """The PDF printed from the session's built book by the real command."""
-    result = subprocess.run([sys.executable, "-m", "pokrovsk.pdf"], cwd=built_book, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "pokrovsk.pdf"], cwd=built_book, env=project_env(built_book),
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     path = built_book / "_build" / "pdf" / "pokrovsk.pdf"
     assert str(path) in result.stdout

@@ -7,7 +7,6 @@ book still builds; its maps then show country outlines only.
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,6 +15,8 @@ from urllib.parse import urlsplit
 
 import geopandas as gpd
 import requests
+
+from pokrovsk import paths
 
 with warnings.catch_warnings():
     # pooch imports tqdm.auto, which inside a kernel warns that ipywidgets is missing; the
@@ -42,12 +43,6 @@ class BoundaryResult:
     source_id: str | None
 
 
-def default_cache_dir() -> Path:
-    override = os.environ.get("POKROVSK_CACHE_DIR")
-    root = Path(override) if override else Path(pooch.os_cache("pokrovsk"))
-    return root / "boundaries"
-
-
 def load_oblasts(
     cache_dir: Path | None = None,
     url: str = OBLASTS_URL,
@@ -57,7 +52,7 @@ def load_oblasts(
 ) -> BoundaryResult:
     """Oblast boundaries from the cache, else downloaded (unless ``download`` is False, for
     offline builds); never raises for network trouble."""
-    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache_dir = Path(cache_dir) if cache_dir is not None else paths.cache_dir("boundaries")
     # The hash in the name lets a re-pinned release sit beside the old one instead of replacing it.
     fname = f"geoBoundaries-UKR-ADM1-{sha256[:12]}.geojson"
     was_cached = (cache_dir / fname).exists() and pooch.file_hash(str(cache_dir / fname)) == sha256

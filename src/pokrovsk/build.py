@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import nbformat
 
+from pokrovsk import paths
 from pokrovsk.content import DATA_AS_OF_ENV, VALIDATED_ENV, content_hash
 from pokrovsk.params import BookParams
 
@@ -53,12 +54,9 @@ class Project:
     root: Path
 
     @classmethod
-    def find(cls, start: Path | None = None) -> "Project":
-        here = (start or Path.cwd()).resolve()
-        for folder in (here, *here.parents):
-            if (folder / "_config.yml").is_file() and (folder / "notebooks").is_dir():
-                return cls(folder)
-        raise BuildError(f"no book found at or above {here} (looked for _config.yml and notebooks/)")
+    def find(cls) -> "Project":
+        """This package's checkout, or the one ``POKROVSK_PROJECT`` names (see pokrovsk.paths)."""
+        return cls(paths.project_root())
 
     @property
     def notebooks_dir(self) -> Path:
@@ -71,11 +69,11 @@ class Project:
 
     @property
     def params_file(self) -> Path:
-        return self.root / "book" / "params.yml"
+        return paths.params_file(self.root)
 
     @property
     def cache_dir(self) -> Path:
-        return Path(os.environ.get("POKROVSK_CACHE_DIR", self.root / ".cache" / "pokrovsk"))
+        return paths.cache_dir(root=self.root)
 
     @property
     def executed_cache(self) -> Path:
@@ -97,8 +95,7 @@ class Project:
         return sorted(self.notebooks_dir.glob("*.ipynb"))
 
     def resolve_data_dir(self, params: BookParams) -> Path:
-        data_dir = Path(params.data_dir).expanduser()
-        return data_dir if data_dir.is_absolute() else (self.root / data_dir).resolve()
+        return paths.in_project(params.data_dir, self.root)
 
 
 # --- cache keys ---------------------------------------------------------------------------
@@ -260,7 +257,7 @@ def kernel_environment(stem: str) -> dict[str, str]:
     """What a chapter's kernel needs from the build: where to write its files, where the caches
     are, and which data content the build has already validated ("" means none)."""
     return {"POKROVSK_ASSET_PREFIX": f"assets/{stem}",
-            "POKROVSK_CACHE_DIR": os.environ.get("POKROVSK_CACHE_DIR", ""),
+            paths.CACHE_ENV: os.environ.get(paths.CACHE_ENV, ""),
             VALIDATED_ENV: os.environ.get(VALIDATED_ENV, "")}
 
 
@@ -472,14 +469,15 @@ class ChartImageDrawing:
 
 
 def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
-    data_dir = project.resolve_data_dir(params)
-    injected = dataclasses.replace(params, data_dir=str(data_dir)).for_notebook()
+    resolved = params.resolved(project.root)
+    injected = resolved.for_notebook()
     # Folders count by content, not by path, so a moved checkout or store keeps its cache.
     key_params = {name: value for name, value in injected.items() if name not in ("data_dir", "frontlines")}
     inputs_hash = ""
-    if params.frontlines:
-        inputs_hash = hashlib.sha256((Path(params.frontlines) / "store.parquet").read_bytes()).hexdigest()
-    inputs = InputFiles.take(data_dir)
+    if resolved.frontlines:
+        store = Path(resolved.frontlines) / paths.FRONTLINE_STORE_FILE
+        inputs_hash = hashlib.sha256(store.read_bytes()).hexdigest()
+    inputs = InputFiles.take(Path(resolved.data_dir))
     jobs = []
     for source in project.chapter_notebooks():
         key = notebook_key(source, key_params, inputs_hash)
@@ -659,7 +657,7 @@ def _build_book(project: Project, params: BookParams, workers: int,
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params)
     # Tiles, downloads and plotly.js are cached with the project, and `clean` clears them.
-    os.environ.setdefault("POKROVSK_CACHE_DIR", str(project.cache_dir))
+    os.environ.setdefault(paths.CACHE_ENV, str(project.cache_dir))
     drawing = ChartImageDrawing()
     try:
         with pool_for(project, params, workers) as pool:  # kernels warm up while the data is validated
@@ -707,8 +705,7 @@ def run_single(project: Project, notebook: Path, params: BookParams, output: Pat
         os.environ[VALIDATED_ENV] = content_hash(data_dir)
     output = (output or project.build_dir / "runs" / notebook.name).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    job = NotebookJob(notebook.resolve(), "single-run",
-                      dataclasses.replace(params, data_dir=str(data_dir)).for_notebook(),
+    job = NotebookJob(notebook.resolve(), "single-run", params.resolved(project.root).for_notebook(),
                       output.parent / f".run-{notebook.stem}", kernel_environment(notebook.stem))
     outcome = execute_job(job)
     if outcome.error:

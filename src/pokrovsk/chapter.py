@@ -8,13 +8,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from typing import Any, Mapping
 
 import pandas as pd
 
 from IPython.display import Markdown
 
-from pokrovsk import charts, data, render, words
-from pokrovsk.params import BookParams
+from pokrovsk import charts, data, paths, render, words
+from pokrovsk.params import BookParams, ParameterError
 from pokrovsk.sources import cited_sources, human_date
 
 
@@ -31,15 +32,26 @@ class Chapter:
     @classmethod
     def open(cls, **notebook_parameters) -> "Chapter":
         """Validate the notebook's parameters and fix ``as_of`` (default: latest date in the data)."""
-        params = BookParams.from_mapping(notebook_parameters)
+        params = BookParams.from_mapping(notebook_parameters).resolved()
         render.use_book_renderer()
         charts.use_house_template()
         as_of = params.as_of or data.latest_date(params.data_dir)
         return cls(params, as_of)
 
+    @classmethod
+    def from_notebook(cls, namespace: Mapping[str, Any], **overrides) -> "Chapter":
+        """The chapter for a notebook whose parameters cell set every book parameter:
+        ``Chapter.from_notebook(globals())``. One call for all of them, so a notebook cannot
+        forget one; ``overrides`` open the same chapter with other values (an exercise's date)."""
+        missing = [name for name in BookParams.names() if name not in namespace]
+        if missing:
+            raise ParameterError(f"the notebook's parameters cell does not set {', '.join(missing)} "
+                                 f"(every notebook declares the parameters of book/params.yml)")
+        return cls.open(**({name: namespace[name] for name in BookParams.names()} | overrides))
+
     @property
     def data_dir(self) -> Path:
-        return data.resolve_data_dir(self.params.data_dir)
+        return paths.data_dir(self.params.data_dir)
 
     def cite(self, source_ids) -> list[tuple[str, str]]:
         return cited_sources(source_ids, data.load_sources(self.data_dir))

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pokrovsk import paths
 from pokrovsk.params import BookParams, ParameterError, load_params, parse_assignments
 
 EXIT_FAILED = 1
@@ -48,15 +49,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _book_params(project, args) -> BookParams:
+    """Parameters from book/params.yml, --params and --param, every one checked. Folders given
+    as options (--data-dir, --frontlines) are taken from the working directory like any
+    command-line path; folders inside parameters are taken from the project root."""
     overrides = parse_assignments(args.param)
     if args.data_dir is not None:
         overrides["data_dir"] = str(args.data_dir.resolve())
     if getattr(args, "frontlines", None) is not None:
-        store = args.frontlines.resolve()
-        if not (store / "store.parquet").is_file():
-            raise ParameterError(f"--frontlines: {store} holds no store.parquet (run `pokrovsk frontlines import` first)")
-        overrides["frontlines"] = str(store)
-    return load_params(project.params_file, overrides, args.params)
+        overrides["frontlines"] = str(args.frontlines.resolve())
+    return load_params(project.params_file, overrides, args.params, root=project.root)
 
 
 def _validate_or_fail(data_dir: Path) -> None:
@@ -76,13 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     from pokrovsk import build as pipeline
     from pokrovsk import validation
 
-    if args.command == "frontlines":
-        from pokrovsk.frontlines import cli as frontlines_cli
-
-        return frontlines_cli.run(args)
     try:
+        if args.command == "frontlines":
+            from pokrovsk.frontlines import cli as frontlines_cli
+
+            return frontlines_cli.run(args)
         if args.command == "data":
-            data_dir = (args.data_dir or pipeline.Project.find().root / "data").resolve()
+            data_dir = args.data_dir.resolve() if args.data_dir else paths.data_dir()
             errors = validation.validate_data_dir(data_dir)
             for line in errors:
                 print(line, file=sys.stderr)
@@ -110,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     except ParameterError as error:
         print(f"pokrovsk: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except paths.ProjectNotFound as error:
+        print(f"pokrovsk: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except validation.DataInvalid as error:
         for line in error.errors:
             print(line, file=sys.stderr)

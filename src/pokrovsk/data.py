@@ -18,9 +18,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from pokrovsk import paths
 from pokrovsk.content import VALIDATED_ENV, content_hash
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DATED_TABLES = {"events": "date", "populations": "date", "reported_distances": "date", "control": "date"}
 NON_SETTLEMENT_KINDS = ("station", "mine")
 """Place kinds that are sites, not settlements (not counted as towns or villages)."""
@@ -41,10 +41,6 @@ def period_bounds(value: str) -> tuple[dt.date, dt.date]:
         return dt.date(parts[0], parts[1], 1), dt.date(parts[0], parts[1], last)
     day = dt.date(*parts)
     return day, day
-
-
-def resolve_data_dir(data_dir: str | Path | None) -> Path:
-    return Path(data_dir).expanduser().resolve() if data_dir else DEFAULT_DATA_DIR
 
 
 _FILES_READ: set[Path] = set()
@@ -122,7 +118,7 @@ def _read_table(data_dir: Path, name: str, fingerprint: tuple) -> pd.DataFrame:
 def load_table(name: str, data_dir: str | Path | None = None, as_of: dt.date | str | None = None) -> pd.DataFrame:
     """Any table of the data package, typed. Dated tables are cut at ``as_of`` and keep only what
     had been published by then (see :func:`known_by`)."""
-    folder = resolve_data_dir(data_dir)
+    folder = paths.data_dir(data_dir)
     fingerprint = _fingerprint(folder)
     _ensure_valid(folder, fingerprint)
     _FILES_READ.update(_resource_files(folder, name, fingerprint))
@@ -161,7 +157,7 @@ def _publication_ends(data_dir: Path) -> dict[str, dt.date]:
 def sources_known_by(source_ids, as_of: dt.date | str, data_dir=None, row_date: dt.date | None = None) -> list[str]:
     """The ids among ``source_ids`` published on or before ``as_of``. A source without a
     publication date counts from ``row_date`` (the date its row refers to), or as always known."""
-    return _known_ids(source_ids, pd.Timestamp(as_of).date(), _publication_ends(resolve_data_dir(data_dir)), row_date)
+    return _known_ids(source_ids, pd.Timestamp(as_of).date(), _publication_ends(paths.data_dir(data_dir)), row_date)
 
 
 def _known_ids(source_ids, as_of: dt.date, published: dict[str, dt.date], row_date: dt.date | None) -> list[str]:
@@ -180,7 +176,7 @@ def known_by(frame: pd.DataFrame, as_of: dt.date | str, data_dir=None) -> pd.Dat
     if frame.empty:
         return frame
     as_of = pd.Timestamp(as_of).date()
-    published = _publication_ends(resolve_data_dir(data_dir))
+    published = _publication_ends(paths.data_dir(data_dir))
     dated = "date_end" in frame
     row_dates = [end.date() for end in frame["date_end"]] if dated else [None] * len(frame)
     kept_ids = []
@@ -190,7 +186,7 @@ def known_by(frame: pd.DataFrame, as_of: dt.date | str, data_dir=None) -> pd.Dat
         kept_ids.append(";".join(known) if known or dated else ";".join(ids))
     frame = frame.assign(source_ids=kept_ids)
     if "verification" in frame:
-        frame = frame.assign(verification=_verification_known(frame, resolve_data_dir(data_dir)))
+        frame = frame.assign(verification=_verification_known(frame, paths.data_dir(data_dir)))
     return frame[frame["source_ids"] != ""] if dated else frame
 
 
@@ -277,14 +273,14 @@ def _read_geojson(path: Path, mtime: int) -> gpd.GeoDataFrame:
 
 def load_countries(data_dir=None) -> gpd.GeoDataFrame:
     """Country outlines (Natural Earth; Crimea shown as part of Ukraine, marked occupied)."""
-    path = resolve_data_dir(data_dir) / "geo" / "countries.geojson"
+    path = paths.data_dir(data_dir) / "geo" / "countries.geojson"
     _FILES_READ.add(path)
     return _read_geojson(path, path.stat().st_mtime_ns).copy()
 
 
 def latest_date(data_dir=None) -> dt.date:
     """The last day any dated row certainly refers to, capped at today: the default ``as_of``."""
-    present = {resource.get("name") for resource in _descriptor(resolve_data_dir(data_dir)).get("resources", [])}
+    present = {resource.get("name") for resource in _descriptor(paths.data_dir(data_dir)).get("resources", [])}
     ends = [load_table(name, data_dir)["date_end"].max() for name in DATED_TABLES if name in present]
     latest = max(e for e in ends if pd.notna(e)).date()
     return min(latest, dt.date.today())
@@ -293,7 +289,7 @@ def latest_date(data_dir=None) -> dt.date:
 def latest_report(data_dir=None, as_of: dt.date | str | None = None) -> str:
     """The date, as written at its precision (``2026-05``), of the latest dated row known at
     ``as_of``: where the book's reporting runs out."""
-    present = {resource.get("name") for resource in _descriptor(resolve_data_dir(data_dir)).get("resources", [])}
+    present = {resource.get("name") for resource in _descriptor(paths.data_dir(data_dir)).get("resources", [])}
     rows = [load_table(name, data_dir, as_of)[["date", "date_end"]] for name in DATED_TABLES if name in present]
     known = pd.concat(rows).sort_values("date_end")
     if known.empty:

@@ -5,7 +5,6 @@ when tiles cannot (or should not) be fetched. The map always says which basemap 
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +16,7 @@ from matplotlib.patches import Rectangle
 from shapely.geometry import box
 from shapely.geometry import Point
 
+from pokrovsk import paths
 from pokrovsk.charts import PALETTE
 
 WEB_MERCATOR = "EPSG:3857"
@@ -41,11 +41,6 @@ class Basemap:
         if self.fallback_reason:
             line += f" Web tiles were not used: {self.fallback_reason}."
         return line
-
-
-def tile_cache_dir() -> Path:
-    base = os.environ.get("POKROVSK_CACHE_DIR") or Path.home() / ".cache" / "pokrovsk"
-    return Path(base) / "tiles"
 
 
 def osm_provider():
@@ -99,7 +94,7 @@ def add_basemap(ax, countries: gpd.GeoDataFrame, oblasts: gpd.GeoDataFrame | Non
         import contextily
 
         provider = provider or osm_provider()
-        tiles = tile_cache_dir()
+        tiles = paths.cache_dir("tiles")
         tiles.mkdir(parents=True, exist_ok=True)
         contextily.set_cache_dir(str(tiles))
         try:

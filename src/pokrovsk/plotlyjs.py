@@ -21,6 +21,8 @@ from pathlib import Path
 
 import plotly
 
+from pokrovsk import paths
+
 BASIC_PACKAGE = "plotly.js-basic-dist-min"
 BASIC_VERSION = "4.1.1"
 BASIC_INTEGRITY = "sha512-1oNF8PeQx2hv/y7tqEVWKD3JGwn/MGEMQ8mL9HUwsaqG9FGy/OU5FHUHvzqbqxN4mnwZGI9abTiE775C4kkjMQ=="
@@ -52,11 +54,6 @@ def installed_plotlyjs_version() -> str:
     from plotly.offline import get_plotlyjs_version
 
     return get_plotlyjs_version()
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("POKROVSK_CACHE_DIR") or Path.home() / ".cache" / "pokrovsk"
-    return Path(base) / "plotlyjs"
 
 
 def _integrity_matches(tarball: bytes) -> bool:
@@ -101,7 +98,7 @@ def choose(trace_types: set[str]) -> Bundle:
 
 
 def _cached_basic() -> Path:
-    cached = _cache_dir() / f"plotly-basic-{BASIC_VERSION}.min.js"
+    cached = paths.cache_dir("plotlyjs") / f"plotly-basic-{BASIC_VERSION}.min.js"
     if not cached.is_file():
         _fetch_basic(cached)
     return cached

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import requests
 
+from pokrovsk import paths
 from pokrovsk.frontlines.aoi import AreaOfInterest
 from pokrovsk.frontlines.importers import FrontlineFileError, parse_frontline
-from pokrovsk.frontlines.store import FrontlineStore, ImportReport, default_store_dir, import_files, write_atomically
+from pokrovsk.frontlines.store import FrontlineStore, ImportReport, import_files, write_atomically
 
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com/cyterat/deepstate-map-data/main/data"
 ARCHIVE_START = dt.date(2024, 7, 8)
@@ -63,7 +64,7 @@ def daily_file_name(day: dt.date) -> str:
 
 
 def downloads_dir(store_dir: Path | None = None) -> Path:
-    return (Path(store_dir) if store_dir is not None else default_store_dir()) / DOWNLOADS
+    return (Path(store_dir) if store_dir is not None else paths.frontline_store_dir()) / DOWNLOADS
 
 
 def fetch_days(since: dt.date | None = None, until: dt.date | None = None, store_dir: Path | None = None,

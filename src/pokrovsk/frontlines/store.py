@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 import pyproj
 import shapely
 
+from pokrovsk import paths
 from pokrovsk.frontlines.aoi import DEFAULT_AOI, LONLAT_CRS, AreaOfInterest
 from pokrovsk.frontlines.importers import (
     CATEGORIES,
@@ -46,10 +47,9 @@ from pokrovsk.frontlines.importers import (
     parse_frontline,
 )
 
-STORE_FILE = "store.parquet"
+STORE_FILE = paths.FRONTLINE_STORE_FILE
 METADATA_KEY = b"pokrovsk.frontlines"
 STORE_VERSION = 1
-REPOSITORY = Path(__file__).resolve().parents[3]
 ROW_SCHEMA = pa.schema([
     ("category", pa.string()), ("date", pa.date32()), ("until", pa.date32()), ("days", pa.int32()),
     ("source", pa.string()), ("sha256", pa.string()), ("geometry", pa.binary()),
@@ -66,10 +66,6 @@ class BadFiles(ValueError):
     def __init__(self, errors: list[FrontlineFileError]):
         super().__init__(f"{len(errors)} bad file(s)")
         self.errors = errors
-
-
-def default_store_dir() -> Path:
-    return REPOSITORY / "frontlines"
 
 
 def sha256_of(data: bytes) -> str:
@@ -151,7 +147,7 @@ class FrontlineStore:
     @classmethod
     def open(cls, directory: Path | None = None, aoi: AreaOfInterest | None = None) -> FrontlineStore:
         """The store in ``directory`` (default ``frontlines/`` in the repository); empty if none yet."""
-        directory = Path(directory) if directory is not None else default_store_dir()
+        directory = Path(directory) if directory is not None else paths.frontline_store_dir()
         path = directory / STORE_FILE
         if not path.exists():
             return cls(directory, aoi or DEFAULT_AOI, [], {})
