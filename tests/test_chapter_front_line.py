@@ -134,12 +134,6 @@ def test_without_a_store_the_chapter_is_one_line_saying_how_to_add_it():
     assert shown == dict.fromkeys(shown)  # every figure and paragraph: None, shown as nothing
 
 
-def test_a_folder_without_a_store_says_so(tmp_path):
-    book = Chapter.open(data_dir=str(DATA), frontlines=str(tmp_path))
-    assert facts.edition(book).status == "missing"
-    assert "No front-line store was found" in figures.edition_note(facts.edition(book), book).data
-
-
 def test_the_notebook_runs_without_a_store(tmp_path):
     output = tmp_path / "05_front_line.ipynb"
     result = pokrovsk("run", "notebooks/05_front_line.ipynb", "--output", str(output), cwd=REPO)

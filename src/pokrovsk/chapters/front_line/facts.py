@@ -121,8 +121,9 @@ def _stretch(rows: pd.DataFrame) -> Stretch:
 
 @dataclasses.dataclass(frozen=True)
 class Edition:
-    """What this edition's front lines are. ``status``: ``absent`` (no store given), ``missing``
-    (the folder holds no store), ``empty`` (nothing stored up to as_of) or ``drawn``."""
+    """What this edition's front lines are. ``status``: ``absent`` (no store given), ``empty``
+    (nothing stored up to as_of) or ``drawn``. A folder that holds no store never gets this far:
+    the book's parameters refuse it."""
 
     status: str
     maps: int = 0
@@ -137,8 +138,6 @@ def edition(book: Chapter) -> Edition:
     store_file = _store_file(book)
     if store_file is None:
         return Edition("absent")
-    if not store_file.exists():
-        return Edition("missing")
     lines = front_lines(book)
     if lines is None:
         return Edition("empty")
