@@ -1,0 +1,1 @@
+"""For teachers: exercises that re-run the chapters' facts and figures with other choices."""
