@@ -31,7 +31,6 @@ CITY_MEASURES = ("to_city", "to_outskirts", "to_centre", "inside_city")
 """Measures that say how close Russian forces were to Pokrovsk itself."""
 CORRIDOR = "corridor_width"
 """The width of the gap between the pincers: a different measure, not a distance to the city."""
-CONTESTED = ("claimed", "disputed")
 SPAN_COLUMNS = ["battle_id", "variant", "is_primary", "battle_name", "city", "start", "start_day", "start_basis",
                 "end_day", "end_kind", "end_basis", "days", "ongoing", "cut_at_as_of", "verification",
                 "verification_note", "source_ids"]
@@ -42,7 +41,6 @@ SPAN_COLUMNS = ["battle_id", "variant", "is_primary", "battle_name", "city", "st
 @dataclasses.dataclass(frozen=True)
 class Span:
     """One way of dating a battle, as known on ``as_of``."""
-
     battle_id: str
     variant: str
     is_primary: bool
@@ -62,14 +60,12 @@ class Span:
 
 @dataclasses.dataclass(frozen=True)
 class Answer:
-    """The short answer: the main count for a battle, and the range over all its counts."""
-
+    """The short answer: the battle's main count (None before it starts), its longest count (None
+    before any starts) and the range over all its ``counts`` known on ``as_of``."""
     battle_id: str
     city: str
     main: Span | None
-    """None while the main count has not started."""
     longest: Span | None
-    """The longest count known on ``as_of`` (None before any has started)."""
     shortest_days: int
     longest_days: int
     counts: int
@@ -78,70 +74,65 @@ class Answer:
 
 @dataclasses.dataclass(frozen=True)
 class Durations:
-    """Every city battle's main count next to the battle in focus; other counts as ticks."""
-
+    """Every city battle's main count (``compared`` of them) next to the battle in focus (None
+    before its main count starts; rank 1 = the longest), the ``longer`` ones, and the cities left
+    out for want of an agreed start date. ``spans`` (the chart's data) also holds other counts."""
     battle_id: str
     city: str
     spans: pd.DataFrame
-    """Main and other counts of every battle started by ``as_of`` (the chart's data)."""
     focus: Span | None
-    """The battle in focus by its main count; None before that has started."""
     rank: int | None
-    """1 = the longest of the main counts."""
     longer: tuple[Span, ...]
-    longest: Span
+    longest: Span | None
     compared: int
     left_out: tuple[str, ...]
-    """Cities whose battle has no agreed start date."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Variants:
-    """Every pair of start and end dates for one battle, identical pairs merged."""
-
+    """Every pair of start and end dates for one battle: ``spans`` has one row per distinct
+    (start, end, end kind), its ``variant`` listing the merged variants; ``starts`` pairs each
+    distinct start with what it marks; ``starting_today`` is what a count starting on ``as_of``
+    itself marks (a clock that has not yet run a day)."""
     battle_id: str
     city: str
     spans: pd.DataFrame
-    """One row per distinct (start, end, end kind); ``variant`` lists the merged variants."""
     shortest_days: int
     longest_days: int
     not_over: int
     starts: tuple[tuple[dt.date, str], ...]
-    """(day, what it marks) for each distinct start."""
     starting_today: str | None
-    """What a count starting on ``as_of`` itself marks (a clock that has not yet run a day)."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Timeline:
+    """Events from ``start``, the first day of the battle's first year, to ``as_of`` (the chart's
+    data); ``earlier`` counts those before ``start``, left out of the chart."""
     events: pd.DataFrame
-    """Events from the first day of the battle's first year up to ``as_of`` (the chart's data)."""
     start: dt.date
     contested: int
     russian_contested: int
     earlier: int
-    """Events before ``start``, left out of the chart."""
     earlier_first: str | None
     earlier_last: str | None
 
 
 @dataclasses.dataclass(frozen=True)
 class MonthlyCounts:
+    """Events per calendar month (rows) and category (columns), empty months included; the
+    months (``YYYY-MM``) with the most; the date of the latest event counted."""
     counts: pd.DataFrame
-    """Events per calendar month (rows) and category (columns), empty months included."""
     busiest: tuple[str, ...]
-    """The months (``YYYY-MM``) with the most events."""
     busiest_count: int
     busiest_claims: int
     last_date: str | None
-    """The date of the latest event counted."""
     source_ids: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
 class DistanceReport:
     date: str
-    km: float
+    distance_km: float
     qualifier: str
     measure: str
     claimant: str
@@ -151,14 +142,13 @@ class DistanceReport:
 
 @dataclasses.dataclass(frozen=True)
 class Distances:
+    """Every reported distance known on ``as_of`` (the chart's data); the first report of a
+    distance to the city (None while there is none) and the closest one not disputed."""
     city: str
     start: dt.date
     reports: pd.DataFrame
-    """Every reported distance known on ``as_of`` (the chart's data)."""
     first: DistanceReport | None
-    """The first report of a distance to the city; None while there is none."""
     closest: DistanceReport | None
-    """The earliest report of the smallest distance among reports not disputed."""
     disputed: int
     has_corridor: bool
 
@@ -181,25 +171,21 @@ class PopulationContrast:
     low: int
     low_qualifier: str
     low_date: str
-    source_ids: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
 class Reason:
     """One reason the battle took long: its events known on ``as_of``, and the figures that go
-    with it where the data has them."""
-
+    with it, with their sources: for the pincer, the widths reported of the gap between the
+    pincers; for Kursk, the distances reported in the rest of the year after the incursion; for
+    the cost, the last pre-war population next to the lowest wartime estimate."""
     reason: str
     events: tuple[EventLine, ...]
     corridor: tuple[DistanceReport, ...] = ()
-    """Pincer: the reported widths of the gap between the pincers."""
     distances_after: tuple[DistanceReport, ...] = ()
-    """Kursk: distances to the city reported in the rest of the year after the incursion."""
     after_year: int | None = None
     population: PopulationContrast | None = None
-    """Cost: the last pre-war population next to the lowest wartime estimate."""
     figure_source_ids: tuple[str, ...] = ()
-    """The sources of the figures above (corridor, distances after or population)."""
 
 
 # ---------------------------------------------------------------- battles
@@ -215,17 +201,10 @@ def _with_notes_once_complete(frame: pd.DataFrame, every_source: pd.Series, key:
     return frame
 
 
-def _publication_periods(book: Chapter) -> dict[str, tuple[dt.date, dt.date]]:
-    sources = data.load_sources(book.data_dir)
-    return {source_id: data.period_bounds(published)
-            for source_id, published in zip(sources["source_id"], sources["date_published"]) if pd.notna(published)}
-
-
-def _end_reported(source_ids: list[str], end: dt.date, known: list[str],
-                  published: dict[str, tuple[dt.date, dt.date]]) -> bool:
+def _end_reported(source_ids: list[str], end: dt.date, known: list[str], published: dict[str, dt.date]) -> bool:
     """Whether an end on or before ``as_of`` had been reported by then: of the sources that may
     report it (published on or after the end), one is out; with no such source, the end counts."""
-    reports = [i for i in source_ids if i in published and published[i][1] >= end]
+    reports = [i for i in source_ids if i in published and published[i] >= end]
     return not reports or any(i in known for i in reports)
 
 
@@ -240,7 +219,9 @@ def battle_spans(book: Chapter) -> pd.DataFrame:
     battles = battles.assign(source_ids=[";".join(ids) for ids in known])
     battles = data.known_by(battles[battles["source_ids"] != ""], book.as_of, book.data_dir)
     every_source = data.load_battles(book.data_dir).set_index(["battle_id", "variant"])["source_ids"]
-    published = _publication_periods(book)
+    sources = data.load_sources(book.data_dir)
+    published = {i: data.period_bounds(day)[1] for i, day in zip(sources["source_id"], sources["date_published"])
+                 if pd.notna(day)}
     reported_end = [data.period_bounds(v)[0] for v in battles["end"]]
     battles["cut_at_as_of"] = [
         end > book.as_of or not _end_reported(split_ids(every_source[(b, v)]), end, split_ids(ids), published)
@@ -254,17 +235,16 @@ def battle_spans(book: Chapter) -> pd.DataFrame:
                                         ["end_basis", "verification_note"])
     battles["ongoing"] = battles["end_kind"] == "ongoing"
     battles["is_primary"] = battles["is_primary"].astype(bool)
-    battles["cut_at_as_of"] = battles["cut_at_as_of"].astype(bool)
     return battles[SPAN_COLUMNS].reset_index(drop=True)
 
 
-def _span(row: pd.Series) -> Span:
-    return Span(battle_id=row["battle_id"], variant=row["variant"], is_primary=bool(row["is_primary"]),
-                city=row["city"], start_day=row["start_day"], start_basis=row["start_basis"],
-                end_day=row["end_day"], end_kind=row["end_kind"],
-                end_basis=None if pd.isna(row["end_basis"]) else row["end_basis"], days=int(row["days"]),
-                ongoing=bool(row["ongoing"]), cut_at_as_of=bool(row["cut_at_as_of"]),
-                source_ids=tuple(split_ids(row["source_ids"])))
+def _record(kind: type, row: pd.Series):
+    """A record of ``kind`` from a table row with the same column names: a missing value is
+    None, source ids a tuple, numbers and flags plain Python values."""
+    values = {field.name: row[field.name] for field in dataclasses.fields(kind)}
+    values = {name: None if pd.isna(value) else value.item() if hasattr(value, "item") else value
+              for name, value in values.items()}
+    return kind(**values | {"source_ids": tuple(split_ids(row["source_ids"]))})
 
 
 def _city_of(book: Chapter, battle_id: str) -> str:
@@ -282,8 +262,8 @@ def answer(book: Chapter, battle_id: str = BATTLE_ID) -> Answer:
     main = spans[spans["is_primary"]]
     return Answer(
         battle_id=battle_id, city=_city_of(book, battle_id),
-        main=_span(main.iloc[0]) if not main.empty else None,
-        longest=_span(spans.loc[spans["days"].idxmax()]) if not spans.empty else None,
+        main=_record(Span, main.iloc[0]) if not main.empty else None,
+        longest=_record(Span, spans.loc[spans["days"].idxmax()]) if not spans.empty else None,
         shortest_days=int(spans["days"].min()) if not spans.empty else 0,
         longest_days=int(spans["days"].max()) if not spans.empty else 0,
         counts=len(spans), source_ids=tuple(ids_in(spans)))
@@ -293,8 +273,6 @@ def durations(book: Chapter, battle_id: str = BATTLE_ID) -> Durations:
     """Every city battle's main count on ``as_of``, and where the battle in focus ranks."""
     spans = battle_spans(book)
     primary = spans[spans["is_primary"]]
-    if primary.empty:
-        raise ValueError(f"no city battle in {book.data_dir / 'battles.csv'} had started by {book.as_of}")
     focus = primary[primary["battle_id"] == battle_id]
     longer = primary[primary["days"] > focus["days"].iloc[0]] if not focus.empty else primary.iloc[:0]
     battles = data.load_battles(book.data_dir)
@@ -303,10 +281,10 @@ def durations(book: Chapter, battle_id: str = BATTLE_ID) -> Durations:
     return Durations(
         battle_id=battle_id, city=_city_of(book, battle_id),
         spans=shown.sort_values(["battle_id", "is_primary"], ascending=[True, False]).reset_index(drop=True),
-        focus=_span(focus.iloc[0]) if not focus.empty else None,
+        focus=_record(Span, focus.iloc[0]) if not focus.empty else None,
         rank=len(longer) + 1 if not focus.empty else None,
-        longer=tuple(_span(r) for _, r in longer.sort_values("days", ascending=False).iterrows()),
-        longest=_span(primary.loc[primary["days"].idxmax()]),
+        longer=tuple(_record(Span, r) for _, r in longer.sort_values("days", ascending=False).iterrows()),
+        longest=_record(Span, primary.loc[primary["days"].idxmax()]) if not primary.empty else None,
         compared=len(primary), left_out=tuple(undated))
 
 
@@ -334,7 +312,7 @@ def variants(book: Chapter, battle_id: str = BATTLE_ID) -> Variants:
 
 # ---------------------------------------------------------------- events
 
-def timeline_start(book: Chapter, battle_id: str = BATTLE_ID) -> dt.date:
+def _timeline_start(book: Chapter, battle_id: str = BATTLE_ID) -> dt.date:
     """First day of the year in which the earliest count of the battle starts (a fixed date, so
     the timeline's frame is the same in every edition)."""
     battles = data.load_battles(book.data_dir)
@@ -353,11 +331,11 @@ def _battle_events(book: Chapter, start: dt.date) -> pd.DataFrame:
 
 def timeline(book: Chapter, battle_id: str = BATTLE_ID) -> Timeline:
     """The events of the battle known on ``as_of``, and how many of them are contested claims."""
-    start = timeline_start(book, battle_id)
+    start = _timeline_start(book, battle_id)
     events = _battle_events(book, start)
     every = data.load_events(book.data_dir, book.as_of)
     earlier = every[every["date_start"] < pd.Timestamp(start)]
-    contested = events[events["verification"].isin(CONTESTED)]
+    contested = events[events["verification"].isin(["claimed", "disputed"])]
     return Timeline(
         events=events, start=start, contested=len(contested),
         russian_contested=int((contested["claimant"] == "russia").sum()), earlier=len(earlier),
@@ -367,7 +345,7 @@ def timeline(book: Chapter, battle_id: str = BATTLE_ID) -> Timeline:
 
 def monthly_counts(book: Chapter, battle_id: str = BATTLE_ID) -> MonthlyCounts:
     """Events per calendar month and category (events dated at least to the month)."""
-    start = timeline_start(book, battle_id)
+    start = _timeline_start(book, battle_id)
     events = _battle_events(book, start)
     dated = events[events["date_precision"] != "year"]
     months = pd.period_range(pd.Period(start, "M"), pd.Period(book.as_of, "M"), freq="M")
@@ -385,21 +363,9 @@ def monthly_counts(book: Chapter, battle_id: str = BATTLE_ID) -> MonthlyCounts:
                          source_ids=tuple(ids_in(dated)))
 
 
-def _event_line(row: pd.Series) -> EventLine:
-    return EventLine(date=row["date"], title=row["title"], description=row["description"],
-                     claimant=row["claimant"], verification=row["verification"],
-                     source_ids=tuple(split_ids(row["source_ids"])))
-
-
 # ---------------------------------------------------------------- distances
 
-def _report(row: pd.Series) -> DistanceReport:
-    return DistanceReport(date=row["date"], km=float(row["distance_km"]), qualifier=row["qualifier"],
-                          measure=row["measure"], claimant=row["claimant"], verification=row["verification"],
-                          source_ids=tuple(split_ids(row["source_ids"])))
-
-
-def closest_report(near: pd.DataFrame) -> pd.Series:
+def _closest_report(near: pd.DataFrame) -> pd.Series:
     """The earliest report of the smallest distance, among reports not disputed (all reports if
     every one is)."""
     trusted = near[near["verification"] != "disputed"]
@@ -414,9 +380,9 @@ def distances(book: Chapter, battle_id: str = BATTLE_ID) -> Distances:
     reports = _with_notes_once_complete(reports, every_source, "distance_id", ["verification_note"])
     near = reports[reports["measure"].isin(CITY_MEASURES)]
     return Distances(
-        city=book.place(battle_id)["name_en"], start=timeline_start(book, battle_id), reports=reports,
-        first=_report(near.iloc[0]) if not near.empty else None,
-        closest=_report(closest_report(near)) if not near.empty else None,
+        city=book.place(battle_id)["name_en"], start=_timeline_start(book, battle_id), reports=reports,
+        first=_record(DistanceReport, near.iloc[0]) if not near.empty else None,
+        closest=_record(DistanceReport, _closest_report(near)) if not near.empty else None,
         disputed=int((reports["verification"] == "disputed").sum()),
         has_corridor=bool((reports["measure"] == CORRIDOR).any()))
 
@@ -425,7 +391,7 @@ def distances(book: Chapter, battle_id: str = BATTLE_ID) -> Distances:
 
 def _corridor(book: Chapter) -> tuple[DistanceReport, ...]:
     reports = data.load_reported_distances(book.data_dir, book.as_of)
-    return tuple(_report(r) for _, r in reports[reports["measure"] == CORRIDOR].iterrows())
+    return tuple(_record(DistanceReport, r) for _, r in reports[reports["measure"] == CORRIDOR].iterrows())
 
 
 def _distances_after(book: Chapter, events: pd.DataFrame) -> tuple[tuple[DistanceReport, ...], int | None]:
@@ -436,20 +402,20 @@ def _distances_after(book: Chapter, events: pd.DataFrame) -> tuple[tuple[Distanc
     reports = data.load_reported_distances(book.data_dir, book.as_of)
     after = reports[reports["measure"].isin(CITY_MEASURES) & (reports["date_start"] > when)
                     & (reports["date_start"].dt.year == when.year)]
-    return tuple(_report(r) for _, r in after.iterrows()), when.year
+    return tuple(_record(DistanceReport, r) for _, r in after.iterrows()), when.year
 
 
-def _population(book: Chapter, place_id: str = BATTLE_ID) -> PopulationContrast | None:
+def _population(book: Chapter, place_id: str = BATTLE_ID) -> tuple[PopulationContrast | None, tuple[str, ...]]:
+    """The last pre-war population next to the lowest wartime estimate, and their sources."""
     people = data.load_populations(book.data_dir, book.as_of)
     people = people[people["place_id"] == place_id].sort_values("date_start")
     prewar, wartime = people[people["basis"] != "wartime_estimate"], people[people["basis"] == "wartime_estimate"]
     if prewar.empty or wartime.empty:
-        return None
+        return None, ()
     before, low = prewar.iloc[-1], wartime.loc[wartime["population"].idxmin()]
     return PopulationContrast(place=book.place(place_id)["name_en"], before=int(before["population"]),
                               before_date=before["date"], low=int(low["population"]),
-                              low_qualifier=low["qualifier"], low_date=low["date"],
-                              source_ids=tuple(ids_in(pd.DataFrame([before, low]))))
+                              low_qualifier=low["qualifier"], low_date=low["date"]), tuple(ids_in(pd.DataFrame([before, low])))
 
 
 def reasons(book: Chapter) -> list[str]:
@@ -467,7 +433,7 @@ def reason(book: Chapter, reason: str) -> Reason:
         raise KeyError(f"unknown reason {reason!r} (known: {', '.join(reasons(book))})")
     events = data.load_events(book.data_dir, book.as_of)
     rows = events[events["event_id"].isin(chosen)]
-    lines = tuple(_event_line(r) for _, r in rows.iterrows())
+    lines = tuple(_record(EventLine, r) for _, r in rows.iterrows())
     if reason == "pincer":
         corridor = _corridor(book)
         return Reason(reason, lines, corridor=corridor, figure_source_ids=_ids_of(corridor))
@@ -475,9 +441,8 @@ def reason(book: Chapter, reason: str) -> Reason:
         after, year = _distances_after(book, rows)
         return Reason(reason, lines, distances_after=after, after_year=year, figure_source_ids=_ids_of(after))
     if reason == "cost":
-        population = _population(book)
-        return Reason(reason, lines, population=population,
-                      figure_source_ids=population.source_ids if population else ())
+        population, source_ids = _population(book)
+        return Reason(reason, lines, population=population, figure_source_ids=source_ids)
     return Reason(reason, lines)
 
 

@@ -109,7 +109,7 @@ def _span_hover(spans: pd.DataFrame, as_of: dt.date) -> list[list[str]]:
             for _, r in spans.iterrows()]
 
 
-def durations_chart(primary: pd.DataFrame, others: pd.DataFrame, highlight: str, as_of: dt.date) -> go.Figure:
+def _durations_chart(primary: pd.DataFrame, others: pd.DataFrame, highlight: str, as_of: dt.date) -> go.Figure:
     """Main counts as horizontal bars (end kind by colour and pattern); ticks for the other
     counts of the same battle."""
     order = primary.sort_values("days")["city"].tolist()
@@ -156,11 +156,11 @@ def durations(record: facts.Durations, book: Chapter) -> render.BookFigure | Mar
         citations=book.cite(ids_in(spans)),
         data_date=max(spans["end_day"]),
         data=spans.drop(columns=["start_day"]),
-        chart=durations_chart(primary, others, record.battle_id, book.as_of),
+        chart=_durations_chart(primary, others, record.battle_id, book.as_of),
     )
 
 
-def variants_chart(spans: pd.DataFrame, as_of: dt.date) -> go.Figure:
+def _variants_chart(spans: pd.DataFrame, as_of: dt.date) -> go.Figure:
     """One bar per count of the battle on a date axis, coloured and patterned by end kind."""
     fig = go.Figure()
     order = spans["label"].tolist()[::-1]
@@ -208,7 +208,7 @@ def variants(record: facts.Variants, book: Chapter) -> render.BookFigure | Markd
         citations=book.cite(ids_in(spans)),
         data_date=max(spans["end_day"]),
         data=spans.drop(columns=["label"]),
-        chart=variants_chart(spans, book.as_of),
+        chart=_variants_chart(spans, book.as_of),
     )
 
 
@@ -222,7 +222,7 @@ def _lane_positions(events: pd.DataFrame, lanes: list[str]) -> pd.Series:
     return lane_number + (rank - (size - 1) / 2) * 0.25
 
 
-def timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
+def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
     """Events in lanes by category; verification told apart by colour and marker shape."""
     lanes = [c for c in CATEGORY_STYLE if c in set(events["category"])]
     rows = events.assign(y=_lane_positions(events, lanes),
@@ -270,7 +270,7 @@ def timeline(record: facts.Timeline, book: Chapter) -> render.BookFigure | Markd
         citations=book.cite(ids_in(events)),
         data_date=events["date"].iloc[-1],
         data=events[TIMELINE_COLUMNS],
-        chart=timeline_chart(events, record.start, book.as_of),
+        chart=_timeline_chart(events, record.start, book.as_of),
     )
 
 
@@ -334,7 +334,7 @@ def _distance_trace(rows: pd.DataFrame, measure: str, positions: list[str]) -> g
     )
 
 
-def distance_chart(distances: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
+def _distance_chart(distances: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
     """Distances to the city on top; the width of the gap between the pincers, a different
     measure, in its own panel below. Colour = who reported it, shape = what was measured,
     open marker = disputed."""
@@ -391,7 +391,7 @@ def distance(record: facts.Distances, book: Chapter) -> render.BookFigure | Mark
         citations=book.cite(ids_in(reports)),
         data_date=reports["date"].iloc[-1],
         data=reports[DISTANCE_COLUMNS],
-        chart=distance_chart(reports, record.start, book.as_of),
+        chart=_distance_chart(reports, record.start, book.as_of),
     )
 
 
