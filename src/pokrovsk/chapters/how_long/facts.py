@@ -36,7 +36,7 @@ SPAN_COLUMNS = ["battle_id", "variant", "is_primary", "battle_name", "city", "st
                 "verification_note", "source_ids"]
 
 
-# ---------------------------------------------------------------- records
+# ---------------------------------------------------------------- battles
 
 @dataclasses.dataclass(frozen=True)
 class Span:
@@ -57,138 +57,6 @@ class Span:
     cut_at_as_of: bool
     source_ids: tuple[str, ...]
 
-
-@dataclasses.dataclass(frozen=True)
-class Answer:
-    """The short answer: the battle's main count (None before it starts), its longest count (None
-    before any starts) and the range over all its ``counts`` known on ``as_of``."""
-    battle_id: str
-    city: str
-    main: Span | None
-    longest: Span | None
-    shortest_days: int
-    longest_days: int
-    counts: int
-    source_ids: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Durations:
-    """Every city battle's main count (``compared`` of them) next to the battle in focus (None
-    before its main count starts; rank 1 = the longest), the ``longer`` ones, and the cities left
-    out for want of an agreed start date. ``spans`` (the chart's data) also holds other counts."""
-    battle_id: str
-    city: str
-    spans: pd.DataFrame
-    focus: Span | None
-    rank: int | None
-    longer: tuple[Span, ...]
-    longest: Span | None
-    compared: int
-    left_out: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Variants:
-    """Every pair of start and end dates for one battle: ``spans`` has one row per distinct
-    (start, end, end kind), its ``variant`` listing the merged variants; ``starts`` pairs each
-    distinct start with what it marks; ``starting_today`` is what a count starting on ``as_of``
-    itself marks (a clock that has not yet run a day)."""
-    battle_id: str
-    city: str
-    spans: pd.DataFrame
-    shortest_days: int
-    longest_days: int
-    not_over: int
-    starts: tuple[tuple[dt.date, str], ...]
-    starting_today: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Timeline:
-    """Events from ``start``, the first day of the battle's first year, to ``as_of`` (the chart's
-    data); ``earlier`` counts those before ``start``, left out of the chart."""
-    events: pd.DataFrame
-    start: dt.date
-    contested: int
-    russian_contested: int
-    earlier: int
-    earlier_first: str | None
-    earlier_last: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class MonthlyCounts:
-    """Events per calendar month (rows) and category (columns), empty months included; the
-    months (``YYYY-MM``) with the most; the date of the latest event counted."""
-    counts: pd.DataFrame
-    busiest: tuple[str, ...]
-    busiest_count: int
-    busiest_claims: int
-    last_date: str | None
-    source_ids: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class DistanceReport:
-    date: str
-    distance_km: float
-    qualifier: str
-    measure: str
-    claimant: str
-    verification: str
-    source_ids: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Distances:
-    """Every reported distance known on ``as_of`` (the chart's data); the first report of a
-    distance to the city (None while there is none) and the closest one not disputed."""
-    city: str
-    start: dt.date
-    reports: pd.DataFrame
-    first: DistanceReport | None
-    closest: DistanceReport | None
-    disputed: int
-    has_corridor: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class EventLine:
-    date: str
-    title: str
-    description: str
-    claimant: str
-    verification: str
-    source_ids: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class PopulationContrast:
-    place: str
-    before: int
-    before_date: str
-    low: int
-    low_qualifier: str
-    low_date: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Reason:
-    """One reason the battle took long: its events known on ``as_of``, and the figures that go
-    with it, with their sources: for the pincer, the widths reported of the gap between the
-    pincers; for Kursk, the distances reported in the rest of the year after the incursion; for
-    the cost, the last pre-war population next to the lowest wartime estimate."""
-    reason: str
-    events: tuple[EventLine, ...]
-    corridor: tuple[DistanceReport, ...] = ()
-    distances_after: tuple[DistanceReport, ...] = ()
-    after_year: int | None = None
-    population: PopulationContrast | None = None
-    figure_source_ids: tuple[str, ...] = ()
-
-
-# ---------------------------------------------------------------- battles
 
 def _with_notes_once_complete(frame: pd.DataFrame, every_source: pd.Series, key: list[str] | str,
                               notes: list[str]) -> pd.DataFrame:
@@ -255,6 +123,20 @@ def _city_of(book: Chapter, battle_id: str) -> str:
     return cities.iloc[0]
 
 
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """The short answer: the battle's main count (None before it starts), its longest count (None
+    before any starts) and the range over all its ``counts`` known on ``as_of``."""
+    battle_id: str
+    city: str
+    main: Span | None
+    longest: Span | None
+    shortest_days: int
+    longest_days: int
+    counts: int
+    source_ids: tuple[str, ...]
+
+
 def answer(book: Chapter, battle_id: str = BATTLE_ID) -> Answer:
     """The main count's days for the battle, and the range over every count known on ``as_of``."""
     spans = battle_spans(book)
@@ -267,6 +149,22 @@ def answer(book: Chapter, battle_id: str = BATTLE_ID) -> Answer:
         shortest_days=int(spans["days"].min()) if not spans.empty else 0,
         longest_days=int(spans["days"].max()) if not spans.empty else 0,
         counts=len(spans), source_ids=tuple(ids_in(spans)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Durations:
+    """Every city battle's main count (``compared`` of them) next to the battle in focus (None
+    before its main count starts; rank 1 = the longest), the ``longer`` ones, and the cities left
+    out for want of an agreed start date. ``spans`` (the chart's data) also holds other counts."""
+    battle_id: str
+    city: str
+    spans: pd.DataFrame
+    focus: Span | None
+    rank: int | None
+    longer: tuple[Span, ...]
+    longest: Span | None
+    compared: int
+    left_out: tuple[str, ...]
 
 
 def durations(book: Chapter, battle_id: str = BATTLE_ID) -> Durations:
@@ -286,6 +184,22 @@ def durations(book: Chapter, battle_id: str = BATTLE_ID) -> Durations:
         longer=tuple(_record(Span, r) for _, r in longer.sort_values("days", ascending=False).iterrows()),
         longest=_record(Span, primary.loc[primary["days"].idxmax()]) if not primary.empty else None,
         compared=len(primary), left_out=tuple(undated))
+
+
+@dataclasses.dataclass(frozen=True)
+class Variants:
+    """Every pair of start and end dates for one battle: ``spans`` has one row per distinct
+    (start, end, end kind), its ``variant`` listing the merged variants; ``starts`` pairs each
+    distinct start with what it marks; ``starting_today`` is what a count starting on ``as_of``
+    itself marks (a clock that has not yet run a day)."""
+    battle_id: str
+    city: str
+    spans: pd.DataFrame
+    shortest_days: int
+    longest_days: int
+    not_over: int
+    starts: tuple[tuple[dt.date, str], ...]
+    starting_today: str | None
 
 
 def variants(book: Chapter, battle_id: str = BATTLE_ID) -> Variants:
@@ -329,6 +243,19 @@ def _battle_events(book: Chapter, start: dt.date) -> pd.DataFrame:
     return events[events["date_start"] >= pd.Timestamp(start)].reset_index(drop=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class Timeline:
+    """Events from ``start``, the first day of the battle's first year, to ``as_of`` (the chart's
+    data); ``earlier`` counts those before ``start``, left out of the chart."""
+    events: pd.DataFrame
+    start: dt.date
+    contested: int
+    russian_contested: int
+    earlier: int
+    earlier_first: str | None
+    earlier_last: str | None
+
+
 def timeline(book: Chapter, battle_id: str = BATTLE_ID) -> Timeline:
     """The events of the battle known on ``as_of``, and how many of them are contested claims."""
     start = _timeline_start(book, battle_id)
@@ -341,6 +268,18 @@ def timeline(book: Chapter, battle_id: str = BATTLE_ID) -> Timeline:
         russian_contested=int((contested["claimant"] == "russia").sum()), earlier=len(earlier),
         earlier_first=earlier["date"].iloc[0] if not earlier.empty else None,
         earlier_last=earlier["date"].iloc[-1] if not earlier.empty else None)
+
+
+@dataclasses.dataclass(frozen=True)
+class MonthlyCounts:
+    """Events per calendar month (rows) and category (columns), empty months included; the
+    months (``YYYY-MM``) with the most; the date of the latest event counted."""
+    counts: pd.DataFrame
+    busiest: tuple[str, ...]
+    busiest_count: int
+    busiest_claims: int
+    last_date: str | None
+    source_ids: tuple[str, ...]
 
 
 def monthly_counts(book: Chapter, battle_id: str = BATTLE_ID) -> MonthlyCounts:
@@ -365,12 +304,36 @@ def monthly_counts(book: Chapter, battle_id: str = BATTLE_ID) -> MonthlyCounts:
 
 # ---------------------------------------------------------------- distances
 
+@dataclasses.dataclass(frozen=True)
+class DistanceReport:
+    date: str
+    distance_km: float
+    qualifier: str
+    measure: str
+    claimant: str
+    verification: str
+    source_ids: tuple[str, ...]
+
+
 def _closest_report(near: pd.DataFrame) -> pd.Series:
     """The earliest report of the smallest distance, among reports not disputed (all reports if
     every one is)."""
     trusted = near[near["verification"] != "disputed"]
     rows = trusted if not trusted.empty else near
     return rows[rows["distance_km"] == rows["distance_km"].min()].iloc[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class Distances:
+    """Every reported distance known on ``as_of`` (the chart's data); the first report of a
+    distance to the city (None while there is none) and the closest one not disputed."""
+    city: str
+    start: dt.date
+    reports: pd.DataFrame
+    first: DistanceReport | None
+    closest: DistanceReport | None
+    disputed: int
+    has_corridor: bool
 
 
 def distances(book: Chapter, battle_id: str = BATTLE_ID) -> Distances:
@@ -405,6 +368,16 @@ def _distances_after(book: Chapter, events: pd.DataFrame) -> tuple[tuple[Distanc
     return tuple(_record(DistanceReport, r) for _, r in after.iterrows()), when.year
 
 
+@dataclasses.dataclass(frozen=True)
+class PopulationContrast:
+    place: str
+    before: int
+    before_date: str
+    low: int
+    low_qualifier: str
+    low_date: str
+
+
 def _population(book: Chapter, place_id: str = BATTLE_ID) -> tuple[PopulationContrast | None, tuple[str, ...]]:
     """The last pre-war population next to the lowest wartime estimate, and their sources."""
     people = data.load_populations(book.data_dir, book.as_of)
@@ -416,6 +389,31 @@ def _population(book: Chapter, place_id: str = BATTLE_ID) -> tuple[PopulationCon
     return PopulationContrast(place=book.place(place_id)["name_en"], before=int(before["population"]),
                               before_date=before["date"], low=int(low["population"]),
                               low_qualifier=low["qualifier"], low_date=low["date"]), tuple(ids_in(pd.DataFrame([before, low])))
+
+
+@dataclasses.dataclass(frozen=True)
+class EventLine:
+    date: str
+    title: str
+    description: str
+    claimant: str
+    verification: str
+    source_ids: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Reason:
+    """One reason the battle took long: its events known on ``as_of``, and the figures that go
+    with it, with their sources: for the pincer, the widths reported of the gap between the
+    pincers; for Kursk, the distances reported in the rest of the year after the incursion; for
+    the cost, the last pre-war population next to the lowest wartime estimate."""
+    reason: str
+    events: tuple[EventLine, ...]
+    corridor: tuple[DistanceReport, ...] = ()
+    distances_after: tuple[DistanceReport, ...] = ()
+    after_year: int | None = None
+    population: PopulationContrast | None = None
+    figure_source_ids: tuple[str, ...] = ()
 
 
 def reasons(book: Chapter) -> list[str]:

@@ -24,44 +24,20 @@ from pokrovsk.sources import ids_in
 NAME_PREFIX = "how-long"
 
 CATEGORY_STYLE = {
-    "military": (PALETTE["blue"], ""),
-    "claim": (PALETTE["vermillion"], "/"),
-    "civilian": (PALETTE["green"], "."),
-    "infrastructure": (PALETTE["orange"], "x"),
-    "economy": (PALETTE["purple"], "-"),
-    "context": (PALETTE["sky"], "+"),
-    "analysis": (PALETTE["black"], "x"),
-    "education": (PALETTE["yellow"], "|"),
-    "history": (PALETTE["grey"], "\\"),
+    "military": (PALETTE["blue"], ""), "claim": (PALETTE["vermillion"], "/"), "civilian": (PALETTE["green"], "."),
+    "infrastructure": (PALETTE["orange"], "x"), "economy": (PALETTE["purple"], "-"), "context": (PALETTE["sky"], "+"),
+    "analysis": (PALETTE["black"], "x"), "education": (PALETTE["yellow"], "|"), "history": (PALETTE["grey"], "\\"),
 }
 """Colour and bar pattern per event category, in the order of the timeline's lanes."""
-
-VERIFICATION_STYLE = {
-    "established": (PALETTE["blue"], "circle"),
-    "corroborated": (PALETTE["green"], "square"),
-    "claimed": (PALETTE["orange"], "diamond"),
-    "disputed": (PALETTE["vermillion"], "x"),
-}
+VERIFICATION_STYLE = {"established": (PALETTE["blue"], "circle"), "corroborated": (PALETTE["green"], "square"),
+                      "claimed": (PALETTE["orange"], "diamond"), "disputed": (PALETTE["vermillion"], "x")}
 """Colour and marker per verification, firmest first (the legend's order)."""
-
-END_KIND_STYLE = {
-    "capture": (PALETTE["blue"], ""),
-    "withdrawal": (PALETTE["green"], "."),
-    "claim": (PALETTE["orange"], "/"),
-    "assessment": (PALETTE["purple"], "x"),
-    "ongoing": (PALETTE["grey"], "-"),
-}
+END_KIND_STYLE = {"capture": (PALETTE["blue"], ""), "withdrawal": (PALETTE["green"], "."),
+                  "claim": (PALETTE["orange"], "/"), "assessment": (PALETTE["purple"], "x"),
+                  "ongoing": (PALETTE["grey"], "-")}
 """Colour and bar pattern per kind of end, in the legend's order."""
-
-MEASURE_SYMBOL = {
-    "to_city": "circle",
-    "to_outskirts": "square",
-    "to_centre": "diamond",
-    "inside_city": "star",
-    "start_point": "triangle-up",
-    "to_mine": "cross",
-    "corridor_width": "hourglass",
-}
+MEASURE_SYMBOL = {"to_city": "circle", "to_outskirts": "square", "to_centre": "diamond", "inside_city": "star",
+                  "start_point": "triangle-up", "to_mine": "cross", "corridor_width": "hourglass"}
 """Marker per measure, in the legend's order."""
 REPORTER_COLOUR = {"independent": PALETTE["black"], "ukraine": PALETTE["blue"], "russia": PALETTE["vermillion"]}
 LABEL_POSITIONS = ["top center", "bottom center", "middle right", "middle left", "top right", "bottom right"]
@@ -69,6 +45,19 @@ LABEL_POSITIONS = ["top center", "bottom center", "middle right", "middle left",
 
 def _say(key: str, **fields) -> str:
     return words.say(f"how_long.{key}", **fields)
+
+
+def _write(book: Chapter, key: str, **fields) -> Markdown:
+    return book.write(f"how_long.{key}", **fields)
+
+
+def _figure(name: str, words_key: str, fields: dict, book: Chapter, source_ids, data_date, data: pd.DataFrame,
+            chart: go.Figure) -> render.BookFigure:
+    """A chart with its title, alt text and caption from the catalog entries under ``words_key``."""
+    return render.BookFigure(
+        name=f"{NAME_PREFIX}-{name}", title=_say(f"{words_key}.title", **fields), alt=_say(f"{words_key}.alt", **fields),
+        caption=_say(f"{words_key}.caption", **fields), citations=book.cite(source_ids), data_date=data_date, data=data,
+        chart=chart)
 
 
 def _hover_text(value, width: int = 46) -> str:
@@ -81,6 +70,14 @@ def _hover_text(value, width: int = 46) -> str:
 
 def _evidence(row: pd.Series) -> str:
     return _say("evidence", verification=row["verification"], note=_hover_text(row["verification_note"]))
+
+
+def _groups(rows: pd.DataFrame, column: str, styles: dict):
+    """(code, style, its rows) for each code of ``styles`` that has rows, in the styles' order."""
+    for code, style in styles.items():
+        group = rows[rows[column] == code]
+        if not group.empty:
+            yield code, style, group
 
 
 def _pattern(shape: str) -> dict:
@@ -115,10 +112,7 @@ def _durations_chart(primary: pd.DataFrame, others: pd.DataFrame, highlight: str
     order = primary.sort_values("days")["city"].tolist()
     hover = _say("span_hover")
     fig = go.Figure()
-    for kind, (colour, pattern) in END_KIND_STYLE.items():
-        group = primary[primary["end_kind"] == kind]
-        if group.empty:
-            continue
+    for kind, (colour, pattern), group in _groups(primary, "end_kind", END_KIND_STYLE):
         fig.add_bar(y=group["city"], x=group["days"], orientation="h", name=_say(f"end_kind.{kind}"),
                     marker=dict(color=colour, pattern=_pattern(pattern),
                                 line=dict(color=[PALETTE["black"] if b == highlight else colour
@@ -143,21 +137,13 @@ def _durations_chart(primary: pd.DataFrame, others: pd.DataFrame, highlight: str
 def durations(record: facts.Durations, book: Chapter) -> render.BookFigure | Markdown:
     """Every city battle's main count, the battle in focus outlined."""
     if record.longest is None:
-        return book.write("how_long.durations.not_yet")
+        return _write(book, "durations.not_yet")
     spans = record.spans
     primary, others = spans[spans["is_primary"]], spans[~spans["is_primary"]]
     fields = dict(as_of=book.as_of, city=record.city, focus=record.focus, rank=record.rank, longer=record.longer,
                   compared=record.compared, longest=record.longest, left_out=record.left_out)
-    return render.BookFigure(
-        name=f"{NAME_PREFIX}-durations",
-        title=_say("durations.title", **fields),
-        alt=_say("durations.alt", **fields),
-        caption=_say("durations.caption", **fields),
-        citations=book.cite(ids_in(spans)),
-        data_date=max(spans["end_day"]),
-        data=spans.drop(columns=["start_day"]),
-        chart=_durations_chart(primary, others, record.battle_id, book.as_of),
-    )
+    return _figure("durations", "durations", fields, book, ids_in(spans), max(spans["end_day"]),
+                   spans.drop(columns=["start_day"]), _durations_chart(primary, others, record.battle_id, book.as_of))
 
 
 def _variants_chart(spans: pd.DataFrame, as_of: dt.date) -> go.Figure:
@@ -165,10 +151,7 @@ def _variants_chart(spans: pd.DataFrame, as_of: dt.date) -> go.Figure:
     fig = go.Figure()
     order = spans["label"].tolist()[::-1]
     hover = _say("span_hover")
-    for kind, (colour, pattern) in END_KIND_STYLE.items():
-        group = spans[spans["end_kind"] == kind]
-        if group.empty:
-            continue
+    for kind, (colour, pattern), group in _groups(spans, "end_kind", END_KIND_STYLE):
         fig.add_bar(
             y=group["label"], base=[d.isoformat() for d in group["start_day"]],
             x=[(pd.Timestamp(e) - pd.Timestamp(s)) / pd.Timedelta(milliseconds=1)
@@ -194,22 +177,14 @@ def _variants_chart(spans: pd.DataFrame, as_of: dt.date) -> go.Figure:
 def variants(record: facts.Variants, book: Chapter) -> render.BookFigure | Markdown:
     """Every start and end in the data for one battle, as bars on a date axis."""
     if record.longest_days == 0:
-        return book.write("how_long.variants.not_yet", city=record.city, starting_today=record.starting_today)
+        return _write(book, "variants.not_yet", city=record.city, starting_today=record.starting_today)
     spans = record.spans.assign(label=[_say("variants.bar", start=s, end=e, main=m) for s, e, m in
                                        zip(record.spans["start_day"], record.spans["end_day"],
                                            record.spans["is_primary"])])
     fields = dict(as_of=book.as_of, city=record.city, shortest=record.shortest_days, longest=record.longest_days,
                   not_over=record.not_over, count=len(spans), starts=record.starts)
-    return render.BookFigure(
-        name=f"{NAME_PREFIX}-{record.battle_id}-variants",
-        title=_say("variants.title", **fields),
-        alt=_say("variants.alt", **fields),
-        caption=_say("variants.caption", **fields),
-        citations=book.cite(ids_in(spans)),
-        data_date=max(spans["end_day"]),
-        data=spans.drop(columns=["label"]),
-        chart=_variants_chart(spans, book.as_of),
-    )
+    return _figure(f"{record.battle_id}-variants", "variants", fields, book, ids_in(spans), max(spans["end_day"]),
+                   spans.drop(columns=["label"]), _variants_chart(spans, book.as_of))
 
 
 # ---------------------------------------------------------------- events
@@ -229,10 +204,7 @@ def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date) -> go.Fi
                          x=events["date_start"] + (events["date_end"] - events["date_start"]) / 2)
     hover = _say("timeline.hover")
     fig = go.Figure()
-    for verification, (colour, symbol) in VERIFICATION_STYLE.items():
-        group = rows[rows["verification"] == verification]
-        if group.empty:
-            continue
+    for verification, (colour, symbol), group in _groups(rows, "verification", VERIFICATION_STYLE):
         fig.add_scatter(
             x=group["x"], y=group["y"], mode="markers", name=words.label("verification", verification),
             marker=dict(color=colour, symbol=symbol, size=11, line=dict(color="white", width=1)),
@@ -258,27 +230,19 @@ def timeline(record: facts.Timeline, book: Chapter) -> render.BookFigure | Markd
     """Every event of the battle known on ``as_of``, in lanes by kind."""
     events = record.events
     if events.empty:
-        return book.write("how_long.timeline.not_yet", start=record.start)
+        return _write(book, "timeline.not_yet", start=record.start)
     fields = dict(as_of=book.as_of, events=len(events), start=record.start, contested=record.contested,
                   russian_contested=record.russian_contested, earlier=record.earlier,
                   earlier_first=record.earlier_first, earlier_last=record.earlier_last)
-    return render.BookFigure(
-        name=f"{NAME_PREFIX}-timeline",
-        title=_say("timeline.title", **fields),
-        alt=_say("timeline.alt", **fields),
-        caption=_say("timeline.caption", **fields),
-        citations=book.cite(ids_in(events)),
-        data_date=events["date"].iloc[-1],
-        data=events[TIMELINE_COLUMNS],
-        chart=_timeline_chart(events, record.start, book.as_of),
-    )
+    return _figure("timeline", "timeline", fields, book, ids_in(events), events["date"].iloc[-1],
+                   events[TIMELINE_COLUMNS], _timeline_chart(events, record.start, book.as_of))
 
 
 def events_per_month(record: facts.MonthlyCounts, book: Chapter) -> render.BookFigure | Markdown:
     """Events recorded per month, stacked by kind."""
     counts = record.counts
     if not record.busiest:
-        return book.write("how_long.timeline.not_yet", start=counts.index[0].start_time.date())
+        return _write(book, "timeline.not_yet", start=counts.index[0].start_time.date())
     fig = go.Figure()
     x = counts.index.to_timestamp()
     for category in [c for c in CATEGORY_STYLE if c in counts.columns]:
@@ -292,16 +256,8 @@ def events_per_month(record: facts.MonthlyCounts, book: Chapter) -> render.BookF
     download["month"] = download["month"].astype(str)
     fields = dict(busiest=record.busiest, busiest_count=record.busiest_count, busiest_claims=record.busiest_claims,
                   first=str(counts.index[0]), last=str(counts.index[-1]))
-    return render.BookFigure(
-        name=f"{NAME_PREFIX}-events-per-month",
-        title=_say("per_month.title", **fields),
-        alt=_say("per_month.alt", **fields),
-        caption=_say("per_month.caption", **fields),
-        citations=book.cite(record.source_ids),
-        data_date=record.last_date,
-        data=download,
-        chart=fig,
-    )
+    return _figure("events-per-month", "per_month", fields, book, record.source_ids, record.last_date,
+                   download, fig)
 
 
 # ---------------------------------------------------------------- reported distances
@@ -346,10 +302,8 @@ def _distance_chart(distances: pd.DataFrame, start: dt.date, end: dt.date) -> go
                         subplot_titles=[_say("distance.panel_city"), _say("distance.panel_corridor")][:panels])
     for panel, rows in ((1, distances[distances["measure"] != facts.CORRIDOR]), (2, corridor)):
         positions = pd.Series(_label_positions(rows["x"].sort_values()), index=rows["x"].sort_values().index)
-        for measure in MEASURE_SYMBOL:
-            group = rows[rows["measure"] == measure]
-            if not group.empty:
-                fig.add_trace(_distance_trace(group, measure, positions[group.index].tolist()), row=panel, col=1)
+        for measure, _, group in _groups(rows, "measure", MEASURE_SYMBOL):
+            fig.add_trace(_distance_trace(group, measure, positions[group.index].tolist()), row=panel, col=1)
     legend = [(_say(f"measure.{m}"), PALETTE["grey"], symbol) for m, symbol in MEASURE_SYMBOL.items()
               if m != facts.CORRIDOR and m in set(distances["measure"])]
     legend += [(_say("distance.reporter", claimant=c), colour, "square")
@@ -378,26 +332,18 @@ DISTANCE_COLUMNS = ["distance_id", "date", "date_precision", "distance_km", "qua
 def distance(record: facts.Distances, book: Chapter) -> render.BookFigure | Markdown:
     """The reported distances between Russian forces and the city, as reported."""
     if record.first is None:
-        return book.write("how_long.distance.not_yet", city=record.city)
+        return _write(book, "distance.not_yet", city=record.city)
     reports = record.reports
     fields = dict(city=record.city, first=distance_phrase(record.first), closest=distance_phrase(record.closest),
                   reports=len(reports), disputed=record.disputed, has_corridor=record.has_corridor,
                   first_date=reports["date"].iloc[0], last_date=reports["date"].iloc[-1])
-    return render.BookFigure(
-        name=f"{NAME_PREFIX}-distance",
-        title=_say("distance.title", **fields),
-        alt=_say("distance.alt", **fields),
-        caption=_say("distance.caption", **fields),
-        citations=book.cite(ids_in(reports)),
-        data_date=reports["date"].iloc[-1],
-        data=reports[DISTANCE_COLUMNS],
-        chart=_distance_chart(reports, record.start, book.as_of),
-    )
+    return _figure("distance", "distance", fields, book, ids_in(reports), reports["date"].iloc[-1],
+                   reports[DISTANCE_COLUMNS], _distance_chart(reports, record.start, book.as_of))
 
 
 # ---------------------------------------------------------------- why it took so long
 
 def reason(record: facts.Reason, book: Chapter) -> Markdown:
     """One reason the battle took long: its events, and the figures that go with it."""
-    return book.write("how_long.reason", after=[distance_phrase(r) for r in record.distances_after],
+    return _write(book, "reason", after=[distance_phrase(r) for r in record.distances_after],
                       **vars(record))
