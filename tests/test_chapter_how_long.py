@@ -341,7 +341,8 @@ def test_distance_title_and_panels(book):
     assert sum(len(t.x) for t in plotted) == len(reports)
     open_markers = sum(str(s).endswith("-open") for t in plotted for s in t.marker.symbol)
     assert open_markers == sum(r["verification"] == "disputed" for r in reports)
-    assert f"{open_markers} of the {len(reports)} reports are disputed" in figure.caption
+    verb = "is" if open_markers == 1 else "are"
+    assert f"{open_markers} of the {len(reports)} reports {verb} disputed" in figure.caption
 
 
 def test_answer_paragraph_gives_the_main_count(book):

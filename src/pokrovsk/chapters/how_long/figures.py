@@ -277,7 +277,7 @@ def _distance_trace(rows: pd.DataFrame, measure: str, positions: list[str]) -> g
     disputed = rows["verification"] == "disputed"
     return go.Scatter(
         x=rows["x"], y=rows["distance_km"], showlegend=False,
-        mode="markers+text", name=label,
+        mode="markers+text", name=label, cliponaxis=False,
         text=[_say("distance.marker", measure=r["measure"], qualifier=r["qualifier"], km=r["distance_km"])
               for _, r in rows.iterrows()],
         textposition=positions, textfont=dict(size=11),
