@@ -8,8 +8,9 @@ import shutil
 import pytest
 
 from conftest import append_text, copy_repo
-from pokrovsk.build import (DEPENDENCIES_FILE, PACKAGE_DIR, InputFiles, Project, _is_cached, package_fingerprint,
-                            plan_jobs)
+from pokrovsk.cache_keys import DEPENDENCIES_FILE, PACKAGE_DIR, InputFiles, package_fingerprint
+from pokrovsk.execute import _is_cached, plan_jobs
+from pokrovsk.paths import Project
 from pokrovsk.data import content_hash
 from pokrovsk.params import BookParams
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pokrovsk.build import NotebookJob, NotebookPool
+from pokrovsk.execute import NotebookJob, NotebookPool
 
 PROBE = """
 import json, os, sys

@@ -1,5 +1,5 @@
 """A rebuild re-executes exactly the notebooks that used what changed: the package modules their
-kernel imported and the data files they read (pokrovsk.build.InputFiles)."""
+kernel imported and the data files they read (pokrovsk.cache_keys.InputFiles)."""
 
 from __future__ import annotations
 

@@ -8,13 +8,10 @@ build) only ever sees the old book or the new one.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -23,538 +20,20 @@ import sys
 import tempfile
 import threading
 import time
-from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
-
-import nbformat
+from typing import Callable, Iterable
 
 from pokrovsk import paths
 from pokrovsk.content import DATA_AS_OF_ENV, VALIDATED_ENV, content_hash
 from pokrovsk.params import BookParams
 
-if TYPE_CHECKING:
-    from pokrovsk.kernels import ReusableKernel
+from pokrovsk.cache_keys import hash_files, package_fingerprint
+from pokrovsk.cache_keys import DEPENDENCIES_FILE
+from pokrovsk.execute import (BuildError, ChartImageDrawing, NotebookJob, copy_assets, execute_job, execute_notebooks,
+                              has_pending_images, kernel_environment, pool_for, sync_chapter)
+from pokrovsk.paths import Project
 
-PARAMETERS_TAG = "parameters"
-INJECTED_TAG = "injected-parameters"
 BUILD_KEY_FILE = ".pokrovsk-build-key"
-# Libraries whose upgrade changes what a notebook draws, so they belong in the cache key.
-KEY_LIBRARIES = ("plotly", "geopandas", "contextily", "matplotlib", "pandas", "shapely", "myst-nb", "jupyter-book")
-
-
-class BuildError(RuntimeError):
-    """A build step failed; the message is meant for the user, one short paragraph."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Project:
-    """Where everything lives, relative to the repository root."""
-
-    root: Path
-
-    @classmethod
-    def find(cls) -> "Project":
-        """This package's checkout, or the one ``POKROVSK_PROJECT`` names (see pokrovsk.paths)."""
-        return cls(paths.project_root())
-
-    @property
-    def notebooks_dir(self) -> Path:
-        return self.root / "notebooks"
-
-    @property
-    def chapters_dir(self) -> Path:
-        """Executed notebooks that Jupyter Book renders (git-ignored)."""
-        return self.root / "book" / "chapters"
-
-    @property
-    def params_file(self) -> Path:
-        return paths.params_file(self.root)
-
-    @property
-    def cache_dir(self) -> Path:
-        return paths.cache_dir(root=self.root)
-
-    @property
-    def executed_cache(self) -> Path:
-        return self.cache_dir / "executed"
-
-    @property
-    def build_dir(self) -> Path:
-        return self.root / "_build"
-
-    @property
-    def html_link(self) -> Path:
-        return self.build_dir / "html"
-
-    @property
-    def sphinx_work_dir(self) -> Path:
-        return self.build_dir / ".work"
-
-    def chapter_notebooks(self) -> list[Path]:
-        return sorted(self.notebooks_dir.glob("*.ipynb"))
-
-    def resolve_data_dir(self, params: BookParams) -> Path:
-        return paths.in_project(params.data_dir, self.root)
-
-
-# --- cache keys ---------------------------------------------------------------------------
-
-
-def _hash_files(digest: "hashlib._Hash", files: Iterable[Path], base: Path) -> None:
-    for path in sorted(files):
-        digest.update(path.relative_to(base).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-
-
-def _tree_files(folder: Path, patterns: Iterable[str]) -> list[Path]:
-    found: set[Path] = set()
-    for pattern in patterns:
-        found.update(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
-    return sorted(found)
-
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def library_versions() -> str:
-    lines = []
-    for name in KEY_LIBRARIES:
-        try:
-            lines.append(f"{name}={metadata.version(name)}\n")
-        except metadata.PackageNotFoundError:
-            lines.append(f"{name}=absent\n")
-    return "".join(lines)
-
-
-def package_fingerprint(package_dir: Path = PACKAGE_DIR) -> str:
-    """Hash of the pokrovsk package sources and the versions of the libraries that draw."""
-    digest = hashlib.sha256()
-    _hash_files(digest, _tree_files(package_dir, ["*"]), package_dir)  # code, styles, icons
-    digest.update(library_versions().encode())
-    return digest.hexdigest()
-
-
-def notebook_key(notebook: Path, key_params: dict, inputs_hash: str) -> str:
-    """Which cache entry a notebook's result goes in: its source, its parameters, the inputs all
-    notebooks share and the libraries that draw. The package modules and data files it used are
-    checked against the record kept in the entry (:class:`InputFiles`)."""
-    digest = hashlib.sha256()
-    digest.update(notebook.read_bytes())
-    digest.update(json.dumps(key_params, sort_keys=True).encode())
-    digest.update(inputs_hash.encode())
-    digest.update(library_versions().encode())
-    return digest.hexdigest()[:20]
-
-
-DEPENDENCIES_FILE = "dependencies.json"
-"""Beside each executed notebook: the package modules its kernel imported and the data files it
-read, with their hashes. No record, an unreadable one or a changed file means: run it again."""
-_FILES_USED = "files-used.json"
-# Run in the kernel after a notebook: its pokrovsk modules (imported afresh for each notebook,
-# see pokrovsk.kernels) and the data files pokrovsk.data read.
-_LIST_FILES_USED = """import json as _json, pathlib as _pathlib, sys as _sys
-_pathlib.Path({path}).write_text(_json.dumps({{
-    "modules": sorted({{module.__file__ for name, module in list(_sys.modules.items())
-                        if (name == "pokrovsk" or name.startswith("pokrovsk.")) and getattr(module, "__file__", None)}}),
-    "data": _sys.modules["pokrovsk.data"].files_read() if "pokrovsk.data" in _sys.modules else []}}))"""
-
-
-@dataclasses.dataclass(frozen=True)
-class InputFiles:
-    """The hash of every package module and data file, taken before any notebook runs. A
-    notebook's record keeps the hashes of the files it used from this snapshot, so a file edited
-    while the notebook ran differs from its record and the notebook runs again next time."""
-
-    package_dir: Path
-    data_dir: Path
-    hashes: dict[Path, str]
-
-    @classmethod
-    def take(cls, data_dir: Path, package_dir: Path = PACKAGE_DIR) -> "InputFiles":
-        files = _tree_files(package_dir, ["*.py"]) + _tree_files(data_dir, ["*"])
-        return cls(package_dir, data_dir, {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in files})
-
-    def _entries(self, folder: Path, paths: Iterable[str]) -> dict[str, str | None]:
-        """Paths inside ``folder`` by their place in it (a moved data folder keeps its records);
-        any other path with no hash, which never matches."""
-        entries: dict[str, str | None] = {}
-        for name in paths:
-            path = Path(name).resolve()
-            if path.is_relative_to(folder):
-                entries[path.relative_to(folder).as_posix()] = self.hashes.get(path)
-            else:
-                entries[str(path)] = None
-        return entries
-
-    def record(self, files_used: dict[str, list[str]]) -> dict:
-        return {"modules": self._entries(self.package_dir, files_used["modules"]),
-                "data": self._entries(self.data_dir, files_used["data"])}
-
-    def unchanged(self, record: dict) -> bool:
-        """Every file in the record still has its recorded hash."""
-        for folder, part in ((self.package_dir, "modules"), (self.data_dir, "data")):
-            for name, recorded in record[part].items():
-                if recorded is None or self.hashes.get(folder / name) != recorded:
-                    return False
-        return True
-
-
-# --- executing notebooks ------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class NotebookJob:
-    source: Path
-    key: str
-    parameters: dict
-    cache_entry: Path
-    environment: dict = dataclasses.field(default_factory=dict)
-    """Set in the kernel before the notebook runs (a reused kernel keeps its start-up environment)."""
-    inputs: InputFiles | None = None
-    """Without it (a single run outside the cache), no record of the files used is kept."""
-
-    @property
-    def stem(self) -> str:
-        return self.source.stem
-
-
-@dataclasses.dataclass(frozen=True)
-class NotebookOutcome:
-    stem: str
-    executed: bool
-    seconds: float
-    error: str | None = None
-
-
-def _source_cell_number(source: Path, executed_cell: dict | None) -> str:
-    """1-based number of the failing cell in the committed notebook (not counting injected cells)."""
-    if executed_cell is None:
-        return "?"
-    source_nb = nbformat.read(source, as_version=4)
-    for number, cell in enumerate(source_nb.cells, start=1):
-        if cell.get("id") and cell.get("id") == executed_cell.get("id"):
-            return str(number)
-    return "?"
-
-
-def _fold_for_reading(nb: nbformat.NotebookNode) -> None:
-    """Readers see prose and figures first: parameter cells vanish, other code folds."""
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        tags = cell.metadata.setdefault("tags", [])
-        if PARAMETERS_TAG in tags or INJECTED_TAG in tags:
-            if "remove-cell" not in tags:
-                tags.append("remove-cell")
-        elif not any(tag.startswith(("remove-", "hide-")) for tag in tags):
-            tags.append("hide-input")
-
-
-def kernel_environment(stem: str) -> dict[str, str]:
-    """What a chapter's kernel needs from the build: where to write its files, where the caches
-    are, and which data content the build has already validated ("" means none)."""
-    return {"POKROVSK_ASSET_PREFIX": f"assets/{stem}",
-            paths.CACHE_ENV: os.environ.get(paths.CACHE_ENV, ""),
-            VALIDATED_ENV: os.environ.get(VALIDATED_ENV, "")}
-
-
-def execute_job(job: NotebookJob, kernel: ReusableKernel | None = None) -> NotebookOutcome:
-    """Run one notebook into a fresh folder; only a complete success is moved into the cache.
-
-    Without ``kernel``, a kernel is started for this notebook alone and stopped afterwards. A
-    kernel whose notebook failed is stopped either way: its state is unknown.
-    """
-    import papermill
-
-    from pokrovsk.kernels import KERNEL_NAME, SET_UP_TIMEOUT_S, ReusableKernel
-
-    started = time.perf_counter()
-    job.cache_entry.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{job.stem}-", dir=job.cache_entry.parent))
-    output = work / f"{job.stem}.ipynb"
-    own_kernel = kernel is None
-    failed = True
-    try:
-        kernel = kernel or ReusableKernel(warm_up=False)
-        kernel.prepare(str(work), job.environment)
-        # No cwd for papermill: it would change the folder of the whole build process, and
-        # notebooks run side by side in threads. The kernel itself works in `work` (prepare).
-        papermill.execute_notebook(
-            str(job.source),
-            str(output),
-            parameters=job.parameters,
-            kernel_name=KERNEL_NAME,
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            km=kernel.manager,
-        )
-        if job.inputs is not None:
-            kernel.run(_LIST_FILES_USED.format(path=json.dumps(str(work / _FILES_USED))), SET_UP_TIMEOUT_S)
-            files_used = json.loads((work / _FILES_USED).read_text(encoding="utf-8"))
-            (work / _FILES_USED).unlink()
-            (work / DEPENDENCIES_FILE).write_text(json.dumps(job.inputs.record(files_used), indent=1, sort_keys=True))
-        failed = False
-    except papermill.PapermillExecutionError as error:
-        executed = nbformat.read(output, as_version=4) if output.exists() else None
-        # papermill inserts banner cells into the saved notebook, so error.cell_index does not
-        # point into it; the failing cell is the one holding an error output.
-        cell = next((c for c in (executed.cells if executed else []) if c.cell_type == "code"
-                     and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        number = _source_cell_number(job.source, cell)
-        shutil.rmtree(work, ignore_errors=True)
-        return NotebookOutcome(job.stem, True, time.perf_counter() - started,
-                               f"cell {number} raised {error.ename}: {error.evalue}")
-    except Exception as error:  # a kernel that died or never started
-        shutil.rmtree(work, ignore_errors=True)
-        return NotebookOutcome(job.stem, True, time.perf_counter() - started,
-                               f"could not execute: {type(error).__name__}: {error}")
-    finally:
-        if kernel is not None and (own_kernel or failed):
-            with contextlib.suppress(Exception):
-                kernel.shutdown()
-
-    executed = nbformat.read(output, as_version=4)
-    _fold_for_reading(executed)
-    nbformat.write(executed, output)
-    shutil.rmtree(job.cache_entry, ignore_errors=True)
-    work.rename(job.cache_entry)
-    return NotebookOutcome(job.stem, True, time.perf_counter() - started)
-
-
-class NotebookPool:
-    """Threads that run notebooks, each in its own warm kernel (see pokrovsk.kernels). The
-    kernels start at once, so their imports overlap with the build's own work (validating the
-    data). Threads are enough: the work happens in the kernels, each a process of its own."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = max(1, workers)
-        self._local = threading.local()
-        self._kernels: list[ReusableKernel] = []
-        self._lock = threading.Lock()
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=self.workers, thread_name_prefix="notebooks", initializer=self._warm_up)
-        for _ in range(self.workers):
-            self._executor.submit(lambda: None)  # one task per thread makes the pool start them all now
-
-    def _kernel(self) -> ReusableKernel:
-        from pokrovsk.kernels import ReusableKernel
-
-        kernel = getattr(self._local, "kernel", None)
-        if kernel is None or not kernel.alive:
-            kernel = self._local.kernel = ReusableKernel()
-            with self._lock:
-                self._kernels.append(kernel)
-        return kernel
-
-    def _warm_up(self) -> None:
-        # A kernel that fails to start here is retried by the first notebook, which reports it.
-        with contextlib.suppress(Exception):
-            self._kernel()
-
-    def _execute(self, job: NotebookJob) -> NotebookOutcome:
-        try:
-            kernel = self._kernel()
-        except Exception as error:
-            return NotebookOutcome(job.stem, True, 0.0, f"could not execute: {type(error).__name__}: {error}")
-        outcome = execute_job(job, kernel)
-        if outcome.error:
-            self._local.kernel = None  # execute_job stopped it
-        return outcome
-
-    def run(self, jobs: list[NotebookJob], report: Callable[[str], None], total: int, done_before: int,
-            on_executed: Callable[[NotebookJob], None] = lambda job: None) -> list[NotebookOutcome]:
-        outcomes: list[NotebookOutcome] = []
-        futures = {self._executor.submit(self._execute, job): job for job in jobs}
-        for future in concurrent.futures.as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            if not outcome.error:
-                on_executed(futures[future])
-            state = f"FAILED ({outcome.error})" if outcome.error else "executed"
-            report(f"[{done_before + len(outcomes)}/{total}] {outcome.stem}: {state} in {outcome.seconds:.1f} s")
-        return outcomes
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
-        for kernel in self._kernels:
-            with contextlib.suppress(Exception):
-                kernel.shutdown()
-
-    def __enter__(self) -> "NotebookPool":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-
-def _sync_chapter(job: NotebookJob, chapters_dir: Path) -> None:
-    """Copy a cached result into the book only when it differs, so Sphinx sees no change.
-    Images still being drawn are left out; they are copied once drawn."""
-    target = chapters_dir / f"{job.stem}.ipynb"
-    cached_nb = job.cache_entry / f"{job.stem}.ipynb"
-    if not target.exists() or target.read_bytes() != cached_nb.read_bytes():
-        shutil.copyfile(cached_nb, target)
-    assets_source = job.cache_entry / "assets" / job.stem
-    assets_target = chapters_dir / "assets" / job.stem
-    if assets_source.is_dir() and assets_target.exists() and _same_tree(assets_source, assets_target):
-        return
-    _copy_assets(assets_source, assets_target)
-
-
-def _has_pending_images(job: NotebookJob) -> bool:
-    from pokrovsk.render import PENDING_SUFFIX
-
-    return any((job.cache_entry / "assets").rglob(f"*{PENDING_SUFFIX}"))
-
-
-def _copy_assets(source: Path, target: Path) -> None:
-    from pokrovsk.render import UNFINISHED
-
-    shutil.rmtree(target, ignore_errors=True)
-    if source.is_dir():
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns(*UNFINISHED))
-
-
-def _finished_files(folder: Path) -> dict[Path, Path]:
-    from pokrovsk.render import UNFINISHED
-
-    return {p.relative_to(folder): p for p in folder.rglob("*")
-            if not any(p.match(pattern) for pattern in UNFINISHED) and p.is_file()}
-
-
-def _same_tree(a: Path, b: Path) -> bool:
-    files_a, files_b = _finished_files(a), _finished_files(b)
-    return files_a.keys() == files_b.keys() and all(files_a[k].read_bytes() == files_b[k].read_bytes() for k in files_a)
-
-
-class ChartImageDrawing:
-    """The static chart images, drawn in one background browser session while the rest of the
-    build goes on: each notebook's folder is handed over as soon as the notebook has run."""
-
-    def __init__(self) -> None:
-        self._process: subprocess.Popen | None = None
-        self._handed_over: set[Path] = set()
-
-    @property
-    def started(self) -> bool:
-        return self._process is not None
-
-    def add(self, folder: Path) -> None:
-        if folder in self._handed_over:
-            return
-        self._handed_over.add(folder)
-        if self._process is None:  # launched by the first folder: earlier, it would slow the kernels' start
-            self._process = subprocess.Popen([sys.executable, "-m", "pokrovsk.render", "-"], stdin=subprocess.PIPE,
-                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self._process.stdin.write(f"{folder}\n")
-        self._process.stdin.flush()
-
-    def finish(self) -> str:
-        """Wait for the last image; returns the drawer's summary line."""
-        if self._process is None:
-            return ""
-        output = self._process.communicate()[0]
-        if self._process.returncode != 0:
-            raise BuildError(f"drawing the static chart images failed:\n{output[-2000:]}")
-        return output.strip().splitlines()[-1] if output.strip() else "static chart images drawn"
-
-    def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
-
-
-def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:
-    resolved = params.resolved(project.root)
-    injected = resolved.for_notebook()
-    # Folders count by content, not by path, so a moved checkout or store keeps its cache.
-    key_params = {name: value for name, value in injected.items() if name not in ("data_dir", "frontlines")}
-    inputs_hash = ""
-    if resolved.frontlines:
-        store = Path(resolved.frontlines) / paths.FRONTLINE_STORE_FILE
-        inputs_hash = hashlib.sha256(store.read_bytes()).hexdigest()
-    inputs = InputFiles.take(Path(resolved.data_dir))
-    jobs = []
-    for source in project.chapter_notebooks():
-        key = notebook_key(source, key_params, inputs_hash)
-        jobs.append(NotebookJob(source, key, injected, project.executed_cache / f"{source.stem}-{key}",
-                                inputs=inputs))
-    return jobs
-
-
-def _is_cached(job: NotebookJob) -> bool:
-    if not (job.cache_entry / f"{job.stem}.ipynb").is_file():
-        return False
-    try:
-        record = json.loads((job.cache_entry / DEPENDENCIES_FILE).read_text(encoding="utf-8"))
-        return job.inputs is not None and job.inputs.unchanged(record)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False  # a result run before records were kept, or a damaged record
-
-
-def pool_for(project: Project, params: BookParams, workers: int) -> contextlib.AbstractContextManager:
-    """Warm workers for the notebooks that will run, or nothing when all are cached. Inputs the
-    plan cannot read yet start no pool: validation reports them properly."""
-    try:
-        stale = [job for job in plan_jobs(project, params) if not _is_cached(job)]
-    except OSError:
-        stale = []
-    return NotebookPool(min(workers, len(stale))) if stale else contextlib.nullcontext()
-
-
-def execute_notebooks(project: Project, params: BookParams, workers: int = 1,
-                      report: Callable[[str], None] = print, pool: NotebookPool | None = None,
-                      on_executed: Callable[[NotebookJob], None] = lambda job: None) -> list[NotebookJob]:
-    """Execute what changed; raise BuildError naming every failed notebook and cell.
-    ``on_executed`` hears of each notebook as soon as its result is in the cache."""
-    jobs = plan_jobs(project, params)
-    fresh = [job for job in jobs if _is_cached(job)]
-    stale = [dataclasses.replace(job, environment=kernel_environment(job.stem)) for job in jobs if job not in fresh]
-    for number, job in enumerate(fresh, start=1):
-        report(f"[{number}/{len(jobs)}] {job.stem}: cached")
-    with contextlib.ExitStack() as stack:
-        if stale and pool is None:
-            pool = stack.enter_context(NotebookPool(min(workers, len(stale))))
-        outcomes = pool.run(stale, report, len(jobs), len(fresh), on_executed) if stale else []
-    failures = [o for o in outcomes if o.error]
-    if failures:
-        lines = [f"notebooks/{o.stem}.ipynb: {o.error}" for o in sorted(failures, key=lambda o: o.stem)]
-        raise BuildError("\n".join(lines))
-    project.chapters_dir.mkdir(parents=True, exist_ok=True)
-    for job in jobs:
-        _sync_chapter(job, project.chapters_dir)
-    _remove_stale_chapters(project, {job.stem for job in jobs})
-    _prune_cache(project, jobs)
-    return jobs
-
-
-def _remove_stale_chapters(project: Project, stems: set[str]) -> None:
-    for path in project.chapters_dir.glob("*.ipynb"):
-        if path.stem not in stems:
-            path.unlink()
-    assets = project.chapters_dir / "assets"
-    if assets.is_dir():
-        for folder in assets.iterdir():
-            if folder.name not in stems:
-                shutil.rmtree(folder, ignore_errors=True)
-
-
-def _prune_cache(project: Project, keep: list[NotebookJob], per_notebook: int = 3) -> None:
-    """Keep the current entry and a few recent ones per notebook, so switching back is free."""
-    current = {job.cache_entry for job in keep}
-    for job in keep:
-        entries = sorted(project.executed_cache.glob(f"{job.stem}-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in [e for e in entries if e not in current][per_notebook - 1:]:
-            shutil.rmtree(stale, ignore_errors=True)
-    for leftover in project.executed_cache.glob(".*-*"):
-        shutil.rmtree(leftover, ignore_errors=True)  # work folders of killed runs
-
-
-# --- building the book --------------------------------------------------------------------
 
 
 def book_key(project: Project, jobs: list[NotebookJob], extra_sources: Iterable[Path] = ()) -> str:
@@ -566,7 +45,7 @@ def book_key(project: Project, jobs: list[NotebookJob], extra_sources: Iterable[
     sources = [project.root / "_config.yml", project.root / "_toc.yml", *extra_sources]
     sources += [p for p in (project.root / "book").rglob("*")
                 if p.is_file() and not p.is_relative_to(project.chapters_dir)]
-    _hash_files(digest, [p for p in set(sources) if p.is_file()], project.root)
+    hash_files(digest, [p for p in set(sources) if p.is_file()], project.root)
     digest.update(package_fingerprint().encode())
     return digest.hexdigest()[:20]
 
@@ -655,7 +134,7 @@ def _build_book(project: Project, params: BookParams, workers: int,
     from pokrovsk import data, datapages, editions
 
     started = time.perf_counter()
-    data_dir = project.resolve_data_dir(params)
+    data_dir = project.resolve_data_dir(params.data_dir)
     # Tiles, downloads and plotly.js are cached with the project, and `clean` clears them.
     os.environ.setdefault(paths.CACHE_ENV, str(project.cache_dir))
     drawing = ChartImageDrawing()
@@ -671,7 +150,7 @@ def _build_book(project: Project, params: BookParams, workers: int,
             jobs = execute_notebooks(project, params, workers=workers, report=report, pool=pool,
                                      on_executed=lambda job: drawing.add(job.cache_entry / "assets"))
         for job in jobs:
-            if _has_pending_images(job):  # left by a build that was stopped before drawing them
+            if has_pending_images(job):  # left by a build that was stopped before drawing them
                 drawing.add(job.cache_entry / "assets")
         generated = datapages.write_pages(project.root, data_dir, params.as_of)
         generated += editions.write_pages(project.root, data_dir, params.as_of or data.latest_date(data_dir), report)
@@ -684,8 +163,8 @@ def _build_book(project: Project, params: BookParams, workers: int,
         if drawing.started:
             report(drawing.finish())
             for job in jobs:
-                _sync_chapter(job, project.chapters_dir)
-                _copy_assets(project.chapters_dir / "assets" / job.stem,
+                sync_chapter(job, project.chapters_dir)
+                copy_assets(project.chapters_dir / "assets" / job.stem,
                              html / "book" / "chapters" / "assets" / job.stem)
     finally:
         drawing.stop()
@@ -699,7 +178,7 @@ def run_single(project: Project, notebook: Path, params: BookParams, output: Pat
     """Execute one notebook with these parameters, uncached, for readers re-running a chapter."""
     if not notebook.is_file():
         raise BuildError(f"{notebook}: no such notebook")
-    data_dir = project.resolve_data_dir(params)
+    data_dir = project.resolve_data_dir(params.data_dir)
     if validate is not None:
         validate(data_dir)
         os.environ[VALIDATED_ENV] = content_hash(data_dir)

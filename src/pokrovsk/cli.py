@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{data_dir}: valid")
             return 0
 
-        project = pipeline.Project.find()
+        project = paths.Project.find()
         if args.command == "clean":
             for path in pipeline.clean(project):
                 print(f"removed {path.relative_to(project.root)}")

@@ -45,7 +45,7 @@ def period_bounds(value: str) -> tuple[dt.date, dt.date]:
 
 _FILES_READ: set[Path] = set()
 """Every data file this process has read. The build keeps the list beside each executed notebook,
-which then runs again only when one of these files changes (see pokrovsk.build)."""
+which then runs again only when one of these files changes (see pokrovsk.cache_keys)."""
 
 
 def files_read() -> list[str]:

@@ -222,9 +222,8 @@ def data_history(data_dir: Path, limit: int = HISTORY_LIMIT) -> list[DataEdition
             if changes:
                 editions.append(DataEdition(None, dt.date.today(), False, changes))
         for commit, date in commits[:limit]:
-            parents = _git(repo, "rev-list", "--parents", "-n1", commit).split()[1:]
-            parent = parents[0] if parents else None
-            before = at(parent)
+            first_parent = (_git(repo, "rev-list", "--parents", "-n1", commit).split()[1:] or [None])[0]
+            before = at(first_parent)
             changes = diff_packages(before, at(commit))
             editions.append(DataEdition(commit, date, not _tables(before) and bool(changes), changes))
         return editions

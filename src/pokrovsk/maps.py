@@ -5,7 +5,6 @@ when tiles cannot (or should not) be fetched. The map always says which basemap 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd

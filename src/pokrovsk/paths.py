@@ -10,6 +10,7 @@ copies of the repository with the code of this one).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from pathlib import Path
@@ -75,3 +76,44 @@ def cache_dir(kind: str = "", root: Path | None = None) -> Path:
 def frontline_store_dir() -> Path:
     """Where ``pokrovsk frontlines import`` keeps the store unless told otherwise (git-ignored)."""
     return project_root() / "frontlines"
+
+
+def _under_root(*parts: str) -> property:
+    return property(lambda project: project.root.joinpath(*parts))
+
+
+@dataclasses.dataclass(frozen=True)
+class Project:
+    """Where everything of one checkout lives, relative to its root."""
+
+    root: Path
+
+    @classmethod
+    def find(cls) -> "Project":
+        """This package's checkout, or the one ``POKROVSK_PROJECT`` names."""
+        return cls(project_root())
+
+    notebooks_dir = _under_root("notebooks")
+    chapters_dir = _under_root("book", "chapters")
+    """Executed notebooks that Jupyter Book renders (git-ignored)."""
+    build_dir = _under_root("_build")
+    html_link = _under_root("_build", "html")
+    sphinx_work_dir = _under_root("_build", ".work")
+
+    @property
+    def params_file(self) -> Path:
+        return params_file(self.root)
+
+    @property
+    def cache_dir(self) -> Path:
+        return cache_dir(root=self.root)
+
+    @property
+    def executed_cache(self) -> Path:
+        return self.cache_dir / "executed"
+
+    def chapter_notebooks(self) -> list[Path]:
+        return sorted(self.notebooks_dir.glob("*.ipynb"))
+
+    def resolve_data_dir(self, data_dir: str | Path) -> Path:
+        return in_project(data_dir, self.root)

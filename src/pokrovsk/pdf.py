@@ -227,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pokrovsk.pdf", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, metavar="FILE.pdf", help=f"default: _build/pdf/{PDF_NAME}")
     args = parser.parse_args(argv)
-    from pokrovsk.build import BuildError, Project
+    from pokrovsk.build import BuildError
+    from pokrovsk.paths import Project
 
     try:
         require_chromium()  # before anything else, so that the one line says what to install

@@ -30,6 +30,7 @@ from pokrovsk.charts import reserve_label_margins
 if TYPE_CHECKING:
     import matplotlib.figure
     import pandas as pd
+    from IPython.display import Markdown
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 RENDERER_NAME = "pokrovsk"
@@ -310,7 +311,7 @@ class _HTML:
         return self.markup
 
 
-def show(figure: "BookFigure | Markdown") -> Any:
+def show(figure: BookFigure | Markdown) -> Any:
     """Render a figure into the current notebook and write its files next to the notebook. A
     figure builder whose data did not exist yet at ``as_of`` returns a sentence saying so
     (Markdown), which is shown in the figure's place."""

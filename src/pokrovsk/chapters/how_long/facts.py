@@ -23,6 +23,7 @@ import pandas as pd
 
 from pokrovsk import data
 from pokrovsk.chapter import Chapter
+from pokrovsk.records import Event
 from pokrovsk.sources import ids_in, split_ids
 
 CHAPTER = "how_long"
@@ -109,7 +110,7 @@ def battle_spans(book: Chapter) -> pd.DataFrame:
 def _record(kind: type, row: pd.Series):
     """A record of ``kind`` from a table row with the same column names: a missing value is
     None, source ids a tuple, numbers and flags plain Python values."""
-    values = {field.name: row[field.name] for field in dataclasses.fields(kind)}
+    values = {field.name: row.get(field.name) for field in dataclasses.fields(kind)}
     values = {name: None if pd.isna(value) else value.item() if hasattr(value, "item") else value
               for name, value in values.items()}
     return kind(**values | {"source_ids": tuple(split_ids(row["source_ids"]))})
@@ -392,23 +393,13 @@ def _population(book: Chapter, place_id: str = BATTLE_ID) -> tuple[PopulationCon
 
 
 @dataclasses.dataclass(frozen=True)
-class EventLine:
-    date: str
-    title: str
-    description: str
-    claimant: str
-    verification: str
-    source_ids: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
 class Reason:
     """One reason the battle took long: its events known on ``as_of``, and the figures that go
     with it, with their sources: for the pincer, the widths reported of the gap between the
     pincers; for Kursk, the distances reported in the rest of the year after the incursion; for
     the cost, the last pre-war population next to the lowest wartime estimate."""
     reason: str
-    events: tuple[EventLine, ...]
+    events: tuple[Event, ...]
     corridor: tuple[DistanceReport, ...] = ()
     distances_after: tuple[DistanceReport, ...] = ()
     after_year: int | None = None
@@ -431,7 +422,7 @@ def reason(book: Chapter, reason: str) -> Reason:
         raise KeyError(f"unknown reason {reason!r} (known: {', '.join(reasons(book))})")
     events = data.load_events(book.data_dir, book.as_of)
     rows = events[events["event_id"].isin(chosen)]
-    lines = tuple(_record(EventLine, r) for _, r in rows.iterrows())
+    lines = tuple(_record(Event, r) for _, r in rows.iterrows())
     if reason == "pincer":
         corridor = _corridor(book)
         return Reason(reason, lines, corridor=corridor, figure_source_ids=_ids_of(corridor))

@@ -17,6 +17,7 @@ import pandas as pd
 from pokrovsk import data, maps
 from pokrovsk.chapter import Chapter
 from pokrovsk.sources import ids_in, split_ids
+from pokrovsk.records import Event
 from pokrovsk.vocabulary import PARTIES
 
 CHAPTER = "what_next"
@@ -38,22 +39,6 @@ SIDES = ("russia", "ukraine", "independent")
 POCKET_RADIUS_KM = 25.0
 ONWARD_MARGIN_KM = 12.0
 """Room around the measured cities on the onward map."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Statement:
-    """One dated event as known at as_of: a claim, a military statement, an assessment."""
-
-    event_id: str
-    date: str
-    date_precision: str
-    place_id: str | None
-    place_name: str | None
-    claimant: str
-    verification: str
-    title: str
-    description: str
-    source_ids: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,7 +86,7 @@ class MapLayers:
     """Names of the places shown besides the emphasised ones (and the measured ones)."""
     links: gpd.GeoDataFrame
     link_list: tuple[Link, ...]
-    claims: tuple[Statement, ...]
+    claims: tuple[Event, ...]
     source_ids: tuple[str, ...]
 
 
@@ -129,7 +114,7 @@ class TownStatus:
 
     place_id: str
     name: str
-    latest: tuple[Statement, ...]
+    latest: tuple[Event, ...]
     silent: tuple[str, ...]
     disputed: tuple[DisputedSide, ...]
 
@@ -152,9 +137,9 @@ class ClaimsTimeline:
     places: tuple[str, ...]
     counts: tuple[tuple[str, int], ...]
     towns_claimed: bool
-    latest_claim: Statement | None
+    latest_claim: Event | None
     answers: int
-    latest_answer: Statement | None
+    latest_answer: Event | None
     source_ids: tuple[str, ...]
 
 
@@ -177,7 +162,7 @@ class Distances:
     origin: str
     cities: tuple[Distance, ...]
     scale: Distance
-    withdrawal: Statement | None
+    withdrawal: Event | None
     source_ids: tuple[str, ...]
     table: pd.DataFrame
 
@@ -196,12 +181,12 @@ class OnwardMap:
 class RoadsNorth:
     origin: str
     cities: tuple[str, ...]
-    events: tuple[Statement, ...]
+    events: tuple[Event, ...]
 
 
 @dataclasses.dataclass(frozen=True)
 class Assessments:
-    events: tuple[Statement, ...]
+    events: tuple[Event, ...]
 
 
 # --- Shared queries ---------------------------------------------------------------------------
@@ -231,15 +216,15 @@ def _text(value) -> str | None:
     return None if pd.isna(value) else str(value)
 
 
-def _statement(row: pd.Series, names: dict[str, str]) -> Statement:
+def _statement(row: pd.Series, names: dict[str, str]) -> Event:
     place = _text(row["place_id"])
-    return Statement(event_id=row["event_id"], date=str(row["date"]), date_precision=row["date_precision"],
+    return Event(event_id=row["event_id"], date=str(row["date"]), date_precision=row["date_precision"],
                      place_id=place, place_name=names.get(place) if place else None,
                      claimant=row["claimant"], verification=row["verification"], title=row["title"],
                      description=row["description"], source_ids=tuple(split_ids(row["source_ids"])))
 
 
-def _statements(rows: pd.DataFrame, names: dict[str, str]) -> tuple[Statement, ...]:
+def _statements(rows: pd.DataFrame, names: dict[str, str]) -> tuple[Event, ...]:
     return tuple(_statement(row, names) for _, row in rows.iterrows())
 
 

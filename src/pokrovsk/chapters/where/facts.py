@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import geopandas as gpd
 import pandas as pd
@@ -31,18 +31,17 @@ REGION_COLUMNS = ["place_id", "name_en", "name_uk", "name_ru", "kind", "lat", "l
                   "population_year", "source_ids", "geometry"]
 
 
-@dataclass(frozen=True)
-class Count:
-    """One population figure as its source gave it (``qualifier``: exact, about, less_than, more_than)."""
+class Count(NamedTuple):
+    """One population figure as its source gave it."""
 
     date: str
     population: int
     qualifier: str
+    """How the source stated it: exact, about, less_than or more_than."""
     source_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class City:
+class City(NamedTuple):
     """A city the place is measured to."""
 
     place_id: str

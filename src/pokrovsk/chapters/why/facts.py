@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import geopandas as gpd
 import pandas as pd
 
 from pokrovsk import data, maps
 from pokrovsk.chapter import Chapter
+from pokrovsk.records import Event
 from pokrovsk.sources import ids_in, split_ids
 
 CHAPTER = "why"
@@ -84,23 +86,14 @@ class RegionReport:
     source_ids: str
 
 
-@dataclass(frozen=True)
-class Event:
-    date: str
-    title: str
-    description: str
-    claimant: str
-    verification: str
-    source_ids: str
-
-
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """A road or railway (all its links of one designation) with where it leads."""
     mode: str
     designation: str
     leads_to: tuple[str, ...]
+    """The places it reaches, in the order of the data."""
     verifications: tuple[str, ...]
+    """The verification of each of its links."""
     source_ids: str
 
 
@@ -340,8 +333,8 @@ def _events(book: Chapter, role: str) -> tuple[Event, ...]:
     chosen = data.editorial_ids(CHAPTER, role, book.data_dir)
     events = data.load_events(book.data_dir, book.as_of)
     events = events[events["event_id"].isin(chosen)]
-    return tuple(Event(str(e.date), e.title, e.description, e.claimant, e.verification, e.source_ids)
-                 for e in events.itertuples())
+    return tuple(Event(e.event_id, str(e.date), e.date_precision, e.claimant, e.verification, e.title,
+                       e.description, tuple(split_ids(e.source_ids))) for e in events.itertuples())
 
 
 def route_events(book: Chapter) -> tuple[Event, ...]:
