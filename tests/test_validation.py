@@ -42,7 +42,6 @@ def test_the_committed_data_is_valid():
     assert validate_data_dir(DATA, require_citations=False) == []
 
 
-@pytest.mark.xfail(strict=True, reason="most sources still lack the publisher's URL until the source research is merged")
 def test_every_web_source_links_to_its_publisher():
     assert citation_gaps(DATA) == []
 
@@ -124,6 +123,23 @@ def test_duplicate_primary_key(data_copy):
     rows.append(dict(rows[0]))
     write(data_copy / "places.csv", header, rows)
     assert_named(only_errors(data_copy), "data/places.csv row", "primary-key")
+
+
+def test_mapped_place_without_its_gazetteer_record(data_copy):
+    set_cell(data_copy, "places", 1, "gazetteer_id", "")
+    assert_named(only_errors(data_copy), "data/places.csv row 1, column gazetteer_id", "mapped place")
+
+
+def test_gazetteer_licence_that_does_not_match_the_gazetteer(data_copy):
+    set_cell(data_copy, "places", 1, "gazetteer_licence", "CC0-1.0")
+    assert_named(only_errors(data_copy), "data/places.csv row 1, column gazetteer_licence", "CC-BY-4.0")
+
+
+def test_unmapped_place_needs_no_gazetteer_record(data_copy):
+    header, rows = read(data_copy / "places.csv")
+    unmapped = [n for n, r in enumerate(rows, start=1) if not r["lat"]]
+    assert unmapped and not validate_data_dir(data_copy)
+    assert all(not rows[n - 1]["gazetteer_id"] for n in unmapped)
 
 
 def test_dangling_source_id(data_copy):
