@@ -125,14 +125,13 @@ def test_duplicate_primary_key(data_copy):
     assert_named(only_errors(data_copy), "data/places.csv row", "primary-key")
 
 
-def test_mapped_place_without_its_gazetteer_record(data_copy):
-    set_cell(data_copy, "places", 1, "gazetteer_id", "")
-    assert_named(only_errors(data_copy), "data/places.csv row 1, column gazetteer_id", "mapped place")
-
-
-def test_gazetteer_licence_that_does_not_match_the_gazetteer(data_copy):
-    set_cell(data_copy, "places", 1, "gazetteer_licence", "CC0-1.0")
-    assert_named(only_errors(data_copy), "data/places.csv row 1, column gazetteer_licence", "CC-BY-4.0")
+@pytest.mark.parametrize("column, value, message", [
+    ("gazetteer_id", "", "mapped place"),  # coordinates without the record they come from
+    ("gazetteer_licence", "CC0-1.0", "CC-BY-4.0"),  # a GeoNames record under Wikidata's licence
+], ids=["no-record", "wrong-licence"])
+def test_a_mapped_place_names_its_gazetteer_record(data_copy, column, value, message):
+    set_cell(data_copy, "places", 1, column, value)
+    assert_named(only_errors(data_copy), f"data/places.csv row 1, column {column}", message)
 
 
 def test_unmapped_place_needs_no_gazetteer_record(data_copy):
