@@ -109,8 +109,10 @@ def shown(book):
 
 
 def donetsk(measure: str, holder: str, as_of: dt.date) -> list[dict[str, str]]:
+    """Rows known at as_of: dated by then, with a source published by then."""
+    known = set(data.load_control(str(DATA), as_of)["control_id"])
     return [r for r in rows("control") if r["region"] == "donetsk_oblast" and r["measure"] == measure
-            and r["holder"] == holder and last_day(r["date"]) <= as_of and published_by(r["source_ids"], as_of)]
+            and r["holder"] == holder and last_day(r["date"]) <= as_of and r["control_id"] in known]
 
 
 # --- Every edition ---------------------------------------------------------------------------
@@ -163,8 +165,8 @@ def test_share_title_gives_the_first_and_latest_russian_share(book, shown):
     assert stated(float(first["value"]), first["qualifier"], first["unit"]) in title
     assert stated(float(latest["value"]), latest["qualifier"], latest["unit"]) in title
     assert set(shown["share"].data["measure"]) == {"share"}  # shares and areas never share an axis
-    assert set(shown["share"].data["control_id"]) == {r["control_id"] for r in rows("control")
-                                                      if r["region"] == "donetsk_oblast" and r["measure"] == "share"}
+    assert set(shown["share"].data["control_id"]) == {r["control_id"] for holder in ("russia", "ukraine")
+                                                        for r in donetsk("share", holder, book.as_of)}
 
 
 def test_area_title_gives_the_spread_of_the_latest_ukrainian_estimates(book, shown):
@@ -178,8 +180,9 @@ def test_area_title_gives_the_spread_of_the_latest_ukrainian_estimates(book, sho
 
 def test_control_charts_show_qualifiers_and_mark_unsupported_claims(shown):
     legend = {trace.name for trace in shown["share"].chart.data if trace.showlegend is not False and trace.name}
-    assert {"“About”", "“More than”", "Hollow: claimed, not independently verified", "Held by Russia",
-            "Held by Ukraine"} <= legend
+    holders = {f"Held by {r['holder'].title()}" for r in rows("control")
+               if r["region"] == "donetsk_oblast" and r["measure"] == "share"}
+    assert {"“About”", "“More than”", "Hollow: claimed, not independently verified", *holders} <= legend
     symbols = {trace.marker.symbol for trace in shown["share"].chart.data if trace.hovertemplate}
     assert any(symbol.endswith("-open") for symbol in symbols)
 

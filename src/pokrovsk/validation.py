@@ -154,6 +154,8 @@ def _check_table(name: str, rows: list[dict[str, str]], label: str, fields: dict
         if name == "battles":
             errors += _check_battle_days(row, label, number)
         errors += _check_period_order(row, label, number)
+        if "gazetteer" in row:
+            errors += _check_gazetteer(row, label, number)
     if name == "battles":
         errors += _check_primary_variants(rows, label)
     return errors
@@ -176,6 +178,22 @@ def _check_coordinates(row: dict[str, str], label: str, number: int, fields: dic
     if not fits and swapped_fits:
         return [f"{_where(label, number, 'lat')}: ({lat}, {lon}) looks like lat and lon swapped"]
     return []  # out-of-range values are reported by the schema's minimum/maximum
+
+
+GAZETTEER_LICENCE = {"geonames": "CC-BY-4.0", "wikidata": "CC0-1.0"}
+
+
+def _check_gazetteer(row: dict[str, str], label: str, number: int) -> list[str]:
+    """A mapped place (one with coordinates) names the gazetteer record they come from, and its licence."""
+    if not (row.get("lat") or "").strip() and not (row.get("lon") or "").strip():
+        return []
+    errors = [f"{_where(label, number, column)}: a mapped place needs its {column.replace('_', ' ')} (the coordinates "
+              f"come from a gazetteer record)" for column in ("gazetteer", "gazetteer_id", "gazetteer_licence")
+              if not (row.get(column) or "").strip()]
+    gazetteer, licence = (row.get("gazetteer") or "").strip(), (row.get("gazetteer_licence") or "").strip()
+    if not errors and GAZETTEER_LICENCE.get(gazetteer, licence) != licence:
+        errors.append(f"{_where(label, number, 'gazetteer_licence')}: {gazetteer} records are {GAZETTEER_LICENCE[gazetteer]}, not {licence}")
+    return errors
 
 
 def _check_battle_days(row: dict[str, str], label: str, number: int) -> list[str]:
