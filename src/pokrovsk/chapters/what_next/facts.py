@@ -368,7 +368,7 @@ def distances(book: Chapter) -> Distances:
     names = _names(book)
     places = _located_places(book)
     sources = places.set_index("place_id")["source_ids"]
-    km = maps.straight_line_km(places, ORIGIN, [*NEXT_CITIES, SCALE_PLACE]).round(1)
+    km = maps.straight_line_km(places, ORIGIN, [*NEXT_CITIES, SCALE_PLACE])  # rounded where shown, once
     rows = [Distance(float(km[place]), place, names[place], "next_city" if place in NEXT_CITIES else "scale")
             for place in km.index]
     table = pd.DataFrame({
