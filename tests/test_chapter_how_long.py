@@ -19,7 +19,7 @@ from later_dates import dates_after
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.how_long import facts, figures
 from pokrovsk.render import BookFigure
-from pokrovsk.sources import human_date
+from pokrovsk.words import date as human_date
 from pokrovsk.vocabulary import verification_known
 
 DATA = Path(__file__).resolve().parents[1] / "data"

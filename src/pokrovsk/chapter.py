@@ -16,7 +16,7 @@ from IPython.display import Markdown
 
 from pokrovsk import charts, data, paths, render, words
 from pokrovsk.params import BookParams, ParameterError
-from pokrovsk.sources import cited_sources, human_date
+from pokrovsk.sources import cited_sources
 
 
 def _role_text(text: str) -> str:
@@ -70,8 +70,3 @@ class Chapter:
         if place_id not in places.index:
             raise KeyError(f"no place {place_id!r} in {self.data_dir / 'places.csv'}")
         return places.loc[place_id]
-
-
-def on_date(value: str) -> str:
-    """'on 1 Jan 2022', 'in Oct 2025', 'in 2001': the preposition follows the precision."""
-    return ("on " if len(str(value)) == 10 else "in ") + human_date(value)

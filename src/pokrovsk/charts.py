@@ -53,9 +53,6 @@ def use_house_template() -> None:
 
 use_house_template()
 
-QUALIFIER_PREFIX = {"about": "about ", "less_than": "fewer than ", "more_than": "more than ", "exact": ""}
-
-
 # How wide text is, in thousandths of an em, for the printable ASCII characters in order from " " to
 # "~": the advance widths of DejaVu Sans, which Debian's Chromium draws `system-ui` with and which
 # is wider than the other common system sans-serifs (Segoe UI, San Francisco, Roboto), so an

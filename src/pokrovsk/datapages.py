@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pokrovsk import data as datamodule
+from pokrovsk import data as datamodule, words
 from pokrovsk.markup import md_code, md_text
-from pokrovsk.sources import bibliography_entry, human_date
+from pokrovsk.sources import bibliography_entry
 from pokrovsk.validation import is_geojson
 
 PAGES_DIR = Path("book") / "data"
@@ -89,7 +89,7 @@ def corrections_page(data_dir: Path) -> str:
              "Each names the table and rows it concerns, so the change can be checked in the",
              "[data](index.md). To report an error, see the end of [Limitations](../limitations.md).", ""]
     for _, row in corrections.iterrows():
-        lines += [f"**{human_date(row['date'])}.** {md_text(row['what_changed'])}", "",
+        lines += [f"**{words.date(row['date'])}.** {md_text(row['what_changed'])}", "",
                   f"*Why:* {md_text(row['why'])}"]
         if pd.notna(row["table"]):
             rows = f", rows {md_text(row['row_id'].replace(';', ', '))}" if pd.notna(row["row_id"]) else ""
@@ -102,10 +102,10 @@ def edition_note(data_dir: Path, as_of: dt.date | None) -> str:
     """The introduction's first lines: the edition's date and where the reporting runs out."""
     as_of = as_of or datamodule.latest_date(data_dir)
     last = datamodule.latest_report(data_dir, as_of)
-    gap = (f"We found no reporting after {human_date(last)}: where the data stop, so does the book."
+    gap = (f"We found no reporting after {words.date(last)}: where the data stop, so does the book."
            if datamodule.period_bounds(last)[1] >= as_of
-           else f"Our data hold no reporting between {human_date(last)} and that date.")
-    return f"**This edition describes the battle as of {human_date(as_of)}.** Nothing published after that date is shown. {gap}\n"
+           else f"Our data hold no reporting between {words.date(last)} and that date.")
+    return f"**This edition describes the battle as of {words.date(as_of)}.** Nothing published after that date is shown. {gap}\n"
 
 
 def index_page(descriptor: dict) -> str:

@@ -18,9 +18,8 @@ from pathlib import Path
 
 from sphinx.util import logging
 
-from pokrovsk import editions, icons, plotlyjs, sharing
+from pokrovsk import editions, icons, plotlyjs, sharing, words
 from pokrovsk.content import DATA_AS_OF_ENV
-from pokrovsk.sources import human_date
 from pokrovsk.render import UNFINISHED
 
 logger = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ def _register_static(app, config) -> None:
 
 def _date_footer(config) -> None:
     as_of = os.environ.get(DATA_AS_OF_ENV)
-    dates = (f"Data as of {human_date(as_of)}. " if as_of else "") + f"Built on {human_date(dt.date.today())}."
+    dates = (f"Data as of {words.date(as_of)}. " if as_of else "") + f"Built on {words.date(dt.date.today())}."
     options = config.html_theme_options
     options["extra_footer"] = f"{options.get('extra_footer', '')}<br>{dates}"
 
