@@ -5,6 +5,7 @@ when tiles cannot (or should not) be fetched. The map always says which basemap 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 from pathlib import Path
 
@@ -65,19 +66,26 @@ class _DrawOnSaveCanvas(FigureCanvasAgg):
 SMALLEST_MAP_TEXT_PT = 9
 MAP_WIDTH_IN = SMALLEST_MAP_TEXT_PT * PHONE_COLUMN_CSS_PX / (SMALLEST_TEXT_CSS_PX * 72)
 """The widest map whose 9 pt text still shows at 11 CSS px when the image fills a phone's column
-(about 4 in); the image keeps its pixels through a higher DPI (pokrovsk.render)."""
+(about 4 in); it is saved at pokrovsk.render.MAP_WIDTH_PX, sharp when opened at full size."""
 LABEL_OFFSETS = [(5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"),
                  (-5, -4, "right", "top")]
 """Where a place's label may sit, in points from its marker: the first that overlaps no other label wins."""
 
 
 def new_map(size: tuple[float, float]):
-    """A figure and its axes outside pyplot, so no global registry keeps or shows it; no wider
-    than MAP_WIDTH_IN, so that its labels are legible on a phone."""
-    scale = min(1.0, MAP_WIDTH_IN / size[0])
-    fig = Figure(figsize=(size[0] * scale, size[1] * scale))
+    """A figure and its axes outside pyplot, so no global registry keeps or shows it. A map laid
+    out wider than MAP_WIDTH_IN (see phone_size) is shrunk when saved (pokrovsk.render), text
+    and all, and its labels then take more of it than they did when placed."""
+    fig = Figure(figsize=size)
     _DrawOnSaveCanvas(fig)
     return fig, fig.add_subplot()
+
+
+def phone_size(size: tuple[float, float]) -> tuple[float, float]:
+    """``size`` in inches, scaled down to MAP_WIDTH_IN wide if wider: a map laid out at this size
+    keeps its labels where they were placed, legible on a phone."""
+    scale = min(1.0, MAP_WIDTH_IN / size[0])
+    return size[0] * scale, size[1] * scale
 
 
 def place_labels(ax, labels: list[tuple[str, float, float, dict]]) -> None:
@@ -91,17 +99,20 @@ def place_labels(ax, labels: list[tuple[str, float, float, dict]]) -> None:
              for px, py in (ax.transData.transform((x, y)) for _, x, y, _ in labels)]
     for text, x, y, style in labels:
         candidates = []
-        for dx, dy, ha, va in LABEL_OFFSETS:
-            label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+        # A long name may break before its qualifier, "Shevchenko\n(Pokrovsk hromada)", to stay on the map.
+        for wording, (dx, dy, ha, va) in itertools.product(dict.fromkeys([text, text.replace(" (", "\n(")]),
+                                                           LABEL_OFFSETS):
+            label = ax.annotate(wording, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
             box_ = label.get_window_extent(renderer)
             inside = frame.x0 <= box_.x0 and box_.x1 <= frame.x1 and frame.y0 <= box_.y0 and box_.y1 <= frame.y1
-            # Leaving the map is worse than covering one neighbour; the first free position wins.
-            candidates.append((sum(box_.overlaps(other) for other in taken) + (0 if inside else 2), box_))
+            # A label off the map widens the image and so shrinks the whole map: worse than any
+            # overlap. Among equals, the first position wins.
+            penalty = sum(box_.overlaps(other) for other in taken) + (0 if inside else len(taken) + 1)
+            candidates.append((penalty, wording, (dx, dy, ha, va), box_))
             label.remove()
-        best = min(range(len(candidates)), key=lambda index: candidates[index][0])
-        dx, dy, ha, va = LABEL_OFFSETS[best]
-        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
-        taken.append(candidates[best][1])
+        _, wording, (dx, dy, ha, va), box_ = min(candidates, key=lambda candidate: candidate[0])
+        ax.annotate(wording, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+        taken.append(box_)
 
 
 def area_of_interest(centre: tuple[float, float], radius_km: float) -> gpd.GeoSeries:
@@ -201,7 +212,7 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
     in_view = places[places.within(aoi.iloc[0])].to_crs(WEB_MERCATOR)
     links = network[network.intersects(aoi.iloc[0])].to_crs(WEB_MERCATOR)
 
-    fig, ax = new_map((8, 8))
+    fig, ax = new_map(phone_size((8, 8)))
     ax.set_xlim(window[0], window[2])
     ax.set_ylim(window[1], window[3])
     used = add_basemap(ax, countries, oblasts, basemap, timeout_s, provider)
@@ -245,7 +256,7 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
     to_mercator = pyproj.Transformer.from_crs("EPSG:4326", WEB_MERCATOR, always_xy=True)
     west, south = to_mercator.transform(bounds[0], bounds[1])
     east, north = to_mercator.transform(bounds[2], bounds[3])
-    fig, ax = new_map(size)
+    fig, ax = new_map(phone_size(size))
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     used = add_basemap(ax, countries, None, basemap, timeout_s, provider)

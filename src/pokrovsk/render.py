@@ -287,33 +287,32 @@ def _write_download(figure: BookFigure, folder: Path) -> str:
     return filename
 
 
-MAP_DPI = 260
-"""Pixels per inch of a static map: a map about 4 in wide (pokrovsk.maps.new_map) is about 1,000 px, enough to read at full size."""
-PHONE_COLUMN_CSS_PX = 358
-"""The width of the text column on a 390 px phone screen, where a map image is shrunk most."""
+MAP_WIDTH_PX = 1100
+"""The width of a map image in pixels: shown shrunk to the column, sharp when opened at full size."""
+PHONE_COLUMN_CSS_PX = 342
+"""The width of the text column on a 390 px phone screen (measured in Chromium), where a map
+image is shrunk most."""
 SMALLEST_TEXT_CSS_PX = 11
 """No map text may show smaller than this on a phone (nor, the column being wider, on a desktop)."""
 
 
 def legible_on_phones(fig: "matplotlib.figure.Figure") -> float:
     """Shrink the figure, not its text, until its smallest text shows at least 11 CSS px when the
-    image fills a phone's column; returns the DPI that keeps the image's pixels (so a click on
-    the map still opens it at full resolution)."""
+    image fills a phone's column; returns the DPI that makes the saved image MAP_WIDTH_PX wide."""
+    import matplotlib
     from matplotlib.text import Text
 
+    pad_in = 2 * matplotlib.rcParams["savefig.pad_inches"]  # bbox_inches="tight" adds it on both sides
     sizes = [text.get_fontsize() for text in fig.findobj(Text) if text.get_visible() and text.get_text().strip()]
-    if not sizes:
-        return MAP_DPI
-    dpi = MAP_DPI
-    for _ in range(3):  # the tight box holds text that does not shrink with the figure: converge
-        width_in = fig.get_tightbbox().width
-        shown_px = min(sizes) / 72 * PHONE_COLUMN_CSS_PX / width_in
+    width_in = fig.get_tightbbox().width + pad_in
+    for _ in range(5):  # the tight box holds text that does not shrink with the figure: converge
+        shown_px = min(sizes, default=SMALLEST_TEXT_CSS_PX * 72) / 72 * PHONE_COLUMN_CSS_PX / width_in
         if shown_px >= SMALLEST_TEXT_CSS_PX:
             break
         scale = shown_px / SMALLEST_TEXT_CSS_PX * 0.99
         fig.set_size_inches(fig.get_figwidth() * scale, fig.get_figheight() * scale)
-        dpi /= scale
-    return dpi
+        width_in = fig.get_tightbbox().width + pad_in
+    return MAP_WIDTH_PX / width_in
 
 
 def _write_image(figure: BookFigure, folder: Path) -> str:

@@ -110,7 +110,8 @@ def _register_builders(app, doctree) -> None:
                     continue
                 entry = modules[module] = (analyzer.code, analyzer.tags, {}, module)
             if entry and name in entry[1]:
-                entry[2][name] = env.docname
+                # "[docs]" leads back to the first chapter that draws it, whatever the reading order.
+                entry[2][name] = min(entry[2].get(name, env.docname), env.docname)
             elif entry:
                 logger.warning(f"{env.docname}: figure builder {name} is not a function or class of {module}")
 
