@@ -22,6 +22,7 @@ from pokrovsk.boundaries import (
     load_oblasts,
     oblast,
 )
+from pokrovsk.buildnotes import BUILD_NOTES_ENV, BUILD_NOTES_FILE
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 REAL_OBLASTS = REALDATA / "boundaries" / "geoBoundaries-UKR-ADM1.geojson"
@@ -139,11 +140,12 @@ def cache_files(cache_dir: Path) -> list[str]:
 def assert_unavailable(result, *fragments: str) -> None:
     assert result.frame is None
     assert result.source_id is None
-    assert result.message.startswith("Oblast boundaries unavailable (")
-    assert result.message.endswith("maps show country outlines only")
-    assert "\n" not in result.message
+    assert result.message == ""  # the reader's caption says nothing of a failed download
+    assert result.build_note.startswith("Oblast boundaries unavailable (")
+    assert result.build_note.endswith("maps show country outlines only")
+    assert "\n" not in result.build_note
     for fragment in fragments:
-        assert fragment in result.message
+        assert fragment in result.build_note
 
 
 def test_fixture_download_then_cache_without_server(fixture_server: Server, tmp_path: Path) -> None:
@@ -155,7 +157,8 @@ def test_fixture_download_then_cache_without_server(fixture_server: Server, tmp_
     assert sorted(first.frame["iso"]) == ["UA-12", "UA-14"]
     assert first.source_id == OBLASTS_SOURCE_ID
     today = datetime.now(timezone.utc).date().isoformat()
-    assert first.message == f"Oblast boundaries: {ATTRIBUTION}; downloaded {today}"
+    assert first.message == f"Oblast boundaries: {ATTRIBUTION}."
+    assert first.build_note == f"Oblast boundaries: {ATTRIBUTION}; downloaded {today}"
     assert cache_files(tmp_path) == [f"geoBoundaries-UKR-ADM1-{FIXTURE_SHA256[:12]}.geojson"]
     assert fixture_server.requests == 1
 
@@ -164,7 +167,8 @@ def test_fixture_download_then_cache_without_server(fixture_server: Server, tmp_
 
     assert second.frame is not None
     assert second.frame.equals(first.frame)
-    assert second.message == f"Oblast boundaries: {ATTRIBUTION}; from cache, downloaded {today}"
+    assert second.message == f"Oblast boundaries: {ATTRIBUTION}."
+    assert second.build_note == f"Oblast boundaries: {ATTRIBUTION}; from cache, downloaded {today}"
     assert fixture_server.requests == 1
 
     donetsk = donetsk_oblast(second)
@@ -222,6 +226,18 @@ def test_dead_server_gives_no_frame(tmp_path: Path) -> None:
     assert cache_files(tmp_path) == []
 
 
+def test_offline_build_without_a_copy_tells_the_builder_not_the_reader(tmp_path: Path, monkeypatch) -> None:
+    notes = tmp_path / BUILD_NOTES_FILE
+    monkeypatch.setenv(BUILD_NOTES_ENV, str(notes))
+
+    for _ in range(2):  # two maps on one page
+        result = load_oblasts(cache_dir=tmp_path / "empty", download=False)
+
+    assert result.frame is None and result.message == ""
+    assert notes.read_text(encoding="utf-8").splitlines() == [result.build_note]
+    assert "--param basemap=osm" in result.build_note
+
+
 def test_real_file_download_then_cache(real_server: Server, tmp_path: Path) -> None:
     first = load_oblasts(cache_dir=tmp_path, url=real_server.url)
 
@@ -236,7 +252,7 @@ def test_real_file_download_then_cache(real_server: Server, tmp_path: Path) -> N
     real_server.stop()
     second = load_oblasts(cache_dir=tmp_path, url=real_server.url)
     assert second.frame is not None
-    assert "from cache" in second.message
+    assert "from cache" in second.build_note
     assert real_server.requests == 1
 
     donetsk = donetsk_oblast(second)

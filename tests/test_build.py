@@ -37,13 +37,13 @@ def test_cold_build_makes_a_strict_offline_book(built_book):
             assert marker not in text, f"{page.name} loads {marker}"
 
 
-def test_executed_chapters_hide_parameters_and_fold_code(built_book):
+def test_executed_chapters_hide_parameters_and_remove_code(built_book):
     executed = nbformat.read(built_book / "book" / "chapters" / "01_where.ipynb", as_version=4)
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     parameter_cells = [c for c in code if {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
     assert len(parameter_cells) == 2
     assert all("remove-cell" in c.metadata["tags"] for c in parameter_cells)
-    assert all("hide-input" in c.metadata["tags"] for c in code if c not in parameter_cells)
+    assert all("remove-input" in c.metadata["tags"] for c in code if c not in parameter_cells)
     page = (built_book / "_build" / "html" / "book" / "chapters" / "01_where.html").read_text()
     assert "tile_timeout_s = " not in page  # neither parameters cell reaches the reader
 

@@ -15,6 +15,7 @@ from PIL import Image
 from conftest import REPO
 from pokrovsk import data, maps
 from pokrovsk.browser import QuietServer
+from pokrovsk.buildnotes import BUILD_NOTES_ENV, BUILD_NOTES_FILE
 
 WINDOW = maps.area_of_interest((48.282, 37.176), 15).to_crs(maps.WEB_MERCATOR).total_bounds
 
@@ -71,6 +72,14 @@ def private_tile_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("POKROVSK_CACHE_DIR", str(tmp_path / "cache"))
 
 
+@pytest.fixture(autouse=True)
+def build_notes(tmp_path, monkeypatch):
+    """The build's report, as a build collects it from a notebook."""
+    path = tmp_path / BUILD_NOTES_FILE
+    monkeypatch.setenv(BUILD_NOTES_ENV, str(path))
+    return path
+
+
 @pytest.fixture(scope="module")
 def countries():
     return data.load_countries(REPO / "data")
@@ -92,7 +101,7 @@ def test_tiles_from_a_working_server_are_drawn_and_cached(countries, tmp_path):
     try:
         used, images = draw(countries, "osm", server.provider)
         assert used.fallback_reason is None and used.name == "TestOk tiles"
-        assert "test tiles" in used.note
+        assert used.note == "Map data: test tiles."
         assert images == 1
         first = server.requests
         assert first > 0
@@ -103,24 +112,27 @@ def test_tiles_from_a_working_server_are_drawn_and_cached(countries, tmp_path):
     assert any((tmp_path / "cache" / "tiles").rglob("*"))
 
 
-def assert_fell_back(used, images: int) -> None:
+def assert_fell_back(used, images: int, build_notes) -> None:
     assert images == 0
     assert used.name == "offline vector basemap"
     assert used.fallback_reason
-    assert "Web tiles were not used" in used.note and "Natural Earth" in used.note
+    assert used.note == "Map data: country outlines from Natural Earth."  # the reader's caption: credit only
+    told = build_notes.read_text(encoding="utf-8").splitlines()
+    assert len(told) == 1 and told[0].startswith("Map drawn over the offline basemap: ")
+    assert used.fallback_reason in told[0]
 
 
 @pytest.mark.parametrize("behaviour", ["error", "garbage"])
-def test_a_broken_tile_server_falls_back_and_says_so(countries, behaviour):
+def test_a_broken_tile_server_falls_back_and_says_so(countries, behaviour, build_notes):
     server = TileServer(behaviour)
     try:
         used, images = draw(countries, "osm", server.provider, timeout_s=0.5)
     finally:
         server.close()
-    assert_fell_back(used, images)
+    assert_fell_back(used, images, build_notes)
 
 
-def test_a_slow_tile_server_is_given_up_before_it_answers(countries):
+def test_a_slow_tile_server_is_given_up_before_it_answers(countries, build_notes):
     server = TileServer("slow")
     try:
         used, images = draw(countries, "osm", server.provider, timeout_s=0.5)
@@ -128,7 +140,7 @@ def test_a_slow_tile_server_is_given_up_before_it_answers(countries):
     finally:
         server.close()
     assert server.requests > 0 and answered_while_drawing == 0, "the map waited for a tile instead of timing out"
-    assert_fell_back(used, images)
+    assert_fell_back(used, images, build_notes)
 
 
 def test_a_server_that_is_down_falls_back(countries):
@@ -139,7 +151,7 @@ def test_a_server_that_is_down_falls_back(countries):
     assert images == 0 and used.fallback_reason
 
 
-def test_offline_mode_never_touches_the_network(countries):
+def test_offline_mode_never_touches_the_network(countries, build_notes):
     server = TileServer("ok")
     try:
         used, images = draw(countries, "offline", server.provider)
@@ -147,6 +159,7 @@ def test_offline_mode_never_touches_the_network(countries):
         server.close()
     assert server.requests == 0 and images == 0
     assert used.fallback_reason is None and "Natural Earth" in used.note
+    assert not build_notes.exists()  # nothing went wrong, so the build's report says nothing
 
 
 def test_area_of_interest_is_a_true_circle_in_metres():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -78,3 +79,106 @@ def test_a_chromium_that_will_not_start_gives_placeholders(tmp_path, monkeypatch
     assert render.draw_pending_images([tmp_path]) == 1
     with Image.open(tmp_path / "chart.png") as image:
         assert image.size == (640, 360)
+
+
+def figure_of(**fields) -> render.BookFigure:
+    import datetime as dt
+
+    import pandas as pd
+
+    return render.BookFigure(**{"name": "f", "title": "t", "alt": "a chart", "caption": "c", "citations": [],
+                                "data_date": dt.date(2025, 1, 1), "data": pd.DataFrame({"x": [1]}),
+                                "chart": go.Figure(go.Bar(x=[1]))} | fields)
+
+
+def made_by_a_chapter(**fields) -> render.BookFigure:
+    """A figure created two calls deep inside a chapter module, as chapter helpers do."""
+    import types
+
+    module = types.ModuleType("pokrovsk.chapters.example")
+    exec("def population_figure(make):\n    return _draw(make)\n"
+         "def _draw(make):\n    return make()\n", module.__dict__)
+    return module.population_figure(lambda: figure_of(**fields))
+
+
+def test_a_figure_names_the_package_function_the_notebook_called():
+    assert made_by_a_chapter().builder == "pokrovsk.chapters.example:population_figure"
+    assert made_by_a_chapter(builder="pokrovsk.maps:region_map").builder == "pokrovsk.maps:region_map"
+    assert figure_of().builder is None  # made outside the package
+
+
+def test_the_caption_links_to_the_code_and_the_notebook(tmp_path):
+    markup = render.figure_html(made_by_a_chapter(), "assets/01_where", tmp_path)
+    assert ('How this was made: <a href="../../_modules/pokrovsk/chapters/example.html#population_figure">'
+            'the function that drew it</a> and <a href="notebooks/01_where.ipynb" download>the chapter notebook</a>.'
+            ) in markup
+    assert "How this was made" not in render.figure_html(figure_of(), "assets", tmp_path)
+
+
+def test_a_map_opens_at_full_size_and_keeps_only_notes_with_words(tmp_path):
+    import matplotlib.figure
+
+    image = matplotlib.figure.Figure(figsize=(4, 3))
+    image.add_subplot().text(0.5, 0.5, "Pokrovsk", fontsize=9)
+    markup = render.figure_html(figure_of(chart=None, image=image, notes=["", "Map data: Natural Earth."]),
+                                "assets/01_where", tmp_path)
+    assert '<a class="pk-map-full" href="assets/01_where/f.png" title="Open the map at full size"><img class="pk-map"' in markup
+    assert markup.count('class="pk-note"') == 1
+
+
+@pytest.mark.parametrize("width_in, font_pt", [(8, 8), (4, 9), (11, 12)])
+def test_map_text_shows_at_11_css_px_or_more_on_a_phone(tmp_path, width_in, font_pt):
+    import matplotlib.figure
+
+    image = matplotlib.figure.Figure(figsize=(width_in, width_in * 0.8))
+    axes = image.add_subplot()
+    axes.text(0.1, 0.5, "Myrnohrad", fontsize=font_pt)
+    axes.text(0.6, 0.5, "Pokrovsk", fontsize=font_pt + 3)
+    axes.set_axis_off()
+    render.figure_html(figure_of(chart=None, image=image), "assets", tmp_path)
+    with Image.open(tmp_path / "f.png") as png:
+        width_px, dpi = png.size[0], png.info["dpi"][0]
+    shown_on_phone = font_pt / 72 * dpi * render.PHONE_COLUMN_CSS_PX / width_px
+    assert shown_on_phone >= render.SMALLEST_TEXT_CSS_PX
+    assert width_px >= 2 * render.PHONE_COLUMN_CSS_PX  # a click still opens a sharper image
+
+
+READER_MUST_NOT_SEE = re.compile(r"Show code cell|offline build|--param [a-z_]+=")
+
+
+def chapter_text(page: Path) -> str:
+    return re.sub(r"<script.*?</script>", "", page.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_chapter_pages_show_no_code_toggles_or_build_commands(built_book):
+    pages = sorted((built_book / "_build" / "html" / "book" / "chapters").glob("*.html"))
+    assert len(pages) == 6
+    found = {page.name: READER_MUST_NOT_SEE.findall(chapter_text(page)) for page in pages}
+    assert found == {page.name: [] for page in pages}
+
+
+@pytest.mark.xfail(strict=True, reason="chapter 4's map captions (src/pokrovsk/chapters/what_next.py, rewritten "
+                                       "on another branch) still say it; remove this mark once they do not")
+def test_chapter_pages_carry_no_notes_to_ourselves(built_book):
+    pages = sorted((built_book / "_build" / "html" / "book" / "chapters").glob("*.html"))
+    assert [page.name for page in pages if "our data has none" in chapter_text(page)] == []
+
+
+def test_each_figure_links_to_its_code_and_notebook(built_book):
+    import nbformat
+
+    html = built_book / "_build" / "html"
+    page = html / "book" / "chapters" / "01_where.html"
+    links = re.findall(r'<span class="pk-how"[^>]*>How this was made: <a href="([^"]+)">the function that drew it</a> '
+                       r'and <a href="([^"]+)" download>', page.read_text(encoding="utf-8"))
+    figures = page.read_text(encoding="utf-8").count('<figure class="pk-figure"')
+    assert figures and len(links) == figures
+    for code, notebook in links:
+        source, anchor = code.split("#")
+        assert f'<div class="viewcode-block" id="{anchor}">' in (page.parent / source).read_text(encoding="utf-8")
+        downloaded = nbformat.read(page.parent / notebook, as_version=4)
+        assert all(not cell.get("outputs") for cell in downloaded.cells if cell.cell_type == "code")
+    back = re.findall(r'class="viewcode-back" href="([^"#]+)#([^"]+)"',
+                      (html / "_modules" / "pokrovsk" / "chapters" / "where.html").read_text(encoding="utf-8"))
+    assert back and all(f'id="{anchor}"' in (html / "_modules" / "pokrovsk" / "chapters" / target).resolve()
+                        .read_text(encoding="utf-8") for target, anchor in back)

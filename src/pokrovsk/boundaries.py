@@ -2,7 +2,7 @@
 
 The file is never part of the repository: it is fetched once into a local cache, checked against
 a pinned SHA-256, and reused offline from then on. Without network and without a cached copy the
-book still builds; its maps then show country outlines only.
+book still builds; its maps then show country outlines only, and the build's report says why.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import geopandas as gpd
 import requests
 
 from pokrovsk import paths
+from pokrovsk.buildnotes import tell_the_builder
 
 with warnings.catch_warnings():
     # pooch imports tqdm.auto, which inside a kernel warns that ipywidgets is missing; the
@@ -39,8 +40,9 @@ DONETSK_ISO = "UA-14"
 @dataclass(frozen=True)
 class BoundaryResult:
     frame: gpd.GeoDataFrame | None  # columns name, iso, geometry; EPSG:4326
-    message: str  # one line for the reader and the build log
+    message: str  # the credit for the reader's caption; empty when no boundaries are drawn
     source_id: str | None
+    build_note: str = ""  # one line for the build's report: where the boundaries came from, or why not
 
 
 def load_oblasts(
@@ -57,12 +59,8 @@ def load_oblasts(
     fname = f"geoBoundaries-UKR-ADM1-{sha256[:12]}.geojson"
     was_cached = (cache_dir / fname).exists() and pooch.file_hash(str(cache_dir / fname)) == sha256
     if not was_cached and not download:
-        return BoundaryResult(
-            frame=None,
-            message="Oblast boundaries not shown: this offline build has no downloaded copy "
-                    "(build once with --param basemap=osm to fetch and cache them)",
-            source_id=None,
-        )
+        return _not_drawn(f"Oblast boundaries not drawn: no downloaded copy in {cache_dir} "
+                          "(build once with --param basemap=osm to fetch and cache them)")
     try:
         # pooch streams into a temporary file beside the target and moves it into place only
         # after the hash matched, so a failed download never leaves a half-written cache file.
@@ -76,14 +74,8 @@ def load_oblasts(
             )
         )
     except (requests.RequestException, ValueError, OSError) as error:
-        return BoundaryResult(
-            frame=None,
-            message=(
-                f"Oblast boundaries unavailable ({_describe(error, url, timeout)}); "
-                "maps show country outlines only"
-            ),
-            source_id=None,
-        )
+        return _not_drawn(f"Oblast boundaries unavailable ({_describe(error, url, timeout)}); "
+                          "maps show country outlines only")
 
     raw = gpd.read_file(path, engine="pyogrio")
     frame = gpd.GeoDataFrame(
@@ -95,9 +87,16 @@ def load_oblasts(
     origin = f"from cache, downloaded {downloaded}" if was_cached else f"downloaded {downloaded}"
     return BoundaryResult(
         frame=frame,
-        message=f"Oblast boundaries: {ATTRIBUTION}; {origin}",
+        message=f"Oblast boundaries: {ATTRIBUTION}.",
         source_id=OBLASTS_SOURCE_ID,
+        build_note=f"Oblast boundaries: {ATTRIBUTION}; {origin}",
     )
+
+
+def _not_drawn(build_note: str) -> BoundaryResult:
+    """No boundaries: the reader's caption says nothing of it, the build's report says why."""
+    tell_the_builder(build_note)
+    return BoundaryResult(frame=None, message="", source_id=None, build_note=build_note)
 
 
 def oblast(result: BoundaryResult, iso: str) -> gpd.GeoDataFrame | None:

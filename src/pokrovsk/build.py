@@ -189,6 +189,8 @@ def run_single(project: Project, notebook: Path, params: BookParams, output: Pat
     outcome = execute_job(job)
     if outcome.error:
         raise BuildError(f"{notebook}: {outcome.error}")
+    for note in outcome.notes:
+        print(f"{notebook.name}: {note}", file=sys.stderr)
     from pokrovsk.render import draw_pending_images
 
     draw_pending_images([job.cache_entry / "assets"])

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable
 import nbformat
 
 from pokrovsk import paths
+from pokrovsk.buildnotes import BUILD_NOTES_ENV, BUILD_NOTES_FILE, take_notes
 from pokrovsk.content import VALIDATED_ENV
 from pokrovsk.params import BookParams
 
@@ -60,6 +61,8 @@ class NotebookOutcome:
     executed: bool
     seconds: float
     error: str | None = None
+    notes: tuple[str, ...] = ()
+    """What the notebook told the person running the build (pokrovsk.buildnotes)."""
 
 
 def _source_cell_number(source: Path, executed_cell: dict | None) -> str:
@@ -74,7 +77,9 @@ def _source_cell_number(source: Path, executed_cell: dict | None) -> str:
 
 
 def _fold_for_reading(nb: nbformat.NotebookNode) -> None:
-    """Readers see prose and figures first: parameter cells vanish, other code folds."""
+    """Readers see prose, charts and maps, not code: parameter cells vanish, other cells keep only
+    their output (each figure links to the code that drew it). A cell the notebook tags itself,
+    such as an exercise's solution folded with ``hide-cell``, keeps its tag."""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -83,13 +88,14 @@ def _fold_for_reading(nb: nbformat.NotebookNode) -> None:
             if "remove-cell" not in tags:
                 tags.append("remove-cell")
         elif not any(tag.startswith(("remove-", "hide-")) for tag in tags):
-            tags.append("hide-input")
+            tags.append("remove-input")
 
 
 def kernel_environment(stem: str) -> dict[str, str]:
-    """What a chapter's kernel needs from the build: where to write its files, where the caches
-    are, and which data content the build has already validated ("" means none)."""
-    return {"POKROVSK_ASSET_PREFIX": f"assets/{stem}",
+    """What a chapter's kernel needs from the build: where to write its files and its notes for
+    the build's report (pokrovsk.buildnotes), where the caches are, and which data content the
+    build has already validated ("" means none)."""
+    return {"POKROVSK_ASSET_PREFIX": f"assets/{stem}", BUILD_NOTES_ENV: BUILD_NOTES_FILE,
             paths.CACHE_ENV: os.environ.get(paths.CACHE_ENV, ""),
             VALIDATED_ENV: os.environ.get(VALIDATED_ENV, "")}
 
@@ -153,9 +159,10 @@ def execute_job(job: NotebookJob, kernel: ReusableKernel | None = None) -> Noteb
     executed = nbformat.read(output, as_version=4)
     _fold_for_reading(executed)
     nbformat.write(executed, output)
+    notes = tuple(take_notes(work))
     shutil.rmtree(job.cache_entry, ignore_errors=True)
     work.rename(job.cache_entry)
-    return NotebookOutcome(job.stem, True, time.perf_counter() - started)
+    return NotebookOutcome(job.stem, True, time.perf_counter() - started, notes=notes)
 
 
 class NotebookPool:
@@ -209,6 +216,8 @@ class NotebookPool:
                 on_executed(futures[future])
             state = f"FAILED ({outcome.error})" if outcome.error else "executed"
             report(f"[{done_before + len(outcomes)}/{total}] {outcome.stem}: {state} in {outcome.seconds:.1f} s")
+            for note in outcome.notes:
+                report(f"    {outcome.stem}: {note}")
         return outcomes
 
     def close(self) -> None:

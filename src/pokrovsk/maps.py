@@ -5,6 +5,7 @@ when tiles cannot (or should not) be fetched. The map always says which basemap 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import geopandas as gpd
 import pandas as pd
@@ -12,11 +13,14 @@ import pyproj
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox
 from shapely.geometry import box
 from shapely.geometry import Point
 
 from pokrovsk import paths
+from pokrovsk.buildnotes import tell_the_builder
 from pokrovsk.charts import PALETTE
+from pokrovsk.render import PHONE_COLUMN_CSS_PX, SMALLEST_TEXT_CSS_PX
 
 WEB_MERCATOR = "EPSG:3857"
 METRIC_CRS = "EPSG:32637"  # UTM 37N: distances and areas around Pokrovsk
@@ -36,10 +40,8 @@ class Basemap:
 
     @property
     def note(self) -> str:
-        line = f"Basemap: {self.name} ({self.attribution})."
-        if self.fallback_reason:
-            line += f" Web tiles were not used: {self.fallback_reason}."
-        return line
+        """The credit a reader needs; why web tiles were not used goes to the build's report."""
+        return f"Map data: {self.attribution}."
 
 
 def osm_provider():
@@ -55,11 +57,56 @@ class _DrawOnSaveCanvas(FigureCanvasAgg):
         pass
 
 
+SMALLEST_MAP_TEXT_PT = 9
+MAP_WIDTH_IN = SMALLEST_MAP_TEXT_PT * PHONE_COLUMN_CSS_PX / (SMALLEST_TEXT_CSS_PX * 72)
+"""The widest map whose 9 pt text still shows at 11 CSS px when the image fills a phone's column
+(about 4 in); it is saved at pokrovsk.render.MAP_WIDTH_PX, sharp when opened at full size."""
+LABEL_OFFSETS = [(5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"),
+                 (-5, -4, "right", "top")]
+"""Where a place's label may sit, in points from its marker: the first that overlaps no other label wins."""
+
+
 def new_map(size: tuple[float, float]):
-    """A figure and its axes outside pyplot, so no global registry keeps or shows it."""
+    """A figure and its axes outside pyplot, so no global registry keeps or shows it. A map laid
+    out wider than MAP_WIDTH_IN (see phone_size) is shrunk when saved (pokrovsk.render), text
+    and all, and its labels then take more of it than they did when placed."""
     fig = Figure(figsize=size)
     _DrawOnSaveCanvas(fig)
     return fig, fig.add_subplot()
+
+
+def phone_size(size: tuple[float, float]) -> tuple[float, float]:
+    """``size`` in inches, scaled down to MAP_WIDTH_IN wide if wider: a map laid out at this size
+    keeps its labels where they were placed, legible on a phone."""
+    scale = min(1.0, MAP_WIDTH_IN / size[0])
+    return size[0] * scale, size[1] * scale
+
+
+def place_labels(ax, labels: list[tuple[str, float, float, dict]]) -> None:
+    """Label points ``(text, x, y, text style)`` in order, each beside its point where it stays on
+    the map and covers no label placed before it and no other point (else where it covers
+    least): on a phone-sized map, near neighbours would otherwise hide each other."""
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)  # a label outside the map would widen the image
+    marker = 3 * ax.figure.dpi / 72  # a marker's half-width, in display pixels
+    taken = [Bbox.from_extents(px - marker, py - marker, px + marker, py + marker)
+             for px, py in (ax.transData.transform((x, y)) for _, x, y, _ in labels)]
+    for text, x, y, style in labels:
+        candidates = []
+        # A long name may break before its qualifier, "Shevchenko\n(Pokrovsk hromada)", to stay on the map.
+        for wording, (dx, dy, ha, va) in itertools.product(dict.fromkeys([text, text.replace(" (", "\n(")]),
+                                                           LABEL_OFFSETS):
+            label = ax.annotate(wording, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+            box_ = label.get_window_extent(renderer)
+            inside = frame.x0 <= box_.x0 and box_.x1 <= frame.x1 and frame.y0 <= box_.y0 and box_.y1 <= frame.y1
+            # A label off the map widens the image and so shrinks the whole map: worse than any
+            # overlap. Among equals, the first position wins.
+            penalty = sum(box_.overlaps(other) for other in taken) + (0 if inside else len(taken) + 1)
+            candidates.append((penalty, wording, (dx, dy, ha, va), box_))
+            label.remove()
+        _, wording, (dx, dy, ha, va), box_ = min(candidates, key=lambda candidate: candidate[0])
+        ax.annotate(wording, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
+        taken.append(box_)
 
 
 def area_of_interest(centre: tuple[float, float], radius_km: float) -> gpd.GeoSeries:
@@ -102,6 +149,7 @@ def add_basemap(ax, countries: gpd.GeoDataFrame, oblasts: gpd.GeoDataFrame | Non
             return Basemap(name=f"{provider.name} tiles", attribution=provider.get("attribution", "tile provider"))
         except Exception as error:  # network down, slow, HTTP error or a broken image: all mean "fall back"
             reason = f"{type(error).__name__}: {str(error).splitlines()[0][:160] if str(error) else 'no detail'}"
+            tell_the_builder(f"Map drawn over the offline basemap: {provider.name} tiles could not be fetched ({reason})")
             drawn = _offline_basemap(ax, countries, oblasts)
             return Basemap(name="offline vector basemap", attribution="; ".join(drawn), fallback_reason=reason)
     drawn = _offline_basemap(ax, countries, oblasts)
@@ -119,7 +167,8 @@ def scale_bar(ax, length_km: float) -> None:
     length = length_km * 1000 / metres_per_unit
     x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
     ax.plot([x, x + length], [y, y], color="black", linewidth=3, solid_capstyle="butt", zorder=6)
-    ax.text(x + length / 2, y + 0.015 * (y1 - y0), f"{length_km:g} km", ha="center", va="bottom", fontsize=9, zorder=6)
+    ax.text(x + length / 2, y + 0.015 * (y1 - y0), f"{length_km:g} km", ha="center", va="bottom",
+            fontsize=SMALLEST_MAP_TEXT_PT, zorder=6)
 
 
 def distance_rings(ax, centre: tuple[float, float], radius_km: float, step_km: float | None = None) -> None:
@@ -137,7 +186,7 @@ def distance_rings(ax, centre: tuple[float, float], radius_km: float, step_km: f
             continue
         points = [p for part in getattr(visible, "geoms", [visible]) for p in part.coords]
         x, y = max(points, key=lambda p: (p[1], -p[0]))
-        ax.text(x, y, f"{km} km", fontsize=8, color="#4d4d4d", ha="center", va="top", zorder=1,
+        ax.text(x, y, f"{km} km", fontsize=SMALLEST_MAP_TEXT_PT, color="#4d4d4d", ha="center", va="top", zorder=1,
                 bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
 
 
@@ -157,7 +206,7 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
     in_view = places[places.within(aoi.iloc[0])].to_crs(WEB_MERCATOR)
     links = network[network.intersects(aoi.iloc[0])].to_crs(WEB_MERCATOR)
 
-    fig, ax = new_map((8, 8))
+    fig, ax = new_map(phone_size((8, 8)))
     ax.set_xlim(window[0], window[2])
     ax.set_ylim(window[1], window[3])
     used = add_basemap(ax, countries, oblasts, basemap, timeout_s, provider)
@@ -175,17 +224,18 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
     others.plot(ax=ax, color=PALETTE["blue"], markersize=28, zorder=4, edgecolor="white", linewidth=0.6)
     in_view[in_view["place_id"] == highlight].plot(ax=ax, color=PALETTE["orange"], markersize=120, marker="*",
                                                   zorder=5, edgecolor="black", linewidth=0.6)
-    for _, row in in_view.iterrows():
-        if row["kind"] != "station" or row["place_id"] == highlight:  # a station label would hide its city's
-            ax.annotate(row["name_en"], (row.geometry.x, row.geometry.y), xytext=(5, 4), textcoords="offset points",
-                        fontsize=10 if row["place_id"] != highlight else 12,
-                        fontweight="bold" if row["place_id"] == highlight else "normal", zorder=6,
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
     scale_bar(ax, 10 if radius_km > 20 else 5)
     ax.set_axis_off()
-    if len(links):
-        ax.legend(loc="upper right", frameon=True, fontsize=9)
+    if len(links):  # below the map, where it covers no place
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, frameon=False, fontsize=SMALLEST_MAP_TEXT_PT)
     fig.tight_layout()
+    labelled = in_view[(in_view["kind"] != "station") | (in_view["place_id"] == highlight)]  # a station's label would hide its city's
+    labelled = labelled.assign(first=labelled["place_id"].ne(highlight)).sort_values("first", kind="stable")
+    place_labels(ax, [(row["name_en"], row.geometry.x, row.geometry.y,
+                       dict(fontsize=11 if row["place_id"] == highlight else 10,
+                            fontweight="bold" if row["place_id"] == highlight else "normal", zorder=6,
+                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75)))
+                      for _, row in labelled.iterrows()])
     return fig, used
 
 
@@ -200,7 +250,7 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
     to_mercator = pyproj.Transformer.from_crs("EPSG:4326", WEB_MERCATOR, always_xy=True)
     west, south = to_mercator.transform(bounds[0], bounds[1])
     east, north = to_mercator.transform(bounds[2], bounds[3])
-    fig, ax = new_map(size)
+    fig, ax = new_map(phone_size(size))
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     used = add_basemap(ax, countries, None, basemap, timeout_s, provider)
@@ -222,7 +272,7 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
     if label_crimea and not crimea.empty and crimea.intersects(frame).any():
         point = crimea.geometry.iloc[0].representative_point()
         ax.annotate("Crimea (occupied\nby Russia since 2014)", (point.x, point.y), xytext=(0, -28),
-                    textcoords="offset points", fontsize=8, ha="center", color="#333333", zorder=3,
+                    textcoords="offset points", fontsize=SMALLEST_MAP_TEXT_PT, ha="center", color="#333333", zorder=3,
                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
     shown = places[places["place_id"].isin([*label_places, highlight])].to_crs(WEB_MERCATOR)
     shown = shown[~shown.geometry.is_empty]
@@ -231,16 +281,17 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
         others.plot(ax=ax, color=PALETTE["blue"], markersize=22, zorder=4, edgecolor="white", linewidth=0.5)
     star = shown[shown["place_id"] == highlight]
     star.plot(ax=ax, color=PALETTE["orange"], markersize=180, marker="*", zorder=5, edgecolor="black", linewidth=0.7)
-    for _, row in shown.iterrows():
-        bold = row["place_id"] == highlight
-        ax.annotate(row["name_en"], (row.geometry.x, row.geometry.y), xytext=(6, 4), textcoords="offset points",
-                    fontsize=11 if bold else 9, fontweight="bold" if bold else "normal", zorder=6,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    ax.set_axis_off()
+    fig.tight_layout()
+    shown = shown.assign(first=shown["place_id"].ne(highlight)).sort_values("first", kind="stable")
+    place_labels(ax, [(row["name_en"], row.geometry.x, row.geometry.y,
+                       dict(fontsize=11 if row["place_id"] == highlight else SMALLEST_MAP_TEXT_PT,
+                            fontweight="bold" if row["place_id"] == highlight else "normal", zorder=6,
+                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8)))
+                      for _, row in shown.iterrows()])
     if frame_of_next is not None:
         x0, y0 = to_mercator.transform(frame_of_next[0], frame_of_next[1])
         x1, y1 = to_mercator.transform(frame_of_next[2], frame_of_next[3])
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="black", linewidth=1.2,
                                linestyle="--", zorder=6))
-    ax.set_axis_off()
-    fig.tight_layout()
     return fig, used

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import sys
+import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -200,6 +201,43 @@ def asset_prefix() -> str:
     return os.environ.get("POKROVSK_ASSET_PREFIX", "assets")
 
 
+ASSETS_OF_NOTEBOOK = "assets/"
+"""The build gives each notebook the prefix ``assets/<notebook stem>``."""
+NOTEBOOK_DOWNLOADS = "notebooks"
+"""Beside the chapter pages, the committed notebooks (no outputs) are offered as downloads here."""
+SOURCE_PAGES = "../../_modules"
+"""From a chapter page to the source pages that Sphinx's viewcode builds."""
+
+
+def notebook_download(prefix: str) -> str | None:
+    """The committed notebook of the page being built, relative to the page; None outside a build."""
+    if not prefix.startswith(ASSETS_OF_NOTEBOOK):
+        return None
+    return f"{NOTEBOOK_DOWNLOADS}/{prefix.removeprefix(ASSETS_OF_NOTEBOOK)}.ipynb"
+
+
+def source_page(builder: str) -> str:
+    """The viewcode page and anchor of a function, e.g. pokrovsk.chapters.where.region_figure."""
+    module, _, name = builder.partition(":")
+    return f"{SOURCE_PAGES}/{module.replace('.', '/')}.html#{name}"
+
+
+def _calling_builder() -> str | None:
+    """``module:qualified.name`` of the function that asked for a figure: the outermost function of
+    this package on the stack (the one a chapter notebook called), so a figure drawn by a helper
+    still names the builder the notebook used."""
+    frame: types.FrameType | None = sys._getframe(1)
+    found = None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("pokrovsk.") and module != __name__:
+            found = f"{module}:{frame.f_code.co_qualname}"
+        elif found and module != __name__:
+            break
+        frame = frame.f_back
+    return found
+
+
 @dataclasses.dataclass
 class BookFigure:
     """Everything a reader needs about one chart or map."""
@@ -226,8 +264,13 @@ class BookFigure:
     static_size: tuple[int, int] | None = None
     """Width and height in pixels of a chart's static image (print, no JavaScript); by default
     900 px wide and as tall as the chart itself, so its rows and labels keep their room."""
+    builder: str | None = None
+    """``module:qualified.name`` of the function that drew it, linked from the caption ("how this
+    was made"); by default the package function that created the figure (see _calling_builder)."""
 
     def __post_init__(self) -> None:
+        if self.builder is None:
+            self.builder = _calling_builder()
         if (self.chart is None) == (self.image is None):
             raise ValueError(f"figure {self.name!r} needs exactly one of chart or image")
         if not self.alt.strip():
@@ -245,19 +288,48 @@ def _write_download(figure: BookFigure, folder: Path) -> str:
     return filename
 
 
+MAP_WIDTH_PX = 1100
+"""The width of a map image in pixels: shown shrunk to the column, sharp when opened at full size."""
+PHONE_COLUMN_CSS_PX = 342
+"""The width of the text column on a 390 px phone screen (measured in Chromium), where a map
+image is shrunk most."""
+SMALLEST_TEXT_CSS_PX = 11
+"""No map text may show smaller than this on a phone (nor, the column being wider, on a desktop)."""
+
+
+def legible_on_phones(fig: "matplotlib.figure.Figure") -> float:
+    """Shrink the figure, not its text, until its smallest text shows at least 11 CSS px when the
+    image fills a phone's column; returns the DPI that makes the saved image MAP_WIDTH_PX wide."""
+    import matplotlib
+    from matplotlib.text import Text
+
+    pad_in = 2 * matplotlib.rcParams["savefig.pad_inches"]  # bbox_inches="tight" adds it on both sides
+    sizes = [text.get_fontsize() for text in fig.findobj(Text) if text.get_visible() and text.get_text().strip()]
+    width_in = fig.get_tightbbox().width + pad_in
+    for _ in range(5):  # the tight box holds text that does not shrink with the figure: converge
+        shown_px = min(sizes, default=SMALLEST_TEXT_CSS_PX * 72) / 72 * PHONE_COLUMN_CSS_PX / width_in
+        if shown_px >= SMALLEST_TEXT_CSS_PX:
+            break
+        scale = shown_px / SMALLEST_TEXT_CSS_PX * 0.99
+        fig.set_size_inches(fig.get_figwidth() * scale, fig.get_figheight() * scale)
+        width_in = fig.get_tightbbox().width + pad_in
+    return MAP_WIDTH_PX / width_in
+
+
 def _write_image(figure: BookFigure, folder: Path) -> str:
     from PIL import Image
 
     filename = f"{figure.name}.png"
     buffer = io.BytesIO()
+    dpi = legible_on_phones(figure.image)
     # An uncompressed intermediate: only the quantized image below is worth compressing.
-    figure.image.savefig(buffer, dpi=130, bbox_inches="tight", metadata={"Software": None},
+    figure.image.savefig(buffer, dpi=dpi, bbox_inches="tight", metadata={"Software": None},
                          pil_kwargs={"compress_level": 0})
     # Maps use few colours: a 128-colour palette makes them several times lighter for phones,
     # and fixed metadata keeps the bytes identical for identical inputs.
     with Image.open(buffer) as image:
         image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE) \
-            .save(folder / filename, optimize=True)
+            .save(folder / filename, optimize=True, dpi=(round(dpi), round(dpi)))
     return filename
 
 
@@ -279,13 +351,15 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
             f"<noscript>{fallback}</noscript>"
         )
     else:
-        image = _write_image(figure, folder)
-        body = f'<img class="pk-map" src="{esc(prefix)}/{esc(image)}" alt="{esc(figure.alt)}" loading="lazy">'
+        image = f"{esc(prefix)}/{esc(_write_image(figure, folder))}"
+        # A click opens the full-size image: the column shrinks the map, the file keeps every label.
+        body = (f'<a class="pk-map-full" href="{image}" title="Open the map at full size">'
+                f'<img class="pk-map" src="{image}" alt="{esc(figure.alt)}" loading="lazy"></a>')
     long = ""
     if figure.long_description:
         long = (f'<details class="pk-long-description"><summary>Describe this map in words</summary>'
                 f"<p>{esc(figure.long_description)}</p></details>")
-    notes = "".join(f'<span class="pk-note">{esc(note)}</span> ' for note in figure.notes)
+    notes = "".join(f'<span class="pk-note">{esc(note)}</span> ' for note in figure.notes if note)
     sources = "; ".join(f'<a href="{BIBLIOGRAPHY_HREF}#source-{esc(source_id)}">{esc(label)}</a>'
                         for label, source_id in figure.citations)
     data_date = figure.data_date.isoformat() if isinstance(figure.data_date, dt.date) else str(figure.data_date)
@@ -297,8 +371,21 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
         f'<span class="pk-source">Sources: {sources}.</span> '
         f'<span class="pk-date">Data as of {esc(data_date)}.</span> {notes}'
         f'<a class="pk-download" href="{esc(prefix)}/{esc(download)}" download>Download the data ({esc(download.rsplit(".", 1)[1].upper())})</a>'
-        f"</figcaption>{long}</figure>"
+        f"{_how_it_was_made(figure.builder, prefix)}</figcaption>{long}</figure>"
     )
+
+
+def _how_it_was_made(builder: str | None, prefix: str) -> str:
+    """One hop to the code: the function that drew the figure and the chapter's notebook."""
+    links = []
+    if builder:
+        links.append(f'<a href="{html.escape(source_page(builder))}">the function that drew it</a>')
+    notebook = notebook_download(prefix)
+    if notebook:
+        links.append(f'<a href="{html.escape(notebook)}" download>the chapter notebook</a>')
+    if not links:
+        return ""
+    return f' <span class="pk-how" data-pk-builder="{html.escape(builder or "")}">How this was made: {" and ".join(links)}.</span>'
 
 
 class _HTML:

@@ -6,6 +6,10 @@
 - Files that chapters write (maps, data downloads) are copied next to their pages.
 - The footer tells the edition's date ("Data as of") apart from the day the pages were made
   ("Built on"): a build date is not the date of the information.
+- "How this was made": each figure's caption names the function that drew it
+  (``data-pk-builder``, see pokrovsk.render); Sphinx's viewcode builds a source page for every
+  such function, whose "[docs]" link leads back to the first figure it drew on that page, and
+  the committed notebooks (no outputs) are offered for download beside the chapter pages.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ import re
 import shutil
 from pathlib import Path
 
+from docutils import nodes
+from sphinx.pycode import ModuleAnalyzer
 from sphinx.util import logging
 
 from pokrovsk import editions, icons, plotlyjs, sharing, words
 from pokrovsk.content import DATA_AS_OF_ENV
-from pokrovsk.render import UNFINISHED
+from pokrovsk.render import NOTEBOOK_DOWNLOADS, UNFINISHED
 
 logger = logging.getLogger(__name__)
 TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
@@ -34,6 +40,10 @@ ICONS_CSS = "pokrovsk/icons.css"
 THEBE_MARKERS = ("THEBE_JS_URL", "sphinx-thebe")
 CHART_MARKER = "plotly-graph-div"
 CHAPTER_ASSETS = Path("book") / "chapters" / "assets"
+NOTEBOOKS = Path("notebooks")
+BUILDER = re.compile(r'data-pk-builder="([\w.]+):([\w.]+)"')
+HOW_IT_WAS_MADE = '<span class="pk-how" data-pk-builder="{module}:{name}">'
+SOURCE_PAGES = "_modules/"
 # The theme's sidebar toggles are <summary> elements holding only an icon: screen readers
 # announce nothing. Give each one a name (axe: summary-name).
 UNNAMED_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
@@ -72,11 +82,45 @@ def _is_thebe(asset) -> bool:
 
 
 def _page_assets(app, pagename, templatename, context, doctree) -> None:
+    if not pagename.startswith(SOURCE_PAGES) and "body" in context:
+        context["body"] = _anchor_first_figures(context["body"])
     if CHART_MARKER in context.get("body", ""):
         app.add_js_file(PLOTLY_STATIC, priority=200)
     for key in ("script_files", "css_files"):
         if key in context:
             context[key][:] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def _register_builders(app, doctree) -> None:
+    """Ask viewcode for a source page of every function that drew a figure on this page, as its
+    own doctree_read does for documented objects."""
+    env = app.builder.env
+    modules = env.__dict__.setdefault("_viewcode_modules", {})
+    for node in doctree.findall(nodes.raw):
+        for module, name in BUILDER.findall(node.astext()):
+            entry = modules.get(module)
+            if entry is None:
+                try:
+                    analyzer = ModuleAnalyzer.for_module(module)
+                    analyzer.find_tags()
+                except Exception as error:  # the caption would link to a page that cannot be made
+                    logger.warning(f"{env.docname}: no source page for figure builder {module}.{name}: {error}")
+                    modules[module] = False
+                    continue
+                entry = modules[module] = (analyzer.code, analyzer.tags, {}, module)
+            if entry and name in entry[1]:
+                # "[docs]" leads back to the first chapter that draws it, whatever the reading order.
+                entry[2][name] = min(entry[2].get(name, env.docname), env.docname)
+            elif entry:
+                logger.warning(f"{env.docname}: figure builder {name} is not a function or class of {module}")
+
+
+def _anchor_first_figures(body: str) -> str:
+    """An id on the first caption link of each builder, where viewcode's "[docs]" link lands."""
+    for module, name in dict.fromkeys(BUILDER.findall(body)):
+        span = HOW_IT_WAS_MADE.format(module=module, name=name)
+        body = body.replace(span, span.replace('class="pk-how"', f'class="pk-how" id="{module}.{name}"'), 1)
+    return body
 
 
 def _copy_files(app, exception) -> None:
@@ -105,6 +149,10 @@ def _copy_files(app, exception) -> None:
         icons.icon_paths(fontawesome, icons.used_icons(pages)),
         {selector: pseudo_paths[code] for selector, code in pseudo_icons.items() if code in pseudo_paths}))
     (outdir / "_static" / "scripts" / "fontawesome.js").unlink(missing_ok=True)
+    downloads = outdir / CHAPTER_ASSETS.parent / NOTEBOOK_DOWNLOADS
+    downloads.mkdir(parents=True, exist_ok=True)
+    for notebook in sorted((Path(app.srcdir) / NOTEBOOKS).glob("*.ipynb")):
+        shutil.copyfile(notebook, downloads / notebook.name)  # as committed: without outputs
     assets = Path(app.srcdir) / CHAPTER_ASSETS
     if assets.is_dir():
         shutil.copytree(assets, outdir / CHAPTER_ASSETS, dirs_exist_ok=True,
@@ -112,11 +160,13 @@ def _copy_files(app, exception) -> None:
 
 
 def setup(app):
+    app.setup_extension("sphinx.ext.viewcode")
     editions.setup(app)
     sharing.setup(app)
     app.connect("config-inited", _register_static)
     app.add_css_file(BOOK_CSS)
     app.add_css_file(ICONS_CSS)
     app.connect("html-page-context", _page_assets)
+    app.connect("doctree-read", _register_builders)
     app.connect("build-finished", _copy_files)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

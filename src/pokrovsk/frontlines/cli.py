@@ -1,4 +1,4 @@
-"""``pokrovsk frontlines``: import DeepState front lines, fetch the daily archive, compute metrics.
+"""``pokrovsk frontlines``: import DeepState front lines, fetch the daily archive, measure and export.
 
 Exit codes: 0 done, 1 failed (a failed download, bad files in it, an unusable store), 2 bad usage
 (including files named for import that are refused).
@@ -18,7 +18,7 @@ EXIT_REFUSED = 2
 
 def add_commands(subparsers) -> None:
     """Add the ``frontlines`` command group to the ``pokrovsk`` sub-command parsers."""
-    summary = "import DeepState front lines, fetch the daily archive, compute metrics"
+    summary = "import DeepState front lines, fetch the daily archive, compute metrics, export measurements"
     frontlines = subparsers.add_parser("frontlines", help=summary, description=summary.capitalize() + ".")
     commands = frontlines.add_subparsers(dest="frontlines_command", required=True)
 
@@ -40,6 +40,11 @@ def add_commands(subparsers) -> None:
     metrics.add_argument("--centre", type=_centre, metavar="LAT,LON", help="default: the store's centre (Pokrovsk)")
     metrics.add_argument("--radii", type=_radii, metavar="KM,...", help="default: 5,10,15,30")
     metrics.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
+
+    export = commands.add_parser("export", help="write our measurements of the store (km² within 10, 20, 30 km, "
+                                                "distance, each place's first occupied date and changes) into data/")
+    _add_store_option(export)
+    export.add_argument("--data-dir", type=Path, metavar="DIR", help="data folder (default: data/ in the repository)")
 
 
 def _add_store_option(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from pokrovsk.frontlines.metrics import MetricsError
     from pokrovsk.frontlines.store import BadFiles, StoreError
 
-    commands = {"import": _import, "fetch": _fetch, "metrics": _metrics}
+    commands = {"import": _import, "fetch": _fetch, "metrics": _metrics, "export": _export}
     try:
         return commands[args.frontlines_command](args)
     except BadFiles as error:
@@ -123,4 +128,14 @@ def _metrics(args: argparse.Namespace) -> int:
     frame = frontline_metrics(store, args.centre, args.radii or DEFAULT_RADII_KM)
     write_metrics_csv(frame, args.out)
     print(f"wrote {len(frame)} date(s) to {args.out}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pokrovsk.frontlines.export import export_dataset
+    from pokrovsk.frontlines.store import REPOSITORY, FrontlineStore
+
+    report = export_dataset(FrontlineStore.open(args.store), args.data_dir or REPOSITORY / "data")
+    print(f"measured {report.dates} date(s) from {report.first_date} to {report.last_date} and "
+          f"{report.places} place(s); wrote {', '.join(str(path) for path in report.files)}")
     return 0

@@ -69,3 +69,24 @@ def _place_row(place_id: str, in_area: bool | None, days: list, inside: np.ndarr
         "left_later": bool((~inside[first:]).any()),
         "occupied_on_last_date": bool(inside[-1]),
     }
+
+
+CHANGE_COLUMNS = ["place_id", "date", "occupied", "previous_date"]
+
+
+def place_changes(store: FrontlineStore, places: pd.DataFrame) -> pd.DataFrame:
+    """Per place (columns place_id, lat, lon): its state on the first stored date (previous_date
+    empty), then one row for every stored date on which its centre entered or left the occupied
+    area, with the stored date before it: the change happened after ``previous_date`` and on or
+    before ``date``. A place's state on any stored date is that of its last row on or before it."""
+    days = store.dates()
+    points = to_metric(shapely.points(places["lon"].to_numpy(float), places["lat"].to_numpy(float)))
+    inside = _occupied_matrix(store, days, points)
+    rows = []
+    for column, place_id in enumerate(places["place_id"]):
+        states = inside[:, column]
+        rows.append({"place_id": place_id, "date": days[0], "occupied": bool(states[0]), "previous_date": None})
+        for row in np.flatnonzero(states[1:] != states[:-1]) + 1:
+            rows.append({"place_id": place_id, "date": days[row], "occupied": bool(states[row]),
+                         "previous_date": days[row - 1]})
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS).astype({"occupied": "boolean"})
