@@ -178,7 +178,7 @@ def test_each_figure_links_to_its_code_and_notebook(built_book):
         assert f'<div class="viewcode-block" id="{anchor}">' in (page.parent / source).read_text(encoding="utf-8")
         downloaded = nbformat.read(page.parent / notebook, as_version=4)
         assert all(not cell.get("outputs") for cell in downloaded.cells if cell.cell_type == "code")
-    back = re.findall(r'class="viewcode-back" href="([^"#]+)#([^"]+)"',
-                      (html / "_modules" / "pokrovsk" / "chapters" / "where.html").read_text(encoding="utf-8"))
-    assert back and all(f'id="{anchor}"' in (html / "_modules" / "pokrovsk" / "chapters" / target).resolve()
-                        .read_text(encoding="utf-8") for target, anchor in back)
+    module_page = html / "_modules" / "pokrovsk" / "chapters" / "where" / "figures.html"
+    back = re.findall(r'class="viewcode-back" href="([^"#]+)#([^"]+)"', module_page.read_text(encoding="utf-8"))
+    assert back and all(f'id="{anchor}"' in (module_page.parent / target).resolve().read_text(encoding="utf-8")
+                        for target, anchor in back)
