@@ -23,7 +23,7 @@ help:
 	@echo "make test   run the tests (installs Debian chromium for browser tests when root)"
 	@echo "make serve  serve _build/html on http://$(HOST):$(PORT)/"
 	@echo "make clean  remove executed notebooks, caches and _build"
-	@echo "make bench  measure build times and front-line import speed (benchmarks/results/)"
+	@echo "make bench  measure build times, the dated-editions sweep and front-line import speed (benchmarks/results/)"
 	@echo "make lab    open the chapter notebooks in JupyterLab (installed on first use)"
 	@echo "make lock   recompile requirements.lock from the ranges in pyproject.toml (needs PyPI)"
 
@@ -71,8 +71,9 @@ lock:
 clean:
 	@test -x $(BIN)/pokrovsk && $(BIN)/pokrovsk clean || rm -rf _build book/chapters book/data .cache
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/build_times.py
 	$(BIN)/python benchmarks/frontlines_bench.py
+	$(BIN)/python benchmarks/sweep_time.py
 	@test -e _build/html/index.html || $(MAKE) book
 	$(BIN)/python benchmarks/page_weight.py

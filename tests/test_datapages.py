@@ -30,3 +30,36 @@ def test_the_edition_note_names_the_as_of_date(tmp_path):
 
     note = datapages.edition_note(DATA, dt.date(2025, 11, 15))
     assert note.startswith("**This edition describes the battle as of 15 Nov 2025.**")
+
+
+def test_an_early_bibliography_lists_later_sources_only_for_timeless_facts_and_marks_them():
+    import datetime as dt
+
+    as_of = dt.date(2024, 2, 17)
+    listed, later = datapages.edition_sources(DATA, as_of)
+    with (DATA / "sources.csv").open(encoding="utf-8", newline="") as handle:
+        published = {row["source_id"]: row["date_published"] for row in csv.DictReader(handle)}
+    assert "reuters-2025-11-03-pokrovsk-factbox" in published and "reuters-2025-11-03-pokrovsk-factbox" not in listed
+    assert later and all(published[source_id] > "2024-02-17" for source_id in later)
+    timeless_ids = set()
+    for table in datapages.TIMELESS_TABLES:
+        with (DATA / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+            timeless_ids |= {i for row in csv.DictReader(handle) for i in row["source_ids"].split(";")}
+    assert later <= timeless_ids
+    page = plain(datapages.bibliography_page(DATA, as_of))
+    assert page.count(datapages.LATER_SOURCE_NOTE) == len(later)
+    assert page.count("(source-") == len(listed)
+
+
+def test_a_data_page_counts_the_rows_an_edition_knows_and_names_the_later_ones():
+    import datetime as dt
+    import json
+
+    events = next(r for r in json.loads((DATA / "datapackage.json").read_text())["resources"] if r["name"] == "events")
+    known = datapages.known_row_count("events", DATA, dt.date(2024, 2, 17))
+    with (DATA / "events.csv").open(encoding="utf-8", newline="") as handle:
+        total = sum(1 for _ in csv.DictReader(handle))
+    assert 0 < known < total
+    page = plain(datapages.resource_page(events, "../../data", total, known, dt.date(2024, 2, 17)))
+    assert f"the {known} rows known by 17 Feb 2024" in page and f"{total - known} later rows" in page
+    assert "later rows" not in datapages.resource_page(events, "../../data", total, total, dt.date(2026, 5, 31))

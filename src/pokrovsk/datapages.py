@@ -4,6 +4,11 @@ One page per dataset (what it is, its fields, sources, licence, a download of th
 bibliography, in which every source has an anchor ``source-<id>`` that chapters link to, the
 Corrections page (from ``corrections.csv``) and the edition note the introduction opens with.
 Pages are rewritten only when their text changes, so an unchanged book stays a no-op.
+
+The data pages and the bibliography belong to an edition, as the chapters do: an edition as of a
+date lists the sources published by then and counts the rows known by then. Timeless facts (a
+place, its coordinates and names, a road) may rest on a later source: such a source is listed,
+marked as later (the rule is written on the Limitations page).
 """
 
 from __future__ import annotations
@@ -17,10 +22,15 @@ import pandas as pd
 
 from pokrovsk import data as datamodule, words
 from pokrovsk.markup import md_code, md_text
-from pokrovsk.sources import bibliography_entry
+from pokrovsk.sources import bibliography_entry, ids_in, split_ids
 from pokrovsk.validation import is_geojson
 
 PAGES_DIR = Path("book") / "data"
+TIMELESS_TABLES = ("places", "place_names", "network_edges")
+"""Tables of facts that do not change with the war (places, coordinates, names, roads): an edition
+may cite a later source for them when no earlier one records them."""
+LATER_SOURCE_NOTE = ("*Published after this edition's date; cited only for timeless facts (a place, its "
+                     "coordinates or names, a road), which no earlier source in the data records.*")
 
 
 def _constraints(field: dict) -> str:
@@ -39,7 +49,10 @@ def _constraints(field: dict) -> str:
     return "; ".join(parts)
 
 
-def resource_page(resource: dict, relative_data: str, row_count: int) -> str:
+def resource_page(resource: dict, relative_data: str, row_count: int, known_rows: int | None = None,
+                  as_of: dt.date | None = None) -> str:
+    """``known_rows`` of the file's ``row_count`` are known by ``as_of``; the page says what the
+    later ones are, since the file holds them too."""
     schema = resource.get("schema", {})
     kind = "features, GeoJSON" if is_geojson(resource) else "rows, CSV"
     lines = [
@@ -49,6 +62,10 @@ def resource_page(resource: dict, relative_data: str, row_count: int) -> str:
         "",
         f"- File: {{download}}`{resource['path']} <{relative_data}/{resource['path']}>` ({row_count} {kind}, UTF-8)",
     ]
+    if known_rows is not None and known_rows < row_count:
+        lines.append(f"- This edition uses the {known_rows} rows known by {words.date(as_of)}. The file also holds "
+                     f"{row_count - known_rows} later rows, which it leaves out: rows about a later day, and rows "
+                     "whose sources were all published after it.")
     if schema.get("primaryKey"):
         key = schema["primaryKey"]
         lines.append(f"- Primary key: `{', '.join(key) if isinstance(key, list) else key}`")
@@ -71,13 +88,52 @@ def resource_page(resource: dict, relative_data: str, row_count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bibliography_page(data_dir: Path) -> str:
-    sources = datamodule.load_sources(data_dir).sort_values(["publisher", "source_id"])
+def _cited_tables(data_dir: Path) -> list[str]:
+    descriptor = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    return [resource["name"] for resource in descriptor["resources"]
+            if any(field["name"] == "source_ids" for field in resource.get("schema", {}).get("fields", []))]
+
+
+def _known_frame(name: str, data_dir: Path, as_of: dt.date) -> pd.DataFrame:
+    """A table's rows as an edition as of ``as_of`` knows them, each citing the sources it may.
+    Dated tables and timeless ones follow :func:`pokrovsk.data.known_by`; the rows of any other
+    table (the battles compared) are known once a source published by then supports them."""
+    if name in datamodule.DATED_TABLES:
+        return datamodule.load_table(name, data_dir, as_of)
+    frame = datamodule.load_table(name, data_dir)
+    if name in TIMELESS_TABLES:
+        return datamodule.known_by(frame, as_of, data_dir)
+    known = [";".join(datamodule.sources_known_by(split_ids(ids), as_of, data_dir)) for ids in frame["source_ids"]]
+    frame = frame.assign(source_ids=known)
+    return frame[frame["source_ids"] != ""]
+
+
+def edition_sources(data_dir: Path, as_of: dt.date) -> tuple[set[str], set[str]]:
+    """The sources an edition lists: those published by ``as_of`` and those its rows may cite;
+    and among them the ones published later, which only timeless facts cite."""
+    sources = datamodule.load_sources(data_dir)
+    dated = sources[sources["date_published"].notna()]
+    published_by = {source_id for source_id, published in zip(dated["source_id"], dated["date_published"])
+                    if datamodule.period_bounds(published)[1] <= as_of}
+    cited = {source_id for name in _cited_tables(data_dir) for source_id in ids_in(_known_frame(name, data_dir, as_of))}
+    return published_by | cited, cited & set(dated["source_id"]) - published_by
+
+
+def bibliography_page(data_dir: Path, as_of: dt.date | None = None) -> str:
+    """The sources of the edition as of ``as_of`` (see :func:`edition_sources`), later ones marked."""
+    as_of = as_of or datamodule.latest_date(data_dir)
+    listed, later = edition_sources(data_dir, as_of)
+    sources = datamodule.load_sources(data_dir)
+    sources = sources[sources["source_id"].isin(listed)].sort_values(["publisher", "source_id"])
     lines = ["# Bibliography", "",
-             "Every source the book's data cites, by id. Where a source was read through a mirror or an",
-             "aggregator, the entry says so.", ""]
+             f"The sources of this edition, as of {words.date(as_of)}, by id: those published by that day, and the",
+             "later ones that only timeless facts cite ({ref}`Limitations <edition-rule>`",
+             "gives the rule). Where a source was read through a mirror or an aggregator, the entry says so.", ""]
     for _, row in sources.iterrows():
-        lines += [f"(source-{row['source_id']})=", f"**{md_code(row['source_id'])}**: {bibliography_entry(row)}", ""]
+        entry = f"**{md_code(row['source_id'])}**: {bibliography_entry(row)}"
+        if row["source_id"] in later:
+            entry += f" {LATER_SOURCE_NOTE}"
+        lines += [f"(source-{row['source_id']})=", entry, ""]
     return "\n".join(lines)
 
 
@@ -124,22 +180,34 @@ def write_if_changed(path: Path, text: str) -> Path:
     return path
 
 
+def known_row_count(name: str, data_dir: Path, as_of: dt.date) -> int:
+    """How many rows of a table an edition as of ``as_of`` knows (all of an undated table's)."""
+    if name == "sources":
+        return len(edition_sources(data_dir, as_of)[0])
+    if name in TIMELESS_TABLES or name not in _cited_tables(data_dir):
+        return len(datamodule.load_table(name, data_dir))
+    return len(_known_frame(name, data_dir, as_of))
+
+
 def write_pages(root: Path, data_dir: Path, as_of: dt.date | None = None) -> list[Path]:
+    as_of = as_of or datamodule.latest_date(data_dir)
     folder = root / PAGES_DIR
     datasets = folder / "datasets"
     datasets.mkdir(parents=True, exist_ok=True)
     descriptor = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
     relative_data = Path(os.path.relpath(data_dir, datasets)).as_posix()
     written = [write_if_changed(folder / "index.md", index_page(descriptor)),
-               write_if_changed(folder / "bibliography.md", bibliography_page(data_dir)),
+               write_if_changed(folder / "bibliography.md", bibliography_page(data_dir, as_of)),
                write_if_changed(folder / "corrections.md", corrections_page(data_dir)),
                write_if_changed(folder / "edition.md", edition_note(data_dir, as_of))]
     for resource in descriptor["resources"]:
         if is_geojson(resource):
-            rows = len(json.loads((data_dir / resource["path"]).read_text(encoding="utf-8"))["features"])
+            rows = known = len(json.loads((data_dir / resource["path"]).read_text(encoding="utf-8"))["features"])
         else:
             rows = len(datamodule.load_table(resource["name"], data_dir))
-        written.append(write_if_changed(datasets / f"{resource['name']}.md", resource_page(resource, relative_data, rows)))
+            known = known_row_count(resource["name"], data_dir, as_of)
+        page = resource_page(resource, relative_data, rows, known, as_of)
+        written.append(write_if_changed(datasets / f"{resource['name']}.md", page))
     for stale in set(folder.rglob("*.md")) - set(written):
         stale.unlink()
     return written
