@@ -33,6 +33,8 @@ pytestmark = pytest.mark.slow
 DATA = REPO / "data"
 BOOK_PAGES = {"book/about.html", "book/data/corrections.html", "book/edition/changes.html"}
 """Pages that describe the book itself, not the war as of a date: they may carry later dates."""
+SOURCE_CODE_PAGES = "_modules/"
+"""The book's own code ("how this was made"), shown as source: it describes the book, not the war."""
 EDITION_PAGES = {f"book/chapters/{stem}.html" for stem in
                  ("01_where", "02_why", "03_how_long", "04_what_next", "05_front_line", "06_teachers")} | {
     "book/intro.html", "book/glossary.html", "book/limitations.html", "book/data/index.html",
@@ -188,7 +190,7 @@ def leaks(html: Path, as_of: dt.date) -> dict[str, list[str]]:
     found = {}
     for page in sorted(html.rglob("*.html")):
         name = page.relative_to(html).as_posix()
-        if name in BOOK_PAGES:
+        if name in BOOK_PAGES or name.startswith(SOURCE_CODE_PAGES):
             continue
         text = article(page)
         later = dates_after(" ".join(text.parts), as_of)

@@ -117,3 +117,15 @@ def test_a_chapter_writes_paragraphs_from_the_catalogs_with_linked_citations(cat
     paragraph = book.write("sample.status", count=1500, ids="wikipedia-en-pokrovsk").data
     assert paragraph.startswith("As of 1 Nov 2025, fewer than 1\\,500 people remained. {ref}`")
     assert f"<source-wikipedia-en-pokrovsk>`" in paragraph and first_source.split(" ")[0] in paragraph
+
+
+def test_reader_english_lives_in_the_catalogs_not_in_code():
+    """Issue 13's measure: reader-facing English left in Python literals under src/ stays small
+    (chapters hold none; the rest is page furniture of the data pages, editions and figures)."""
+    from english_in_code import english_literals
+
+    by_file: dict[str, int] = {}
+    for file, _, count in english_literals():
+        by_file[file] = by_file.get(file, 0) + count
+    assert not any(file.startswith("pokrovsk/chapters/") for file in by_file), by_file
+    assert sum(by_file.values()) < 1200, by_file
