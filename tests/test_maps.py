@@ -101,7 +101,7 @@ def test_tiles_from_a_working_server_are_drawn_and_cached(countries, tmp_path):
     try:
         used, images = draw(countries, "osm", server.provider)
         assert used.fallback_reason is None and used.name == "TestOk tiles"
-        assert used.note == "Map data: test tiles."
+        assert used.note == "Basemap: TestOk tiles (test tiles)."
         assert images == 1
         first = server.requests
         assert first > 0
@@ -116,7 +116,8 @@ def assert_fell_back(used, images: int, build_notes) -> None:
     assert images == 0
     assert used.name == "offline vector basemap"
     assert used.fallback_reason
-    assert used.note == "Map data: country outlines from Natural Earth."  # the reader's caption: credit only
+    # the reader's caption: what was drawn and whose it is, not why the tiles failed
+    assert used.note == "Basemap: offline vector basemap (country outlines from Natural Earth)."
     told = build_notes.read_text(encoding="utf-8").splitlines()
     assert len(told) == 1 and told[0].startswith("Map drawn over the offline basemap: ")
     assert used.fallback_reason in told[0]

@@ -40,8 +40,8 @@ class Basemap:
 
     @property
     def note(self) -> str:
-        """The credit a reader needs; why web tiles were not used goes to the build's report."""
-        return f"Map data: {self.attribution}."
+        """What lies under the map and whose it is; why web tiles were not used goes to the build's report."""
+        return f"Basemap: {self.name} ({self.attribution})."
 
 
 def osm_provider():
