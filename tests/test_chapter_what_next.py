@@ -187,7 +187,7 @@ def test_pocket_map_titles_the_latest_reported_corridor_width(as_of):
     later = [r for r in rows("reported_distances") if r["measure"] == "corridor_width" and not published(r, book.as_of)]
     assert all(spoken(r["date"]) not in figure.title + figure.caption for r in later)
     assert figure.image is not None and figure.alt.strip() and figure.long_description.strip()
-    assert "T-05-15" in figure.alt and any(note.startswith("Map data:") for note in figure.notes)
+    assert "T-05-15" in figure.alt and any(note.startswith("Basemap: ") for note in figure.notes)
     assert_resolves(figure.citations)
 
 

@@ -211,7 +211,7 @@ def test_region_map_counts_places_within_the_radius(book):
               and geodesic_km(pokrovsk, r) < 20]
     assert f"{len(inside)} settlements within 20 km" in figure.title
     assert {"Myrnohrad", "Rodynske", "Selydove"} <= set(figure.data["name_en"])
-    assert any(note.startswith("Map data:") for note in figure.notes)
+    assert any(note.startswith("Basemap: ") for note in figure.notes)
 
 
 def test_names_list_every_name_of_the_place_once(book):

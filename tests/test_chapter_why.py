@@ -227,7 +227,7 @@ def test_network_map_counts_the_lines_and_directions_out_of_pokrovsk(shown):
     assert "Schematic" in legend.get_title().get_text()
     styles = {(line.get_color(), line.get_linestyle()) for line in legend.get_lines()[:3]}
     assert len(styles) == 3  # road, railway and uncertain link look different in colour or dash
-    assert any(note.startswith("Map data:") for note in figure.notes)
+    assert any(note.startswith("Basemap: ") for note in figure.notes)
 
 
 def test_lines_paragraph_has_one_line_per_road_or_railway(shown):

@@ -157,8 +157,6 @@ def test_chapter_pages_show_no_code_toggles_or_build_commands(built_book):
     assert found == {page.name: [] for page in pages}
 
 
-@pytest.mark.xfail(strict=True, reason="chapter 4's map captions (src/pokrovsk/chapters/what_next.py, rewritten "
-                                       "on another branch) still say it; remove this mark once they do not")
 def test_chapter_pages_carry_no_notes_to_ourselves(built_book):
     pages = sorted((built_book / "_build" / "html" / "book" / "chapters").glob("*.html"))
     assert [page.name for page in pages if "our data has none" in chapter_text(page)] == []

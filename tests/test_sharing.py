@@ -4,6 +4,7 @@ names its address."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 from conftest import REPO, pokrovsk
+from pokrovsk import words
 
 pytestmark = pytest.mark.slow
 BASEURL = "https://example.org/pokrovsk/"
@@ -80,12 +82,15 @@ def test_without_a_base_url_no_sitemap_and_no_canonical_link(built_book):
         assert not any(v.startswith("http") for k, v in tags(page).items() if k.startswith("og:")), page.name
 
 
-def test_the_footer_names_the_edition_and_links_what_changed(built_book):
+def test_the_footer_gives_data_date_build_date_and_edition_linking_what_changed(built_book):
     site = built_book / "_build" / "html"
     edition = (built_book / "book" / "edition" / "edition.json").read_text()
     assert '"id": "' in edition and "-local" in edition  # the test copy is no git checkout
+    as_of = re.search(r'"data_date": "([^"]+)"', edition).group(1)
+    today = dt.date.today()
     for page in pages(site):
-        footer = re.search(r'<p class="pk-edition">Edition <a href="([^"]+)">([^<]+)</a>', page.read_text(encoding="utf-8"))
+        footer = re.search(rf'<p class="pk-edition">Data as of {words.date(as_of)} · Built on {words.date(today)} · '
+                           r'Edition <a href="([^"]+)">([^<]+)</a>', page.read_text(encoding="utf-8"))
         assert footer, page.name
         linked = page if footer.group(1) == "#" else page.parent / footer.group(1)  # "#": the page itself
         assert linked.resolve() == (site / "book" / "edition" / "changes.html").resolve()

@@ -70,10 +70,13 @@ def _register_static(app, config) -> None:
 
 
 def _date_footer(config) -> None:
+    """The footer's line "Data as of … · Built on … · Edition …" (templates/pokrovsk-edition.html)."""
     as_of = os.environ.get(DATA_AS_OF_ENV)
-    dates = (f"Data as of {words.date(as_of)}. " if as_of else "") + f"Built on {words.date(dt.date.today())}."
-    options = config.html_theme_options
-    options["extra_footer"] = f"{options.get('extra_footer', '')}<br>{dates}"
+    config.html_context.update(
+        pokrovsk_data_as_of=words.say("common.footer.data_as_of", date=as_of) if as_of else "",
+        pokrovsk_built_on=words.say("common.footer.built_on", date=dt.date.today()),
+        pokrovsk_edition_label=words.say("common.footer.edition"),
+        pokrovsk_report_label=words.say("common.footer.report_error"))
 
 
 def _is_thebe(asset) -> bool:
