@@ -46,7 +46,7 @@ def project(built_copy, tmp_path) -> Path:
 
 
 def test_editing_a_chapter_module_reexecutes_exactly_its_notebooks(project):
-    append_text(project / "src" / "pokrovsk" / "chapters" / "why.py", "\n# edited\n")
+    append_text(project / "src" / "pokrovsk" / "chapters" / "why" / "facts.py", "\n# edited\n")
     assert build(project) == {"02_why", "06_teachers"}
 
 
@@ -57,7 +57,7 @@ def test_editing_a_shared_module_reexecutes_the_notebooks_that_import_it(project
 
 def test_editing_a_data_table_reexecutes_exactly_the_notebooks_that_read_it(project):
     edit_cell(project / "data" / "battles.csv", {"battle_id": "mariupol", "variant": "main"},
-              "confidence_note", "Edited for a test.")
+              "verification_note", "Edited for a test.")
     assert build(project) == {"03_how_long", "06_teachers"}
 
 

@@ -109,14 +109,16 @@ def _known_frame(name: str, data_dir: Path, as_of: dt.date) -> pd.DataFrame:
 
 
 def edition_sources(data_dir: Path, as_of: dt.date) -> tuple[set[str], set[str]]:
-    """The sources an edition lists: those published by ``as_of`` and those its rows may cite;
-    and among them the ones published later, which only timeless facts cite."""
+    """The sources an edition lists: those published by ``as_of``, the undated ones (datasets such
+    as Natural Earth, which figures cite directly) and those its rows may cite; and among them the
+    ones published later, which only timeless facts cite."""
     sources = datamodule.load_sources(data_dir)
     dated = sources[sources["date_published"].notna()]
+    undated = set(sources["source_id"]) - set(dated["source_id"])
     published_by = {source_id for source_id, published in zip(dated["source_id"], dated["date_published"])
                     if datamodule.period_bounds(published)[1] <= as_of}
     cited = {source_id for name in _cited_tables(data_dir) for source_id in ids_in(_known_frame(name, data_dir, as_of))}
-    return published_by | cited, cited & set(dated["source_id"]) - published_by
+    return published_by | undated | cited, cited & set(dated["source_id"]) - published_by
 
 
 def bibliography_page(data_dir: Path, as_of: dt.date | None = None) -> str:

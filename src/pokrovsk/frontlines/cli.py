@@ -132,10 +132,11 @@ def _metrics(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from pokrovsk import paths
     from pokrovsk.frontlines.export import export_dataset
-    from pokrovsk.frontlines.store import REPOSITORY, FrontlineStore
+    from pokrovsk.frontlines.store import FrontlineStore
 
-    report = export_dataset(FrontlineStore.open(args.store), args.data_dir or REPOSITORY / "data")
+    report = export_dataset(FrontlineStore.open(args.store), args.data_dir or paths.data_dir())
     print(f"measured {report.dates} date(s) from {report.first_date} to {report.last_date} and "
           f"{report.places} place(s); wrote {', '.join(str(path) for path in report.files)}")
     return 0
