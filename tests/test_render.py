@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -82,8 +83,6 @@ def test_a_chromium_that_will_not_start_gives_placeholders(tmp_path, monkeypatch
 
 
 def figure_of(**fields) -> render.BookFigure:
-    import datetime as dt
-
     import pandas as pd
 
     return render.BookFigure(**{"name": "f", "title": "t", "alt": "a chart", "caption": "c", "citations": [],
@@ -180,3 +179,10 @@ def test_each_figure_links_to_its_code_and_notebook(built_book):
     back = re.findall(r'class="viewcode-back" href="([^"#]+)#([^"]+)"', module_page.read_text(encoding="utf-8"))
     assert back and all(f'id="{anchor}"' in (module_page.parent / target).resolve().read_text(encoding="utf-8")
                         for target, anchor in back)
+
+
+@pytest.mark.parametrize("data_date, shown", [(dt.date(2025, 12, 9), "Data as of 9 Dec 2025."),
+                                              ("2025-10", "Data as of Oct 2025.")])
+def test_the_caption_dates_its_data_in_the_books_one_date_format(tmp_path, data_date, shown):
+    markup = render.figure_html(figure_of(data_date=data_date), "assets", tmp_path)
+    assert f'<span class="pk-date">{shown}</span>' in markup

@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
 
+from pokrovsk import words
 from pokrovsk.charts import reserve_label_margins
 
 if TYPE_CHECKING:
@@ -362,14 +363,13 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
     notes = "".join(f'<span class="pk-note">{esc(note)}</span> ' for note in figure.notes if note)
     sources = "; ".join(f'<a href="{BIBLIOGRAPHY_HREF}#source-{esc(source_id)}">{esc(label)}</a>'
                         for label, source_id in figure.citations)
-    data_date = figure.data_date.isoformat() if isinstance(figure.data_date, dt.date) else str(figure.data_date)
     return (
         f'<figure class="pk-figure" id="fig-{esc(figure.name)}">'
         f'<p class="pk-figure-title"><strong>{esc(figure.title)}</strong></p>'
         f"{body}"
         f'<figcaption class="pk-caption">{esc(figure.caption)} '
         f'<span class="pk-source">Sources: {sources}.</span> '
-        f'<span class="pk-date">Data as of {esc(data_date)}.</span> {notes}'
+        f'<span class="pk-date">{esc(words.say("common.footer.data_as_of", date=figure.data_date))}.</span> {notes}'
         f'<a class="pk-download" href="{esc(prefix)}/{esc(download)}" download>Download the data ({esc(download.rsplit(".", 1)[1].upper())})</a>'
         f"{_how_it_was_made(figure.builder, prefix)}</figcaption>{long}</figure>"
     )
