@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pokrovsk.browser import CHROMIUM
+from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from pokrovsk.paths import PROJECT_ENV
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,6 +73,23 @@ def built_book(tmp_path_factory) -> Path:
     result = pokrovsk("build", "--jobs", "2", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     return root
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    html = (built_book / "_build" / "html").resolve()
+    with serve(html) as base:
+        yield html, base
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:

@@ -3,55 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from pokrovsk.browser import CHROMIUM_ARGS, serve
+from browsing import content_pages, pages_of, visit
+from pokrovsk.browser import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 # Console messages we cannot remove at the source. Keep this short, and say why for each.
 CONSOLE_ALLOWLIST: tuple[str, ...] = ()
-
-
-@pytest.fixture(scope="module")
-def site(built_book):
-    html = (built_book / "_build" / "html").resolve()
-    with serve(html) as base:
-        yield html, base
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-def pages_of(html: Path) -> list[str]:
-    return sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
-                  if not p.relative_to(html).parts[0].startswith("_"))
-
-
-def content_pages(html: Path) -> list[str]:
-    """Pages with content of their own: not the redirect stub that index.html is (it navigates
-    away at once, so a script run on it would race the navigation)."""
-    return [name for name in pages_of(html) if 'http-equiv="refresh"' not in (html / name).read_text().lower()]
-
-
-def visit(browser, url: str):
-    """Load a page; return what it requested off this machine, console errors and the page."""
-    page = browser.new_page()
-    foreign, errors = [], []
-    page.on("request", lambda request: foreign.append(request.url)
-            if urlparse(request.url).hostname not in ("127.0.0.1", None) and not request.url.startswith("data:") else None)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    response = page.goto(url, wait_until="load")
-    return page, response, foreign, errors
 
 
 def test_every_page_loads_offline_without_console_errors(site, browser):

@@ -1,0 +1,31 @@
+"""What the browser tests share: the built book served on 127.0.0.1, one Chromium, page helpers.
+
+Browser test modules use the `site` and `browser` fixtures (from conftest) and these helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+def pages_of(html: Path) -> list[str]:
+    return sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
+                  if not p.relative_to(html).parts[0].startswith("_"))
+
+
+def content_pages(html: Path) -> list[str]:
+    """Pages with content of their own: not the redirect stub that index.html is (it navigates
+    away at once, so a script run on it would race the navigation)."""
+    return [name for name in pages_of(html) if 'http-equiv="refresh"' not in (html / name).read_text().lower()]
+
+
+def visit(browser, url: str):
+    """Load a page; return what it requested off this machine, console errors and the page."""
+    page = browser.new_page()
+    foreign, errors = [], []
+    page.on("request", lambda request: foreign.append(request.url)
+            if urlparse(request.url).hostname not in ("127.0.0.1", None) and not request.url.startswith("data:") else None)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    response = page.goto(url, wait_until="load")
+    return page, response, foreign, errors
