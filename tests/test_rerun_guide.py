@@ -86,6 +86,13 @@ def test_the_example_rows_fit_the_tables_and_the_event_is_later_than_every_row()
     assert f"moves the whole book to {words.date(day)}" in GUIDE.read_text(encoding="utf-8")
 
 
+def test_the_guide_explains_each_value_of_the_example_event():
+    page = GUIDE.read_text(encoding="utf-8")
+    for column, value in example_event().items():
+        explained = f"`{column}`" if column == "description" else f"`{column}`: `{value}`"
+        assert explained in page, f"the guide does not explain {explained}"
+
+
 def test_validation_refuses_the_example_rated_corroborated_by_its_own_side(tmp_path):
     root = project_copy(tmp_path / "repo")
     assert run_step("rerun-copy", root).returncode == 0
@@ -102,7 +109,7 @@ def test_the_parameter_command_passes_the_checks(tmp_path, monkeypatch):
     root = project_copy(tmp_path / "repo")
     assert run_step("rerun-copy", root).returncode == 0
     monkeypatch.chdir(root)  # --data-dir is a shell path, taken from the working directory
-    command = shlex.split(block("rerun-parameters"))
+    command = shlex.split(block("rerun-parameters").replace("\\\n", " "))  # one command over two lines
     assert command[0] == ".venv/bin/pokrovsk"
     params = cli._book_params(Project(root), cli._parser().parse_args(command[1:]))
     assert params.as_of == dt.date(2025, 11, 1) and params.radius_km == 25
