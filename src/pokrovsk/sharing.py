@@ -147,21 +147,21 @@ class Repository:
         found = re.fullmatch(r"https://github\.com/([^/]+/[^/]+?)(?:\.git)?", self.url)
         return found.group(1) if found else None
 
-    def binder_url(self, path: str) -> str | None:
+    def binder_link(self, path: str) -> str | None:
         if not self.binderhub_url:
             return None
         where = f"gh/{self.github_path}" if self.github_path else f"git/{quote(self.url, safe='')}"
         return f"{self.binderhub_url}/v2/{where}/{self.branch}?urlpath={self.binder_interface}/{path}"
 
-    def colab_url_of(self, path: str) -> str | None:
+    def colab_link(self, path: str) -> str | None:
         if not (self.colab_url and self.github_path):
             return None
         return f"{self.colab_url}/github/{self.github_path}/blob/{self.branch}/{path}"
 
-    def edit_url(self, path: str) -> str:
+    def edit_link(self, path: str) -> str:
         return f"{self.url}/edit/{self.branch}/{path}"
 
-    def issue_url(self, page_title: str) -> str:
+    def issue_link(self, page_title: str) -> str:
         return f"{self.url}/issues/new?" + urlencode({"title": words.say("sharing.repository.issue_title",
                                                                          page=page_title)})
 
@@ -193,7 +193,7 @@ def header_buttons(pagename: str, source_suffix: str, page_title: str, repositor
         runs = [_link("sharing.notebook.download",
                       f"{NOTEBOOK_DOWNLOADS}/{posixpath.basename(notebook)}", "fa-solid fa-download")]
         if repository:
-            binder, colab = repository.binder_url(notebook), repository.colab_url_of(notebook)
+            binder, colab = repository.binder_link(notebook), repository.colab_link(notebook)
             if binder:
                 runs.append(_link("sharing.notebook.binder", binder, "_static/images/logo_binder.svg"))
             if colab:
@@ -204,9 +204,9 @@ def header_buttons(pagename: str, source_suffix: str, page_title: str, repositor
     if repository:
         links = []
         if repository.edit_links and source:
-            links.append(_link("sharing.repository.edit", repository.edit_url(source), "fa-solid fa-pencil"))
+            links.append(_link("sharing.repository.edit", repository.edit_link(source), "fa-solid fa-pencil"))
         if repository.issue_links:
-            links.append(_link("sharing.repository.issue", repository.issue_url(page_title), "fa-solid fa-flag"))
+            links.append(_link("sharing.repository.issue", repository.issue_link(page_title), "fa-solid fa-flag"))
         if links:
             buttons.append({"type": "group", "icon": links[0]["icon"], "buttons": links,
                             "tooltip": words.say("sharing.repository.menu"), "label": "pk-repository-buttons"})
