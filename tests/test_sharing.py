@@ -5,6 +5,7 @@ names its address."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import shutil
 import subprocess
@@ -134,3 +135,42 @@ def test_citation_cff_is_valid_cff_1_2_0():
                              "vendor.citation-file-format", str(REPO / "CITATION.cff")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok" in result.stdout
+
+
+HEADER_MENU = re.compile(r'<div class="dropdown dropdown-(pk-[a-z-]+)">(.*?)</ul>', re.DOTALL)
+MENU_LINK = re.compile(r'<a href="([^"]+)"[^>]*>.*?<span class="btn__text-container">([^<]+)</span>', re.DOTALL)
+
+
+def header_menus(page: Path) -> dict[str, dict[str, str]]:
+    """The page's button menus (pokrovsk.sharing): {menu label: {link text: href}}."""
+    return {label: {text: html.unescape(href) for href, text in MENU_LINK.findall(menu)}
+            for label, menu in HEADER_MENU.findall(page.read_text(encoding="utf-8"))}
+
+
+def test_a_chapter_offers_its_notebook_and_without_a_repository_nothing_links_off_the_site(built_book):
+    site = built_book / "_build" / "html"
+    chapter = site / "book" / "chapters" / "03_how_long.html"
+    assert header_menus(chapter) == {"pk-notebook-buttons": {"Download the notebook": "notebooks/03_how_long.ipynb"}}
+    download = chapter.parent / "notebooks" / "03_how_long.ipynb"
+    assert download.read_bytes() == (REPO / "notebooks" / "03_how_long.ipynb").read_bytes()
+    assert header_menus(site / "book" / "about.html") == {}
+
+
+def test_with_a_repository_chapters_open_their_notebook_online_and_pages_link_to_their_source(published_book):
+    chapter = header_menus(published_book / "book" / "chapters" / "03_how_long.html")
+    assert chapter["pk-notebook-buttons"] == {
+        "Download the notebook": "notebooks/03_how_long.ipynb",
+        "Binder": "https://mybinder.org/v2/gh/example/pokrovsk/main?urlpath=lab/tree/notebooks/03_how_long.ipynb",
+        "Colab": "https://colab.research.google.com/github/example/pokrovsk/blob/main/notebooks/03_how_long.ipynb"}
+    assert chapter["pk-repository-buttons"]["Suggest an edit"] == f"{REPOSITORY}/edit/main/notebooks/03_how_long.ipynb"
+    assert chapter["pk-repository-buttons"]["Report an error"].startswith(f"{REPOSITORY}/issues/new?title=")
+    about = header_menus(published_book / "book" / "about.html")
+    assert about["pk-repository-buttons"]["Suggest an edit"] == f"{REPOSITORY}/edit/main/book/about.md"
+    bibliography = header_menus(published_book / "book" / "data" / "bibliography.html")
+    assert set(bibliography["pk-repository-buttons"]) == {"Report an error"}  # written by the build
+    text = (published_book / "book" / "chapters" / "03_how_long.html").read_text(encoding="utf-8")
+    menu = dict(HEADER_MENU.findall(text))["pk-notebook-buttons"]
+    logos = re.findall(r'<img alt="[^"]*" src="([^"]+)"', menu)
+    assert len(logos) == 2  # Binder's and Colab's, drawn from the site's own copies
+    for logo in logos:
+        assert (published_book / "book" / "chapters" / logo).resolve().is_file(), logo

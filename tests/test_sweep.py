@@ -31,7 +31,7 @@ from pokrovsk.params import PERIOD_START
 pytestmark = pytest.mark.slow
 
 DATA = REPO / "data"
-BOOK_PAGES = {"book/about.html", "book/data/corrections.html", "book/edition/changes.html"}
+BOOK_PAGES = {"book/about.html", "book/rerun.html", "book/data/corrections.html", "book/edition/changes.html"}
 """Pages that describe the book itself, not the war as of a date: they may carry later dates."""
 SOURCE_CODE_PAGES = "_modules/"
 """The book's own code ("how this was made"), shown as source: it describes the book, not the war."""

@@ -335,10 +335,9 @@ def report_error_url(repository_url: str, contact: str) -> str | None:
 def repository_url(root: Path) -> str:
     """``repository.url`` of the book's ``_config.yml`` (Jupyter Book passes it to Sphinx only inside
     html_theme_options, which the book's own sphinx config replaces)."""
-    import yaml
+    from pokrovsk.sharing import book_config
 
-    book_config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
-    return (book_config.get("repository") or {}).get("url", "")
+    return (book_config(root).get("repository") or {}).get("url", "")
 
 
 def citation(author: str, title: str, edition: dict[str, str], url: str) -> str:
