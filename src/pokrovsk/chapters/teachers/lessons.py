@@ -31,6 +31,8 @@ SHEET_KINDS = ("worksheet", "answers")
 SHEETS_FOLDER = "worksheets"
 """Beside the For teachers page's other files (its assets folder)."""
 TEMPLATE = Path(__file__).with_name("sheet.html")
+FIGURE_LABELS = {"worksheet": "figure_source", "answers": "figure_credit"}
+"""The line under a sheet's figure: the worksheet's leaves out the title, which states the finding."""
 
 
 def sheet_file(lesson: str, kind: str) -> str:
@@ -200,9 +202,9 @@ def sheet_html(found: Sheet, kind: str, as_of: dt.date, image_prefix: str) -> st
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
     labels = {name: words.say(f"lessons.sheet.{name}", as_of=as_of, number=found.number)
-              for name in words.entry("lessons.sheet") if name != "figure_credit"}
-    credit = (words.say("lessons.sheet.figure_credit", title=found.figure.title, data_date=found.figure.data_date)
-              if found.figure else "")
+              for name in words.entry("lessons.sheet") if name not in FIGURE_LABELS.values()}
+    credit = (words.say(f"lessons.sheet.{FIGURE_LABELS[kind]}", title=found.figure.title,
+                        data_date=found.figure.data_date) if found.figure else "")
     image = f"{image_prefix}/{found.figure.chapter}/{found.figure.image}" if found.figure else ""
     return template.render(sheet=found, kind=kind, labels=labels, credit=credit, image=image,
                            language=words.language())
