@@ -81,3 +81,34 @@ def test_glossary_terms_are_plain_text(tmp_path):
 def test_a_word_missing_from_the_glossary_is_named():
     with pytest.raises(KeyError, match="lesson 'where': oblast not in the glossary"):
         lessons._vocabulary("where", {"hromada": "", "Donbas": ""})
+
+
+def test_a_front_line_edition_teaches_from_its_daily_maps(tmp_path):
+    import datetime as dt
+
+    from fixtures_frontlines import square, write_daily
+    from pokrovsk.chapters.front_line import facts as front_line_facts
+    from pokrovsk.frontlines.store import import_files
+
+    files, store = tmp_path / "files", tmp_path / "store"
+    files.mkdir()
+    for day, rings in {dt.date(2024, 8, 1): [square(10, -1, 2)], dt.date(2024, 9, 10): [square(1, 1, 2)]}.items():
+        write_daily(files, day, rings)
+    import_files([files], store)
+    book = Chapter.open(frontlines=str(store), as_of="2024-12-31")
+    front_line, map_reading = lessons.sheet(book, "front_line"), lessons.sheet(book, "map_reading")
+    assert front_line.figure.chapter == map_reading.figure.chapter == "05_front_line"
+    areas = front_line_facts.areas(book)
+    assert f"grew from {words.amount(round(areas.outer_first_km2), 'km2')}" in " ".join(answers(front_line).split())
+    assert words.date(areas.last) in answers(front_line)
+
+
+def test_every_lesson_has_its_page_for_teachers():
+    from pathlib import Path
+
+    pages = Path(__file__).parents[1] / "book" / "teachers"
+    for lesson in lessons.LESSONS:
+        page = (pages / f"{lessons.lesson_page(lesson)}.md").read_text(encoding="utf-8")
+        for kind in lessons.SHEET_KINDS:
+            assert f"worksheets/{lessons.sheet_file(lesson, kind)}.html" in page, f"{lesson}: no link to its {kind}"
+        assert "{doc}`teaching a current war with care <care>`" in page

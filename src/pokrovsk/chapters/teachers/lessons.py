@@ -30,16 +30,26 @@ LESSONS = ("where", "why", "how_long", "what_next", "front_line", "map_reading")
 SHEET_KINDS = ("worksheet", "answers")
 SHEETS_FOLDER = "worksheets"
 """Beside the For teachers page's other files (its assets folder)."""
+LESSON_PAGES = "../../../../teachers"
+"""From the sheets in the built book (book/chapters/assets/06_teachers/worksheets) to the
+lessons' pages for teachers (book/teachers/lesson-N-name.html)."""
 TEMPLATE = Path(__file__).with_name("sheet.html")
 FIGURE_LABELS = {"worksheet": "figure_source", "answers": "figure_credit"}
 """The line under a sheet's figure: the worksheet's leaves out the title, which states the finding."""
 
 
+def lesson_page(lesson: str) -> str:
+    """The name of a lesson's page for teachers in book/teachers/, without its suffix."""
+    if lesson not in LESSONS:
+        raise KeyError(f"no lesson {lesson!r} (lessons: {', '.join(LESSONS)})")
+    return f"lesson-{LESSONS.index(lesson) + 1}-{lesson.replace('_', '-')}"
+
+
 def sheet_file(lesson: str, kind: str) -> str:
     """The file name of a lesson's sheet, without its suffix (.html in the site, .pdf on paper)."""
-    if lesson not in LESSONS or kind not in SHEET_KINDS:
-        raise KeyError(f"no {kind!r} sheet for lesson {lesson!r} (lessons: {', '.join(LESSONS)})")
-    return f"lesson-{LESSONS.index(lesson) + 1}-{lesson.replace('_', '-')}-{kind}"
+    if kind not in SHEET_KINDS:
+        raise KeyError(f"no {kind!r} sheet (sheets: {', '.join(SHEET_KINDS)})")
+    return f"{lesson_page(lesson)}-{kind}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,8 +207,9 @@ def sheets(book: Chapter) -> list[Sheet]:
     return [sheet(book, lesson, definitions) for lesson in LESSONS]
 
 
-def sheet_html(found: Sheet, kind: str, as_of: dt.date, image_prefix: str) -> str:
-    """The sheet as a standalone A4 page; ``image_prefix`` leads from it to the chapters' asset folders."""
+def sheet_html(found: Sheet, kind: str, as_of: dt.date, image_prefix: str, lesson_page: str | None = None) -> str:
+    """The sheet as a standalone A4 page; ``image_prefix`` leads from it to the chapters' asset
+    folders, ``lesson_page`` (on screen only) to the lesson's page for teachers."""
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(TEMPLATE.read_text(encoding="utf-8"))
     labels = {name: words.say(f"lessons.sheet.{name}", as_of=as_of, number=found.number)
@@ -207,7 +218,7 @@ def sheet_html(found: Sheet, kind: str, as_of: dt.date, image_prefix: str) -> st
                         data_date=found.figure.data_date) if found.figure else "")
     image = f"{image_prefix}/{found.figure.chapter}/{found.figure.image}" if found.figure else ""
     return template.render(sheet=found, kind=kind, labels=labels, credit=credit, image=image,
-                           language=words.language())
+                           lesson_page=lesson_page, language=words.language())
 
 
 def write_sheets(book: Chapter, folder: Path | None = None) -> list[Path]:
@@ -219,6 +230,8 @@ def write_sheets(book: Chapter, folder: Path | None = None) -> list[Path]:
     for found in sheets(book):
         for kind in SHEET_KINDS:
             path = folder / f"{sheet_file(found.lesson, kind)}.html"
-            path.write_text(sheet_html(found, kind, book.as_of, image_prefix="../.."), encoding="utf-8")
+            html = sheet_html(found, kind, book.as_of, image_prefix="../..",
+                              lesson_page=f"{LESSON_PAGES}/{lesson_page(found.lesson)}.html")
+            path.write_text(html, encoding="utf-8")
             written.append(path)
     return written
