@@ -19,7 +19,7 @@ BUILD_ARGS ?=
 
 help:
 	@echo "make book   build the HTML book into _build/html (offline, from data/)"
-	@echo "make pdf    print the built book into _build/pdf/pokrovsk.pdf (offline, Debian chromium)"
+	@echo "make pdf    print the built book into _build/pdf/pokrovsk.pdf and the worksheets into _build/pdf/worksheets/ (offline, Debian chromium)"
 	@echo "make test   run the tests (installs Debian chromium for browser tests when root)"
 	@echo "make serve  serve _build/html on http://$(HOST):$(PORT)/"
 	@echo "make clean  remove executed notebooks, caches and _build"

@@ -30,3 +30,25 @@ def test_a_given_date_or_battle_past_the_edition_is_refused():
         facts.exercises(book, earlier="2025-07-01")
     with pytest.raises(ParameterError, match="exercise_battle: 'myrnohrad' had not begun by 2025-06-01"):
         facts.exercises(book, battle="myrnohrad")
+
+
+def test_every_name_the_exercises_use_is_explained_on_the_page():
+    """The solutions' code may use only names the page explains (teachers.exercise_values)."""
+    import ast
+    import builtins
+    import json
+    from pathlib import Path
+
+    from pokrovsk import words
+
+    notebook = json.loads((Path(__file__).parents[1] / "notebooks" / "06_teachers.ipynb").read_text(encoding="utf-8"))
+    solutions = ["".join(cell["source"]) for cell in notebook["cells"]
+                 if cell["cell_type"] == "code" and "hide-cell" in cell["metadata"].get("tags", [])]
+    assert solutions
+    used = {node.id for source in solutions for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Name) and not hasattr(builtins, node.id)}
+    used |= {f"{node.value.id}.{node.attr}" for source in solutions for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "chosen"}
+    explained = words.entry("teachers.exercise_values")
+    missing = sorted(name for name in used - {"chosen"} if f"`{name}`" not in explained)
+    assert missing == [], f"names the exercises use but the page does not explain: {missing}"

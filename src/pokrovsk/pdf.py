@@ -6,6 +6,10 @@ the order of ``_toc.yml`` with JavaScript disabled, so each chart shows the stat
 print stylesheet hides the site's navigation. pypdf merges the pages into one file with a
 bookmark per page, written atomically to ``_build/pdf/pokrovsk.pdf``.
 
+The classroom kit's worksheets and answer sheets (HTML pages laid out for A4, which the For
+teachers chapter writes into the built site) are printed the same way, one PDF each, into
+``_build/pdf/worksheets/``.
+
     python -m pokrovsk.pdf            # from anywhere inside the repository
 """
 
@@ -25,6 +29,9 @@ import yaml
 from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS, serve
 
 PDF_NAME = "pokrovsk.pdf"
+WORKSHEETS_DIR = "worksheets"
+TEACHERS_SHEETS = "book/chapters/assets/06_teachers/worksheets"
+"""Where the For teachers chapter writes the sheets in the built site (pokrovsk.chapters.teachers.lessons)."""
 PAGE_TIMEOUT_MS = 60_000
 EXIT_FAILED = 1
 READABLE_BY_ALL = 0o644
@@ -197,17 +204,23 @@ def merge(pages: list[TocPage], printed: list[bytes], output: Path) -> int:
         parents[page.depth:] = [item]
     writer.page_mode = "/UseOutlines"
     writer.add_metadata({"/Title": pages[0].title, "/Creator": "pokrovsk.pdf"})
+    _write_atomically(output, writer.write)
+    return len(writer.pages)
+
+
+def _write_atomically(output: Path, write) -> None:
+    """``write(stream)`` into a temporary file beside ``output``, renamed over it once complete,
+    so a failed run leaves the previous file."""
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{output.name}-", suffix=".tmp", dir=output.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            writer.write(stream)
+            write(stream)
         os.chmod(temporary, READABLE_BY_ALL)  # mkstemp makes it private to its owner
         os.replace(temporary, output)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return len(writer.pages)
 
 
 def make_pdf(root: Path, output: Path | None = None) -> PdfResult:
@@ -223,6 +236,28 @@ def make_pdf(root: Path, output: Path | None = None) -> PdfResult:
     return PdfResult(output, merge(pages, printed, output))
 
 
+def make_worksheets(root: Path, output_dir: Path | None = None) -> list[Path]:
+    """Print every lesson's worksheet and answer sheet of the book built under ``root/_build/html``
+    into one PDF each (default ``_build/pdf/worksheets/``). Returns the files written."""
+    from pokrovsk.chapters.teachers.lessons import LESSONS, SHEET_KINDS, sheet_file
+
+    require_chromium()
+    html_dir = (root / "_build" / "html").resolve()
+    names = [sheet_file(lesson, kind) for lesson in LESSONS for kind in SHEET_KINDS]
+    pages = [TocPage(f"{TEACHERS_SHEETS}/{name}.html", None, 0) for name in names]
+    missing = [page.path for page in pages if not (html_dir / page.path).is_file()]
+    if missing:
+        raise PdfError(f"sheets missing from the built book in {html_dir} (run 'make book'): {', '.join(missing)}")
+    output_dir = output_dir or root / "_build" / "pdf" / WORKSHEETS_DIR
+    with serve(html_dir) as base_url:
+        printed = print_pages(pages, base_url)
+    written = []
+    for name, pdf in zip(names, printed, strict=True):
+        _write_atomically(output_dir / f"{name}.pdf", lambda stream, pdf=pdf: stream.write(pdf))
+        written.append(output_dir / f"{name}.pdf")
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pokrovsk.pdf", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, metavar="FILE.pdf", help=f"default: _build/pdf/{PDF_NAME}")
@@ -232,11 +267,14 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         require_chromium()  # before anything else, so that the one line says what to install
-        result = make_pdf(Project.find().root, args.output)
+        root = Project.find().root
+        result = make_pdf(root, args.output)
+        sheets = make_worksheets(root)
     except (PdfError, BuildError) as error:
         print(error, file=sys.stderr)
         return EXIT_FAILED
     print(f"{result.path} ({result.pages} pages)")
+    print(f"{sheets[0].parent}/ ({len(sheets)} worksheets and answer sheets)")
     return 0
 
 

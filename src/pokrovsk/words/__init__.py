@@ -76,6 +76,12 @@ def _lookup(key: str) -> Any:
     return entry
 
 
+def entry(key: str) -> Any:
+    """The raw entry ``key`` of the catalogs: a list or a mapping of entries that code walks
+    through (a lesson's questions, its key words), where ``say`` renders one sentence."""
+    return _lookup(key)
+
+
 # --- Formats: Babel, for the current language ------------------------------------------------
 
 def _as_date(value: dt.date | str) -> tuple[dt.date, str]:
