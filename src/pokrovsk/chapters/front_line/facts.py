@@ -45,6 +45,9 @@ NEAR_SIMULTANEOUS_DAYS = 2
 """Two files this close describe the same front, give or take a day's movement."""
 DEEPSTATE_SOURCE = "deepstate-map"
 """data/sources.csv: the DeepState map, which every measurement is taken from."""
+AT_CENTRE_KM = 0.05
+"""Occupied ground closer than this to the centre is at the centre: the book prints distances to
+one decimal, and a few metres are below what a map drawn at this scale can tell."""
 AREA_COLUMN = re.compile(rf"^{OCCUPIED}_km2_within_(\d+(?:\.\d+)?)km$")
 
 
@@ -380,7 +383,7 @@ class MeasuredDistance:
     last: dt.date
     last_km: float
     reached: dt.date | None
-    """The first date the centre itself lay inside the occupied area."""
+    """The first date occupied ground lay at the centre (within AT_CENTRE_KM)."""
     source_ids: tuple[str, ...]
 
 
@@ -392,7 +395,7 @@ def measured_distance(book: Chapter) -> MeasuredDistance | None:
     series = measured.metrics.dropna(subset=[DISTANCE_COLUMN])[["date", DISTANCE_COLUMN, "format"]]
     if series.empty:
         return None
-    inside = series[series[DISTANCE_COLUMN] == 0]
+    inside = series[series[DISTANCE_COLUMN] < AT_CENTRE_KM]
     first, last = series.iloc[0], series.iloc[-1]
     return MeasuredDistance(series.reset_index(drop=True), _centre_name(book), first["date"], _distance(first),
                             last["date"], _distance(last), inside["date"].iloc[0] if not inside.empty else None,
