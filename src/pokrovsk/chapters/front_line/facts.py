@@ -204,8 +204,8 @@ def measurements(book: Chapter) -> Measurements | None:
 
 
 def measured_sources(book: Chapter) -> tuple[str, ...]:
-    """Citations for a measurement: the DeepState map and the centre's location."""
-    return (DEEPSTATE_SOURCE, *_centre_sources(book))
+    """Citations for a measurement: the DeepState map (the centre is the book's own parameter)."""
+    return known_ids(book, [DEEPSTATE_SOURCE])
 
 
 def _centre_name(book: Chapter) -> str:

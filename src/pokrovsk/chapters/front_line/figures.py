@@ -208,13 +208,13 @@ def capture_chart(captures: Captures) -> go.Figure:
                         marker=dict(symbol=[symbol if f else f"{symbol}-open" for f in firm], size=12,
                                     color=side_colour, line=dict(color=side_colour, width=2)),
                         hovertemplate=say("captures.report_hover_template"))
-    for place in places:
-        summary = "<br>".join(_verdict(row, "verdict_short") for _, row in order[order["place"] == place].iterrows())
-        fig.add_annotation(x=1.01, xref="paper", y=place, yref="y", xanchor="left", showarrow=False,
-                           text=summary, font=dict(size=10), align="left")
-    fig.update_layout(height=190 + 46 * len(places), margin=dict(r=120, l=100), hovermode="closest",
-                      yaxis=dict(categoryorder="array", categoryarray=places[::-1], title=None, showgrid=True,
-                                 gridcolor="#eeeeee"),
+    # Each place's verdicts sit under its name, so the plot keeps the phone's whole width.
+    names = [f"<b>{place}</b><br>" + "<br>".join(
+        f"<span style='font-size:10px'>{_verdict(row, 'verdict_short')}</span>"
+        for _, row in order[order["place"] == place].iterrows()) for place in places]
+    fig.update_layout(height=190 + 54 * len(places), margin=dict(r=12), hovermode="closest",
+                      yaxis=dict(categoryorder="array", categoryarray=places[::-1], tickvals=places, ticktext=names,
+                                 automargin=True, title=None, showgrid=True, gridcolor="#eeeeee"),
                       xaxis=dict(title=None, showgrid=True, gridcolor="#eeeeee", tickformat="%b<br>%Y"),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig

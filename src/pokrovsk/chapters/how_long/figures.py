@@ -42,7 +42,11 @@ FIRM = ("established", "corroborated")
 """Verification levels drawn as filled points; a claim alone, or a disputed one, is an open point."""
 MEASURED_COLOUR = PALETTE["grey"]
 """The distance measured on DeepState's maps: neither side's report, so no side's colour."""
-LABEL_POSITIONS = ["top center", "bottom center", "middle right", "middle left", "top right", "bottom right"]
+PHONE_PLOT_PX = (300, 300)
+"""Width and height of the distance chart's plot area on a 390 px phone, where its labels are placed."""
+LABEL_PX = dict(char=6.5, height=14, gap=7)
+"""Size of an 11 px label: width per character, height, and its distance from the point."""
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
 
 
 def _say(key: str, **fields) -> str:
@@ -264,25 +268,50 @@ def events_per_month(record: facts.MonthlyCounts, book: Chapter) -> render.BookF
 
 # ---------------------------------------------------------------- measured and reported distances
 
-def _label_positions(dates: pd.Series, crowded_days: int = 21) -> list[str]:
-    """Labels of reports close together in time take turns around their markers."""
-    positions, turn, previous = [], 0, None
-    for date in dates:
-        turn = turn + 1 if previous is not None and (date - previous).days < crowded_days else 0
-        positions.append(LABEL_POSITIONS[turn % len(LABEL_POSITIONS)])
-        previous = date
+def _label_box(x: float, y: float, width: float, position: str) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) in phone pixels of a label at ``position`` beside the point (x, y)."""
+    height, gap = LABEL_PX["height"], LABEL_PX["gap"]
+    vertical, horizontal = position.split()
+    left = {"center": x - width / 2, "right": x + gap, "left": x - gap - width}[horizontal]
+    bottom = {"top": y + gap, "bottom": y - gap - height, "middle": y - height / 2}[vertical]
+    return left, bottom, left + width, bottom + height
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_positions(points: pd.DataFrame, labels: list[str], x_range, y_range) -> list[str | None]:
+    """Where each point's label goes on a phone: the first place beside it that overlaps no other
+    point or label placed before it; None when there is none (its hover still says it all)."""
+    (x0, x1), (y0, y1) = [pd.Timestamp(v) for v in x_range], y_range
+    width, height = PHONE_PLOT_PX
+    xy = [((pd.Timestamp(x) - x0) / (x1 - x0) * width, (y - y0) / (y1 - y0) * height)
+          for x, y in zip(points["x"], points["distance_km"])]
+    taken = [(x - 5, y - 5, x + 5, y + 5) for x, y in xy]
+    positions = []
+    for (x, y), label in zip(xy, labels):
+        boxes = {position: _label_box(x, y, LABEL_PX["char"] * len(label), position) for position in LABEL_POSITIONS}
+        free = [position for position, box in boxes.items()
+                if 0 <= box[0] and box[2] <= width and not any(_overlaps(box, other) for other in taken)]
+        positions.append(free[0] if free else None)
+        if free:
+            taken.append(boxes[free[0]])
     return positions
 
 
-def _reported_trace(rows: pd.DataFrame, claimant: str, positions: list[str]) -> go.Scatter:
+def _marker_label(row: pd.Series) -> str:
+    return _say("distance.marker", measure=row["measure"], qualifier=row["qualifier"], km=row["distance_km"])
+
+
+def _reported_trace(rows: pd.DataFrame, claimant: str, positions: list[str | None]) -> go.Scatter:
     """One side's reports: its colour; a filled mark when corroborated or established, open otherwise."""
     colour = REPORTER_COLOUR[claimant]
     return go.Scatter(
         x=rows["x"], y=rows["distance_km"], mode="markers+text", cliponaxis=False,
         name=_say("distance.reporter", claimant=claimant),
-        text=[_say("distance.marker", measure=r["measure"], qualifier=r["qualifier"], km=r["distance_km"])
-              for _, r in rows.iterrows()],
-        textposition=positions, textfont=dict(size=11, color=colour),
+        text=[_marker_label(r) if position else "" for (_, r), position in zip(rows.iterrows(), positions)],
+        textposition=[position or "top center" for position in positions], textfont=dict(size=11, color=colour),
         marker=dict(symbol=["circle" if r in FIRM else "circle-open" for r in rows["verification"]],
                     size=10, color=colour, line=dict(width=2, color=colour)),
         customdata=[[words.date(r["date"]), words.amount(r["distance_km"], "km", r["qualifier"]),
@@ -308,16 +337,18 @@ def _distance_chart(measured: pd.DataFrame | None, near: pd.DataFrame, start: dt
                            font=dict(size=12, color=MEASURED_COLOUR))
         top = float(measured[DISTANCE_COLUMN].max())
         start = min(start, measured["date"].iloc[0])
+    if not near.empty:
+        top = max(top, float(near["distance_km"].max()))
+    # Headroom above the highest point for its label; below zero for the labels of 'inside'.
+    y_range = [-3.5, top * 1.12 + 1]
     near = near.assign(x=near["date_start"] + (near["date_end"] - near["date_start"]) / 2).sort_values("x")
-    positions = pd.Series(_label_positions(near["x"]), index=near.index)
+    labels = [_marker_label(r) for _, r in near.iterrows()]
+    positions = pd.Series(_label_positions(near, labels, (start, end), y_range), index=near.index, dtype=object)
     for claimant in REPORTER_COLOUR:
         rows = near[near["claimant"] == claimant]
         if not rows.empty:
             fig.add_trace(_reported_trace(rows, claimant, positions[rows.index].tolist()))
-    if not near.empty:
-        top = max(top, float(near["distance_km"].max()))
-    # Headroom above the highest point for its label; below zero for the labels of 'inside'.
-    fig.update_yaxes(title_text=_say("distance.y_axis"), range=[-2.5, top * 1.12 + 1])
+    fig.update_yaxes(title_text=_say("distance.y_axis"), range=y_range)
     fig.update_xaxes(type="date", range=[start, end], tickformat="%b<br>%Y")
     fig.update_layout(height=420, showlegend=False, hovermode="closest", margin=dict(r=16))
     return fig
