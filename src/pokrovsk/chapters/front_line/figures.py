@@ -26,8 +26,8 @@ REPORTERS = {
     "ukraine": (PALETTE["blue"], "square"),
     "independent": (PALETTE["green"], "triangle-up"),
 }
-SOURCE_STYLE = {"daily": ("circle", 5), "raw": ("square-open", 9)}
-"""Marker (plotly symbol, size) per kind of stored file."""
+FILE_FORMATS = ("daily", "raw")
+"""The two kinds of DeepState file: the daily merged archive and the map's own raw export."""
 OCCUPIED_COLOUR = PALETTE["vermillion"]
 FIRM = ("established", "corroborated")
 """Verification levels drawn as filled marks; a claim alone, or a disputed one, is an open mark."""
@@ -63,7 +63,7 @@ def span(first, last) -> str:
 
 def archive_names(short: bool = False) -> dict[str, str]:
     """The reader's name for each kind of DeepState file."""
-    return {fmt: say(f"{'archive_short' if short else 'archive'}.{fmt}") for fmt in SOURCE_STYLE}
+    return {fmt: say(f"{'archive_short' if short else 'archive'}.{fmt}") for fmt in FILE_FORMATS}
 
 
 def _stretches(stretches: tuple[Stretch, ...]) -> list[dict]:
@@ -86,7 +86,7 @@ def edition_note(edition: Edition, book: Chapter) -> Markdown | None:
                  archives=_stretches(edition.archives), archive=archive_names(), left_out=edition.left_out)
 
 
-# --- Areas and distances over time ------------------------------------------------------------
+# --- Areas over time, and the chapter's lead ------------------------------------------------------------
 
 def _mark_joins(fig: go.Figure, metrics: pd.DataFrame, **where) -> None:
     for day in join_dates(metrics):
