@@ -85,6 +85,7 @@ def utm_km(a: str, b: str) -> float:
 def latest_as_of() -> dt.date:
     ends = [bounds(r["date"])[1] for name in ("events", "populations", "reported_distances", "control")
             for r in rows(name)]
+    ends += [dt.date.fromisoformat(r["date"]) for r in rows("frontline_metrics")]  # the last measured map
     return min(max(ends), dt.date.today())
 
 
