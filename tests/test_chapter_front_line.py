@@ -1,7 +1,9 @@
-"""Chapter 5, "The front line, day by day": figures from a small store built here from fixture
-files in both DeepState formats, checked against figures worked out by hand from the fixture's
-shapes (drawn on the UTM grid, so their areas are exact) and against data/ read with the standard
-library; and at every as_of of the book's period, with and without a store, nothing later leaks."""
+"""Chapter 5, "How the front line closed in on Pokrovsk": without a store, figures from the
+committed measurements (data/frontline_*.csv) checked against those files read with the standard
+library; with a small store built here from fixture files in both DeepState formats, figures
+checked against values worked out by hand from the fixture's shapes (drawn on the UTM grid, so
+their areas are exact); and at every as_of of the book's period, with and without a store,
+nothing later leaks."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import csv
 import dataclasses
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 import nbformat
@@ -22,6 +25,7 @@ from IPython.display import Markdown
 from pokrovsk import data, render
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.front_line import animation, capture_facts, facts, figures
+from pokrovsk.frontlines.control import control_from_changes, place_changes, settlement_control
 from pokrovsk.frontlines.metrics import area_column, frontline_metrics
 from pokrovsk.frontlines.store import FrontlineStore, import_files
 
@@ -106,10 +110,10 @@ def chapter(book: Chapter) -> dict:
     """Every figure and paragraph of the chapter, as the notebook builds them."""
     captures = capture_facts.captures(book)
     return {
+        "lead": figures.lead(facts.areas(book), facts.measured_distance(book), book),
         "edition_note": figures.edition_note(facts.edition(book), book),
         "map": animation.map_figure(facts.monthly_map(book), book),
         "areas": figures.area_figure(facts.areas(book), book),
-        "distance": figures.distance_figure(facts.distances(book), book),
         "splice": figures.splice_paragraph(facts.splice(book), book),
         "captures": figures.capture_figure(captures, book),
         "capture_paragraph": figures.capture_paragraph(captures, book),
@@ -124,23 +128,102 @@ def reader_text(shown) -> str:
                       *(label for label, _ in shown.citations), shown.chart.to_json()])
 
 
-def test_without_a_store_the_chapter_is_one_line_saying_how_to_add_it():
+BUILD_WORDS = ("pokrovsk frontlines", "--frontlines", "store", "import")
+"""Instructions for whoever builds the book, which no reader page may carry."""
+STORE_ONLY = {"edition_note", "map"}
+"""What only a front-line store can draw: the note on its archives, the monthly map."""
+
+
+def committed(name: str) -> list[dict[str, str]]:
+    return rows(name)
+
+
+def measured_until(as_of: dt.date) -> list[dict[str, str]]:
+    return [row for row in committed("frontline_metrics") if dt.date.fromisoformat(row["date"]) <= as_of]
+
+
+def at(as_of: str) -> Chapter:
+    """The default edition's chapter as of any day, even one before the book's period (which
+    parameters refuse), to see what the facts say before the first measured map."""
+    return dataclasses.replace(Chapter.open(data_dir=str(DATA)), as_of=dt.date.fromisoformat(as_of))
+
+
+def test_without_a_store_the_chapter_draws_the_committed_measurements_and_tells_only_the_builder(caplog):
     book = Chapter.open(data_dir=str(DATA))
-    shown = chapter(book)
-    note = shown.pop("edition_note").data
-    assert "not in this edition" in note and "\n" not in note
-    for command in ("pokrovsk frontlines import", "pokrovsk frontlines fetch", "pokrovsk build --frontlines"):
-        assert command in note
-    assert shown == dict.fromkeys(shown)  # every figure and paragraph: None, shown as nothing
+    with caplog.at_level(logging.WARNING, logger="pokrovsk"):
+        shown = chapter(book)
+    assert {name for name, item in shown.items() if item is None} == STORE_ONLY
+    assert isinstance(shown["areas"], render.BookFigure) and isinstance(shown["captures"], render.BookFigure)
+    for name, item in shown.items():
+        if item is not None:
+            assert not any(word in reader_text(item) for word in BUILD_WORDS), name
+    assert [record.message for record in caplog.records if "--frontlines STORE" in record.message]
 
 
-def test_the_notebook_runs_without_a_store(tmp_path):
+def test_the_notebook_runs_without_a_store_and_draws_two_charts_from_the_measurements(tmp_path):
     output = tmp_path / "05_front_line.ipynb"
     result = pokrovsk("run", "notebooks/05_front_line.ipynb", "--output", str(output), cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
     shown = [output_ for cell in nbformat.read(output, as_version=4).cells if cell.cell_type == "code"
              for output_ in cell.outputs]
-    assert len(shown) == 1 and "not in this edition" in shown[0]["data"]["text/markdown"]
+    charts = [o for o in shown if "application/vnd.plotly.v1+json" in o.get("data", {})
+              or "front-line-" in json.dumps(o.get("data", {}))]
+    assert len(charts) >= 2
+    text = json.dumps([o.get("data", {}) for o in shown])
+    assert not any(word in text for word in ("pokrovsk frontlines", "--frontlines"))
+
+
+@pytest.mark.parametrize("as_of", ["2023-06-01", "2024-02-17", "2024-12-15", "2025-11-10", "2026-08-01"])
+def test_the_measured_facts_follow_the_committed_files_at_every_as_of(as_of):
+    book = at(as_of)
+    cut = book.as_of
+    metrics = measured_until(cut)
+    areas, distance, splice = facts.areas(book), facts.measured_distance(book), facts.splice(book)
+    if not metrics:  # before the first measured map: not yet, and nothing is drawn
+        assert areas is distance is splice is capture_facts.captures(book) is None
+        assert figures.lead(areas, distance, book) is None
+        return
+    assert [day.isoformat() for day in areas.metrics["date"]] == [row["date"] for row in metrics]
+    assert areas.radii_km == (10.0, 20.0, 30.0)
+    within_10 = [row for row in metrics if float(row["occupied_km2_within_10km"]) > 0]
+    assert (areas.reach_radius_km == 10.0) == bool(within_10)
+    if within_10:
+        assert areas.reach_date.isoformat() == within_10[0]["date"]
+        assert areas.reach_last_km2 == pytest.approx(float(metrics[-1]["occupied_km2_within_10km"]))
+    at_centre = [row for row in metrics if float(row["min_distance_km_from_centre"]) < facts.AT_CENTRE_KM]
+    assert distance.reached == (dt.date.fromisoformat(at_centre[0]["date"]) if at_centre else None)
+    assert distance.last_km == pytest.approx(float(metrics[-1]["min_distance_km_from_centre"]))
+    formats = [row["source_format"] for row in metrics]
+    assert [stretch.format for stretch in splice.segments] == [f for n, f in enumerate(formats)
+                                                                if n == 0 or f != formats[n - 1]]
+    assert facts.DEEPSTATE_SOURCE in areas.source_ids and facts.DEEPSTATE_SOURCE in distance.source_ids
+
+
+@pytest.mark.parametrize("as_of", ["2024-02-17", "2025-06-01", "2026-08-01"])
+def test_the_map_against_the_claims_reads_the_committed_place_changes(as_of):
+    book = at(as_of)
+    captures = capture_facts.captures(book)
+    first_inside = {}
+    for row in committed("frontline_place_changes"):
+        if row["occupied"] == "true" and row["date"] <= as_of:
+            first_inside.setdefault(row["place_id"], dt.date.fromisoformat(row["date"]))
+    days = [dt.date.fromisoformat(row["date"]) for row in measured_until(book.as_of)]
+    assert (captures.first_stored, captures.last_stored) == (days[0], days[-1])
+    for row in captures.comparison.itertuples():
+        assert row.first_inside == first_inside.get(row.place_id), row.place_id
+        assert row.reported_end <= book.as_of
+    assert set(captures.comparison["verification"]) <= {"claimed", "corroborated", "disputed", "established"}
+
+
+def test_the_committed_place_changes_give_back_the_stores_settlement_control(store_dir):
+    store = FrontlineStore.open(store_dir)
+    places = data.load_places(DATA)
+    located = places[places["lat"].notna()]
+    in_area = settlement_control(store, places)
+    changes = place_changes(store, located[located["place_id"].isin(in_area.loc[in_area["in_area"].eq(True), "place_id"])])
+    read_back = control_from_changes(changes, store.dates(), places)
+    assert read_back.astype(object).where(read_back.notna(), None).to_dict("records") == \
+        in_area.astype(object).where(in_area.notna(), None).to_dict("records")
 
 
 def test_edition_note_names_both_archives_and_the_dates(book):
@@ -190,27 +273,16 @@ def test_the_area_chart_plots_the_metrics(book, store_dir):
     assert figure.title == ("DeepState first showed occupied ground within 5 km of Pokrovsk's centre on "
                             "15 Mar 2024; by 10 Sep 2024 it covered 8 of that circle's 79 km²")
     gaps = [(b - a).days for a, b in zip(sorted(KM2_WITHIN_30), sorted(KM2_WITHIN_30)[1:])]
-    assert f"7 stored dates, 0 of them one day after the previous, the longest gap {max(gaps)} days" in figure.caption
+    assert f"7 measured maps, 0 of them one day after the previous, the longest gap {max(gaps)} days" in figure.caption
+    assert not figure.chart.layout.showlegend  # each line is labelled where it ends
 
 
-def test_the_distance_chart_reaches_the_centre_when_the_fixture_does(book):
-    figure = figures.distance_figure(facts.distances(book), book)
-    assert figure.title == ("DeepState's occupied area reached the centre of Pokrovsk on 1 Aug 2024; "
-                            "on 1 Jan 2024 it was 18 km away")
-    reported = [trace for trace in figure.chart.data if trace.name and trace.name.startswith("Reported")]
-    # The press figures of data/reported_distances.csv measured to the city, from the store's first date on.
-    expected = [row for row in rows("reported_distances") if row["measure"] in facts.REPORTED_MEASURES
-                and row["date"] >= "2024-01"]
-    assert sum(len(trace.y) for trace in reported) == len(expected)
-    assert sorted(y for trace in reported for y in trace.y) == sorted(float(row["distance_km"]) for row in expected)
-    assert cited(figure) <= known_sources()
-
-
-def test_a_store_with_nothing_in_reach_charts_no_distance_but_says_so(book):
-    nothing = dataclasses.replace(facts.distances(book), first_km=None, last_km=None, measured_from=None,
-                                  measured_to=None, reached=None)
-    shown = figures.distance_figure(nothing, book)
-    assert isinstance(shown, Markdown) and "no distance from its centre to chart yet" in shown.data
+def test_the_measured_distance_reaches_the_centre_when_the_fixture_does(book):
+    distance = facts.measured_distance(book)
+    assert (distance.first, distance.reached, distance.last) == (RAW_DAY, FIRST_WITH_CENTRE, dt.date(2024, 9, 10))
+    assert distance.first_km == pytest.approx(18, abs=0.5) and distance.last_km == 0
+    lead = figures.lead(facts.areas(book), distance, book).data
+    assert "first showed occupied ground at the centre of Pokrovsk on 1 Aug 2024" in lead
 
 
 def test_the_splice_paragraph_says_where_the_sources_join(book):
@@ -243,8 +315,9 @@ def test_settlement_comparison_shows_agreement_and_disagreement(book):
 
     figure = figures.capture_figure(captures, book)
     assert figure.title.startswith("1 of 13 reported capture dates fall between")
-    notes = {annotation.y: annotation.text for annotation in figure.chart.layout.annotations}
-    assert notes["Selydove"] == "map 271 d earlier" and notes["Avdiivka"] == "agrees"
+    axis = figure.chart.layout.yaxis
+    notes = dict(zip(axis.tickvals, axis.ticktext))
+    assert "map 271 d earlier" in notes["Selydove"] and "agrees" in notes["Avdiivka"]
     assert cited(figure) <= known_sources()
     text = figures.capture_paragraph(captures, book).data
     assert "the map showed it inside 271 days before" in text and "this falls between the two maps" in text
@@ -254,7 +327,7 @@ def test_before_any_capture_report_the_chart_is_a_sentence(book):
     captures = capture_facts.captures(book)
     none_yet = dataclasses.replace(captures, comparison=captures.comparison.iloc[:0])
     shown = figures.capture_figure(none_yet, book)
-    assert isinstance(shown, Markdown) and "no capture of a town on the stored maps had yet been reported" in shown.data
+    assert isinstance(shown, Markdown) and "no capture of a town on the measured maps had yet been reported" in shown.data
 
 
 def test_as_of_cuts_frames_dates_and_reports(early_book):
@@ -267,19 +340,20 @@ def test_as_of_cuts_frames_dates_and_reports(early_book):
     assert "2024-02-17-avdiivka-withdrawal" in events and "2024-10-29-selydove-claimed" not in events
 
 
-def test_a_store_that_starts_after_as_of_says_it_holds_nothing_yet(tmp_path):
+def test_a_store_that_starts_after_as_of_leaves_the_chapter_to_the_committed_measurements(tmp_path):
     files = tmp_path / "files"
     write_daily(files, dt.date(2024, 9, 10), DAILY[dt.date(2024, 9, 10)])
     import_files([files], tmp_path / "store")
     book = Chapter.open(data_dir=str(DATA), frontlines=str(tmp_path / "store"), as_of="2024-05-01")
     shown = chapter(book)
-    assert "holds no front lines up to 1 May 2024" in shown.pop("edition_note").data
-    assert shown == dict.fromkeys(shown)
+    assert {name for name, item in shown.items() if item is None} == STORE_ONLY
+    assert [row["date"] for row in measured_until(book.as_of)] == \
+        [day.isoformat() for day in shown["areas"].data["date"]]
 
 
 def test_every_figure_cites_sources_that_exist(book):
     shown = chapter(book)
-    for name in ("map", "areas", "distance", "captures"):
+    for name in ("map", "areas", "captures"):
         figure = shown[name]
         assert figure.citations and cited(figure) <= known_sources()
         assert figure.alt.strip() and figure.name.startswith("front-line")
@@ -297,7 +371,7 @@ def test_every_as_of_builds_and_nothing_later_leaks(as_of, with_store, store_dir
                         frontlines=str(store_dir) if with_store else None)
     shown = chapter(book)
     drawn = {name: item for name, item in shown.items() if item is not None}
-    assert set(drawn) == (set(shown) if with_store else {"edition_note"})
+    assert set(drawn) == (set(shown) if with_store else set(shown) - STORE_ONLY)
     for name, item in drawn.items():
         assert dates_after(reader_text(item), day) == [], name
         if isinstance(item, render.BookFigure):

@@ -5,6 +5,7 @@ and the title; and every edition from the fall of Avdiivka on builds and names n
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import csv
 import datetime as dt
 import inspect
@@ -187,9 +188,19 @@ def test_an_edition_on_the_first_day_has_sentences_where_nothing_was_known_yet()
     variants = figures.variants(facts.variants(book), book)
     assert isinstance(variants, Markdown) and "had not yet begun by any count" in variants.data
     assert "starts on this very day" in variants.data
-    distance = figures.distance(facts.distances(book), book)
-    assert isinstance(distance, Markdown) and "had not yet reported how far" in distance.data
+    # No distance reported yet: the chart is DeepState's measured line alone.
     assert not [r for r in rows("reported_distances") if known_by(r, book.as_of)]
+    distance = figures.distance(facts.distances(book), book)
+    assert distance.title == "DeepState's map put the front 36.8 km from the centre of Pokrovsk on 31 Jan 2024"
+    assert [trace.name for trace in distance.chart.data] == ["DeepState map, measured"]
+
+
+def test_before_any_measured_map_or_report_the_distance_is_a_sentence():
+    book = dataclasses.replace(Chapter.open(data_dir=str(DATA)), as_of=dt.date(2023, 6, 1))
+    record = facts.distances(book)
+    assert record.measured is None and record.near.empty
+    distance = figures.distance(record, book)
+    assert isinstance(distance, Markdown) and "had not yet reported how far" in distance.data
 
 
 def test_a_battle_not_yet_begun_is_a_sentence(early):
@@ -297,7 +308,7 @@ def test_an_earlier_as_of_cuts_battles_events_and_distances(early):
     assert len(timeline.data) == len(battle_events(EARLY))
     distance = figures.distance(facts.distances(early), early)
     assert all(last_day(d) <= EARLY for d in distance.data["date"])
-    assert "corridor_width" not in set(distance.data["measure"])
+    assert not {"corridor_width", "start_point", "to_mine"} & set(distance.data["measure"])
 
 
 def test_timeline_title_counts_claims_and_disputes(book):
@@ -327,24 +338,36 @@ def test_busiest_month_in_the_title(book):
     assert {m: n for m, n in stacked.items() if n} == dict(months)
 
 
-def test_distance_title_and_panels(book):
+def measured_rows(as_of: dt.date) -> list[dict[str, str]]:
+    return [r for r in rows("frontline_metrics") if dt.date.fromisoformat(r["date"]) <= as_of]
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2024, 8, 15), EARLY, dt.date(2025, 12, 5), None])
+def test_distance_is_the_measured_line_with_the_reports_as_labelled_points(as_of):
+    book = Chapter.open(as_of=as_of.isoformat() if as_of else None, data_dir=str(DATA))
     figure = figures.distance(facts.distances(book), book)
-    reports = [r for r in rows("reported_distances") if known_by(r, book.as_of)]
-    near = sorted((r for r in reports if r["measure"] in ("to_city", "to_outskirts", "to_centre", "inside_city")),
-                  key=lambda r: first_day(r["date"]))
-    first = near[0]
-    assert figure.title.startswith(f"Russian forces went from about {float(first['distance_km']):g} km")
-    trusted = [r for r in near if r["verification"] != "disputed"]
-    closest = min(float(r["distance_km"]) for r in trusted)
-    assert ("inside the city" if closest == 0 else f"{closest:g} km") in figure.title
-    plotted = [trace for trace in figure.chart.data if trace.showlegend is False]
-    corridor = [t for t in plotted if t.yaxis == "y2"]
-    assert sum(len(t.x) for t in corridor) == sum(r["measure"] == "corridor_width" for r in reports)
-    assert sum(len(t.x) for t in plotted) == len(reports)
-    open_markers = sum(str(s).endswith("-open") for t in plotted for s in t.marker.symbol)
-    assert open_markers == sum(r["verification"] == "disputed" for r in reports)
-    verb = "is" if open_markers == 1 else "are"
-    assert f"{open_markers} of the {len(reports)} reports {verb} disputed" in figure.caption
+    measured = measured_rows(book.as_of)
+    line, *points = figure.chart.data
+    assert line.mode == "lines" and [float(y) for y in line.y] == [float(r["min_distance_km_from_centre"])
+                                                                   for r in measured]
+    reports = [r for r in rows("reported_distances") if known_by(r, book.as_of)
+               and r["measure"] in ("to_city", "to_outskirts", "to_centre", "inside_city")]
+    assert sorted(float(y) for t in points for y in t.y) == sorted(float(r["distance_km"]) for r in reports)
+    # Colour for the side, filled or open for the verification level, and no legend.
+    assert not figure.chart.layout.showlegend and all(t.mode == "markers+text" for t in points)
+    assert len({t.marker.color for t in points}) == len(points)
+    firm = sum(verification_on(r, book.as_of) in ("established", "corroborated") for r in reports)
+    assert sum(symbol == "circle" for t in points for symbol in t.marker.symbol) == firm
+    at_centre = [r for r in measured if float(r["min_distance_km_from_centre"]) < 0.05]
+    first, last = (f"{round(float(r['min_distance_km_from_centre']), 1):g} km" for r in (measured[0], measured[-1]))
+    if at_centre:
+        assert figure.title == (f"DeepState's map put the front {first} from the centre of Pokrovsk on 31 Dec 2023 "
+                                f"and at its centre on {human_date(at_centre[0]['date'])}")
+    else:
+        assert figure.title == (f"DeepState's map put the front {last} from the centre of Pokrovsk on "
+                                f"{human_date(measured[-1]['date'])}, against {first} on 31 Dec 2023")
+    assert "deepstate-map" in {source_id for _, source_id in figure.citations}
+    assert dates_after(" ".join([figure.title, figure.alt, figure.caption]), book.as_of) == []
 
 
 def test_answer_paragraph_gives_the_main_count(book):

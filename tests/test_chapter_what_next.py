@@ -85,6 +85,7 @@ def utm_km(a: str, b: str) -> float:
 def latest_as_of() -> dt.date:
     ends = [bounds(r["date"])[1] for name in ("events", "populations", "reported_distances", "control")
             for r in rows(name)]
+    ends += [dt.date.fromisoformat(r["date"]) for r in rows("frontline_metrics")]  # the last measured map
     return min(max(ends), dt.date.today())
 
 
@@ -352,7 +353,10 @@ def test_the_chapter_opens_with_its_as_of_date_and_where_reporting_runs_out():
     last = max((r for t in ("events", "populations", "reported_distances", "control") for r in rows(t)),
                key=lambda r: bounds(r["date"])[1])
     assert f"as of {spoken(book.as_of.isoformat())}" in latest
-    assert f"We found no reporting after {spoken(last['date'])}" in latest
+    # The default edition reaches the last measured DeepState map, after the last news report.
+    assert bounds(last["date"])[1] < book.as_of
+    assert f"Our data hold no reporting between {spoken(last['date'])} and that date" in latest
+    assert f"measures run to {spoken(book.as_of.isoformat())}" in latest
     cut = dt.date(2025, 6, 1)
     earlier = figures.edition(chapter(cut.isoformat())).data
     before = max((r for t in ("events", "populations", "reported_distances", "control") for r in rows(t)

@@ -103,6 +103,7 @@ def test_period_bounds_know_month_lengths():
 def test_latest_date_is_the_last_day_any_row_can_mean():
     latest = data.latest_date(DATA)
     ends = [loader(DATA)["date_end"].max().date() for loader in DATED_LOADERS.values()]
+    ends.append(data.load_frontline_metrics(DATA)["date"].max())
     assert latest == min(max(ends), dt.date.today())
 
 
@@ -145,3 +146,14 @@ def test_verification_falls_back_to_what_was_published_by_as_of():
     assert later["verification"] == "established"
     assert (earlier["verification"], earlier["source_ids"]) == ("claimed", "kyiv-independent-2024-04-05")
     assert data.load_events().set_index("event_id").loc[event, "verification"] == "established"
+
+
+@pytest.mark.parametrize("as_of", ["2023-06-01", "2024-02-17", "2025-06-15", "2026-08-01"])
+def test_the_front_line_measurements_are_cut_at_as_of(as_of):
+    cut = dt.date.fromisoformat(as_of)
+    every = data.load_frontline_metrics(DATA)
+    metrics = data.load_frontline_metrics(DATA, as_of)
+    assert list(metrics["date"]) == [day for day in every["date"] if day <= cut]
+    changes = data.load_frontline_place_changes(DATA, as_of)
+    assert all(day <= cut for day in changes["date"])
+    assert data.latest_measurement(DATA, as_of) == (metrics["date"].iloc[-1] if len(metrics) else None)

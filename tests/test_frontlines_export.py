@@ -177,3 +177,12 @@ def test_the_real_archive_exports_what_frontlines_metrics_measures(tmp_path):
     # The committed dataset is this export, so the book's numbers can be made again from the archive.
     for name in EXPORTED:
         assert (data / name).read_bytes() == (REPO / "data" / name).read_bytes(), name
+    # ... and `pokrovsk frontlines metrics` on the same store gives the same figures.
+    radii = ",".join(f"{radius:g}" for radius in EXPORT_RADII_KM)
+    assert run_cli("metrics", "--store", str(tmp_path / "store"), "--radii", radii,
+                   "--out", str(tmp_path / "metrics.csv")) == 0
+    command = pd.read_csv(tmp_path / "metrics.csv")
+    committed = pd.read_csv(REPO / "data" / METRICS_FILE)
+    assert list(command["date"]) == list(committed["date"])
+    for column in [area_column("occupied", radius) for radius in EXPORT_RADII_KM] + [DISTANCE_COLUMN]:
+        assert list(command[column]) == pytest.approx(list(committed[column]), abs=1e-4, nan_ok=True), column

@@ -22,6 +22,9 @@ from pokrovsk import paths
 from pokrovsk.content import VALIDATED_ENV, content_hash
 
 DATED_TABLES = {"events": "date", "populations": "date", "reported_distances": "date", "control": "date"}
+MEASURED_TABLES = {"frontline_metrics": "date", "frontline_place_changes": "date"}
+"""Our own measurements of DeepState's map, each row dated by the map it was measured on: cut at
+``as_of`` by that date (they cite no publication, so :func:`known_by` has nothing to weigh)."""
 NON_SETTLEMENT_KINDS = ("station", "mine")
 """Place kinds that are sites, not settlements (not counted as towns or villages)."""
 _PANDAS_TYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}
@@ -124,6 +127,9 @@ def load_table(name: str, data_dir: str | Path | None = None, as_of: dt.date | s
     _FILES_READ.update(_resource_files(folder, name, fingerprint))
     if as_of is not None and name in DATED_TABLES:
         return _known_table(folder, name, pd.Timestamp(as_of).date(), fingerprint).copy()
+    if as_of is not None and name in MEASURED_TABLES:
+        frame = _read_table(folder, name, fingerprint)
+        return frame[frame[MEASURED_TABLES[name]] <= pd.Timestamp(as_of).date()].reset_index(drop=True)
     return _read_table(folder, name, fingerprint).copy()
 
 
@@ -240,6 +246,17 @@ def load_control(data_dir=None, as_of=None) -> pd.DataFrame:
     return load_table("control", data_dir, as_of).sort_values("date_start").reset_index(drop=True)
 
 
+def load_frontline_metrics(data_dir=None, as_of=None) -> pd.DataFrame:
+    """Our measurements of DeepState's map per date (occupied km² within radii, distance from the
+    centre, the kind of DeepState file), up to ``as_of``; ``pokrovsk frontlines export`` writes them."""
+    return load_table("frontline_metrics", data_dir, as_of).sort_values("date").reset_index(drop=True)
+
+
+def load_frontline_place_changes(data_dir=None, as_of=None) -> pd.DataFrame:
+    """Per place, its state on the first measured map and every later change, up to ``as_of``."""
+    return load_table("frontline_place_changes", data_dir, as_of).sort_values(["place_id", "date"]).reset_index(drop=True)
+
+
 def load_editorial(data_dir=None) -> pd.DataFrame:
     """The editors' choices (data/editorial.csv): which events each chapter singles out, in order."""
     return load_table("editorial", data_dir).sort_values(["chapter", "role", "rank"]).reset_index(drop=True)
@@ -279,11 +296,22 @@ def load_countries(data_dir=None) -> gpd.GeoDataFrame:
 
 
 def latest_date(data_dir=None) -> dt.date:
-    """The last day any dated row certainly refers to, capped at today: the default ``as_of``."""
+    """The last day any dated row certainly refers to, or any map we measured shows, capped at
+    today: the default ``as_of``."""
     present = {resource.get("name") for resource in _descriptor(paths.data_dir(data_dir)).get("resources", [])}
     ends = [load_table(name, data_dir)["date_end"].max() for name in DATED_TABLES if name in present]
+    ends += [pd.Timestamp(load_table(name, data_dir)[column].max())
+             for name, column in MEASURED_TABLES.items() if name in present]
     latest = max(e for e in ends if pd.notna(e)).date()
     return min(latest, dt.date.today())
+
+
+def latest_measurement(data_dir=None, as_of: dt.date | str | None = None) -> dt.date | None:
+    """The date of the last DeepState map we measured, up to ``as_of``; None when there is none."""
+    if "frontline_metrics" not in {r.get("name") for r in _descriptor(paths.data_dir(data_dir)).get("resources", [])}:
+        return None
+    metrics = load_frontline_metrics(data_dir, as_of)
+    return None if metrics.empty else metrics["date"].iloc[-1]
 
 
 def latest_report(data_dir=None, as_of: dt.date | str | None = None) -> str:

@@ -157,12 +157,17 @@ def corrections_page(data_dir: Path) -> str:
 
 
 def edition_note(data_dir: Path, as_of: dt.date | None) -> str:
-    """The introduction's first lines: the edition's date and where the reporting runs out."""
+    """The introduction's first lines: the edition's date, where the news reporting runs out and,
+    apart from it, how far the DeepState maps this book measured go."""
     as_of = as_of or datamodule.latest_date(data_dir)
     last = datamodule.latest_report(data_dir, as_of)
-    gap = (f"We found no reporting after {words.date(last)}: where the data stop, so does the book."
-           if datamodule.period_bounds(last)[1] >= as_of
-           else f"Our data hold no reporting between {words.date(last)} and that date.")
+    measured = datamodule.latest_measurement(data_dir, as_of)
+    maps = f"the DeepState maps of the front line that this book measures run to {words.date(measured)}."
+    if datamodule.period_bounds(last)[1] >= as_of:
+        gap = f"We found no reporting after {words.date(last)}: where the data stop, so does the book."
+        gap += f" {maps[:1].upper()}{maps[1:]}" if measured else ""
+    else:
+        gap = f"Our data hold no reporting between {words.date(last)} and that date" + (f"; {maps}" if measured else ".")
     return f"**This edition describes the battle as of {words.date(as_of)}.** Nothing published after that date is shown. {gap}\n"
 
 

@@ -90,3 +90,24 @@ def place_changes(store: FrontlineStore, places: pd.DataFrame) -> pd.DataFrame:
             rows.append({"place_id": place_id, "date": days[row], "occupied": bool(states[row]),
                          "previous_date": days[row - 1]})
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS).astype({"occupied": "boolean"})
+
+
+def control_from_changes(changes: pd.DataFrame, days: list, places: pd.DataFrame) -> pd.DataFrame:
+    """:func:`settlement_control` read back from :func:`place_changes` (as committed in
+    data/frontline_place_changes.csv), over the measured ``days``: so a book without the polygons
+    knows what the store knew. A place of ``places`` (place_id, lat, lon) with no changes lies
+    outside the measured area; one without coordinates has ``in_area`` empty."""
+    by_place = {place_id: rows for place_id, rows in changes.groupby("place_id", sort=False)}
+    located = places["lat"].notna() & places["lon"].notna()
+    rows = []
+    for place_id, has_coordinates in zip(places["place_id"], located):
+        place = by_place.get(place_id)
+        if not has_coordinates or place is None or not days:
+            rows.append({"place_id": place_id, "in_area": (place is not None) if has_coordinates else None})
+            continue
+        states = pd.Series([bool(state) for state in place["occupied"]], index=list(place["date"]))
+        inside = [bool(states[states.index <= day].iloc[-1]) for day in days]
+        rows.append(_place_row(place_id, True, days, np.array(inside)))
+    flags = {"in_area": "boolean", "occupied_on_first_date": "boolean", "left_later": "boolean",
+             "occupied_on_last_date": "boolean"}
+    return pd.DataFrame(rows, columns=CONTROL_COLUMNS).astype(flags)

@@ -1,1 +1,1 @@
-"""Chapter 5, "The front line, day by day": DeepState's map around Pokrovsk, measured and set against claims."""
+"""Chapter 5, "How the front line closed in on Pokrovsk": DeepState's map around Pokrovsk, measured and set against claims."""

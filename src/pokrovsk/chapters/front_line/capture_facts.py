@@ -1,6 +1,8 @@
 """Chapter 5's facts about settlements: when DeepState's map first shows each place inside the
 occupied area, set against the reports of its capture in data/events.csv that the editors chose
-(data/editorial.csv, roles ``capture-<place_id>``). Records and one comparison table; no words."""
+(data/editorial.csv, roles ``capture-<place_id>``). The maps' dates come from the store when the
+edition has one, otherwise from the committed data/frontline_place_changes.csv. Records and one
+comparison table; no words."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ import pandas as pd
 
 from pokrovsk import data
 from pokrovsk.chapter import Chapter
-from pokrovsk.chapters.front_line.facts import FrontLines, front_lines, known_ids
-from pokrovsk.frontlines.control import settlement_control
+from pokrovsk.chapters.front_line.facts import front_lines, known_ids, measured_sources, measurements
+from pokrovsk.frontlines.control import control_from_changes, settlement_control
 from pokrovsk.sources import ids_in
 
 CAPTURE_ROLE = "capture-"
@@ -91,15 +93,36 @@ def capture_reports(book: Chapter) -> dict[str, list[str]]:
     return {role.removeprefix(CAPTURE_ROLE): list(rows["event_id"]) for role, rows in chosen.groupby("role", sort=False)}
 
 
-def captures(book: Chapter) -> Captures | None:
-    lines = front_lines(book)
-    if lines is None:
+@dataclasses.dataclass(frozen=True)
+class PlaceStates:
+    control: pd.DataFrame
+    """Every place of places.csv, with the columns of ``settlement_control``."""
+    days: list[dt.date]
+    """The measured dates, up to as_of."""
+
+
+def place_states(book: Chapter) -> PlaceStates | None:
+    """Where each place stood on the maps up to as_of; None while no map was measured."""
+    measured = measurements(book)
+    if measured is None:
         return None
     places = data.load_places(book.data_dir)
-    control = settlement_control(lines.store, places).set_index("place_id")
+    days = list(measured.metrics["date"])
+    if measured.from_store:
+        return PlaceStates(settlement_control(front_lines(book).store, places), days)
+    changes = data.load_frontline_place_changes(book.data_dir, book.as_of)
+    return PlaceStates(control_from_changes(changes, days, places), days)
+
+
+def captures(book: Chapter) -> Captures | None:
+    states = place_states(book)
+    if states is None:
+        return None
+    places = data.load_places(book.data_dir)
+    control = states.control.set_index("place_id")
     events = data.load_events(book.data_dir, book.as_of).set_index("event_id")
     names = places.set_index("place_id")["name_en"]
-    days = lines.store.dates()
+    days = states.days
     in_area = control["in_area"].eq(True)
     rows = []
     for place_id, event_ids in capture_reports(book).items():
@@ -118,15 +141,16 @@ def captures(book: Chapter) -> Captures | None:
     comparison = pd.DataFrame(rows, columns=COMPARISON_COLUMNS).astype({"days_apart": "Int64"})
     counts = comparison["verdict"].value_counts().to_dict()
     shown = places[places["place_id"].isin(comparison["place_id"])]
-    return Captures(comparison, lines.first, lines.last, {verdict: counts.get(verdict, 0) for verdict in VERDICTS},
-                    _other_places(book, lines, set(comparison["place_id"])),
-                    (*ids_in(comparison), *known_ids(book, ids_in(shown))))
+    return Captures(comparison, days[0], days[-1], {verdict: counts.get(verdict, 0) for verdict in VERDICTS},
+                    _other_places(book, states, set(comparison["place_id"])),
+                    tuple(dict.fromkeys((*measured_sources(book), *ids_in(comparison),
+                                         *known_ids(book, ids_in(shown))))))
 
 
-def _other_places(book: Chapter, lines: FrontLines, compared: set[str]) -> OtherPlaces:
+def _other_places(book: Chapter, states: PlaceStates, compared: set[str]) -> OtherPlaces:
     places = data.load_places(book.data_dir)
     places = places[~places["kind"].isin(data.NON_SETTLEMENT_KINDS) & ~places["place_id"].isin(compared)]
-    control = settlement_control(lines.store, places).merge(places[["place_id", "name_en"]], on="place_id")
+    control = states.control.merge(places[["place_id", "name_en"]], on="place_id")
     located = control[control["in_area"].eq(True)]
     later = located[located["first_occupied"].notna() & located["occupied_on_first_date"].eq(False)]
     return OtherPlaces(

@@ -1,11 +1,13 @@
-"""Chapter 5's facts: the front-line store cut at ``as_of`` and measured around the book's centre
-(the monthly map, areas, distances, the joins between its two kinds of file). Small records of
-codes, numbers, dates and source ids (DataFrames only where they become a chart's data or a
-download); the words are in ``words/en/front_line.yml``, the settlements in ``capture_facts``.
+"""Chapter 5's facts: the front line measured around the book's centre on DeepState's maps, cut
+at ``as_of`` (areas, distances, the joins between its two kinds of file), and the monthly map.
+Small records of codes, numbers, dates and source ids (DataFrames only where they become a
+chart's data or a download); the words are in ``words/en/front_line.yml``, the settlements in
+``capture_facts``.
 
-The store is optional: without one, or with nothing stored up to ``as_of``, every query but
-:func:`edition` returns None. Everything is measured in UTM zone 37N (EPSG:32637), in kilometres
-from the book's centre.
+The measurements come from the committed dataset (``data/frontline_metrics.csv``, written by
+``pokrovsk frontlines export``), or from the front-line store when the edition has one. The
+polygons exist only in a store: without one, :func:`monthly_map` returns None. Everything is
+measured in UTM zone 37N (EPSG:32637), in kilometres from the book's centre.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import dataclasses
 import datetime as dt
 import functools
 import math
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -40,8 +43,12 @@ KM_DECIMALS = 2
 """Map coordinates are rounded to 10 m."""
 NEAR_SIMULTANEOUS_DAYS = 2
 """Two files this close describe the same front, give or take a day's movement."""
-REPORTED_MEASURES = ("to_city", "to_outskirts", "to_centre", "inside_city")
-"""Reported distances that can sit beside the distance from the centre (not corridors or mine shafts)."""
+DEEPSTATE_SOURCE = "deepstate-map"
+"""data/sources.csv: the DeepState map, which every measurement is taken from."""
+AT_CENTRE_KM = 0.05
+"""Occupied ground closer than this to the centre is at the centre: the book prints distances to
+one decimal, and a few metres are below what a map drawn at this scale can tell."""
+AREA_COLUMN = re.compile(rf"^{OCCUPIED}_km2_within_(\d+(?:\.\d+)?)km$")
 
 
 # --- The store, cut at as_of -----------------------------------------------------------------
@@ -152,6 +159,53 @@ def _area(row, radius_km: float, category: str = OCCUPIED) -> float:
 
 def _distance(row) -> float | None:
     return None if pd.isna(row[DISTANCE_COLUMN]) else float(row[DISTANCE_COLUMN])
+
+
+# --- The measurements, from the store or the committed dataset ----------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Measurements:
+    """DeepState's map measured on every date up to as_of: per date the occupied km² within each
+    radius, ``DISTANCE_COLUMN`` (NaN when no occupied ground lies within reach), ``format``
+    (daily/raw) and ``source`` (the file)."""
+
+    metrics: pd.DataFrame
+    radii_km: tuple[float, ...]
+    from_store: bool
+
+    @property
+    def first(self) -> dt.date:
+        return self.metrics["date"].iloc[0]
+
+    @property
+    def last(self) -> dt.date:
+        return self.metrics["date"].iloc[-1]
+
+
+def _committed(book: Chapter) -> Measurements | None:
+    committed = data.load_frontline_metrics(book.data_dir, book.as_of)
+    if committed.empty:
+        return None
+    metrics = committed.rename(columns={"source_format": "format", "source_file": "source"})
+    radii = tuple(float(found[1]) for found in map(AREA_COLUMN.match, metrics.columns) if found)
+    numbers = [area_column(OCCUPIED, radius) for radius in radii] + [DISTANCE_COLUMN]
+    metrics[numbers] = metrics[numbers].astype(float)
+    metrics[["format", "source"]] = metrics[["format", "source"]].astype(object)
+    return Measurements(metrics, radii, from_store=False)
+
+
+def measurements(book: Chapter) -> Measurements | None:
+    """The edition's store when it has one with dates up to as_of, else the committed dataset;
+    None while neither has a date up to as_of."""
+    lines = front_lines(book)
+    if lines is not None:
+        return Measurements(lines.metrics, RADII_KM, from_store=True)
+    return _committed(book)
+
+
+def measured_sources(book: Chapter) -> tuple[str, ...]:
+    """Citations for a measurement: the DeepState map (the centre is the book's own parameter)."""
+    return known_ids(book, [DEEPSTATE_SOURCE])
 
 
 def _centre_name(book: Chapter) -> str:
@@ -276,6 +330,7 @@ def monthly_map(book: Chapter) -> MonthlyMap | None:
 @dataclasses.dataclass(frozen=True)
 class Areas:
     metrics: pd.DataFrame
+    radii_km: tuple[float, ...]
     centre_name: str
     first: dt.date
     last: dt.date
@@ -289,66 +344,62 @@ class Areas:
     reach_last_km2: float | None
     circle_km2: float | None
     next_day_dates: int
-    """Dates one day after the previous stored date."""
+    """Dates one day after the previous measured date."""
     longest_gap_days: int | None
     source_ids: tuple[str, ...]
 
 
 def areas(book: Chapter) -> Areas | None:
-    lines = front_lines(book)
-    if lines is None:
+    measured = measurements(book)
+    if measured is None:
         return None
-    metrics = lines.metrics
+    metrics = measured.metrics
     first, last = metrics.iloc[0], metrics.iloc[-1]
-    outer = max(RADII_KM)
-    reached = {radius: metrics[metrics[area_column(OCCUPIED, radius)] > 0] for radius in sorted(RADII_KM)}
+    outer = max(measured.radii_km)
+    reached = {radius: metrics[metrics[area_column(OCCUPIED, radius)] > 0] for radius in sorted(measured.radii_km)}
     radius = next((radius for radius, rows in reached.items() if not rows.empty), None)
     gaps = pd.Series(pd.to_datetime(metrics["date"])).diff().dt.days.dropna()
     return Areas(
-        metrics, _centre_name(book), lines.first, lines.last, outer, _area(first, outer), _area(last, outer),
+        metrics, measured.radii_km, _centre_name(book), measured.first, measured.last, outer,
+        _area(first, outer), _area(last, outer),
         reach_radius_km=radius,
         reach_date=reached[radius]["date"].iloc[0] if radius is not None else None,
         reach_last_km2=_area(last, radius) if radius is not None else None,
         circle_km2=math.pi * radius ** 2 if radius is not None else None,
         next_day_dates=int((gaps == 1).sum()),
         longest_gap_days=int(gaps.max()) if not gaps.empty else None,
-        source_ids=_centre_sources(book))
+        source_ids=measured_sources(book))
 
 
 @dataclasses.dataclass(frozen=True)
-class Distances:
-    metrics: pd.DataFrame
-    reported: pd.DataFrame
-    """Distances reported at the time (REPORTED_MEASURES), from the store's first date on."""
+class MeasuredDistance:
+    """The distance from the centre to the nearest occupied ground on each measured map."""
+
+    series: pd.DataFrame
+    """date, ``DISTANCE_COLUMN``, format: the dates with occupied ground within reach."""
     centre_name: str
     first: dt.date
+    first_km: float
     last: dt.date
-    first_km: float | None
-    """On the first date with occupied ground within the store's reach; None when there is none."""
-    last_km: float | None
-    measured_from: dt.date | None
-    measured_to: dt.date | None
+    last_km: float
     reached: dt.date | None
-    """The first date the centre itself lay inside the occupied area."""
+    """The first date occupied ground lay at the centre (within AT_CENTRE_KM)."""
     source_ids: tuple[str, ...]
 
 
-def distances(book: Chapter) -> Distances | None:
-    lines = front_lines(book)
-    if lines is None:
+def measured_distance(book: Chapter) -> MeasuredDistance | None:
+    """None while no map up to as_of was measured with occupied ground within reach."""
+    measured = measurements(book)
+    if measured is None:
         return None
-    measured = lines.metrics.dropna(subset=[DISTANCE_COLUMN])
-    reported = data.load_reported_distances(book.data_dir, book.as_of)
-    reported = reported[reported["measure"].isin(list(REPORTED_MEASURES))
-                        & (reported["date_end"] >= pd.Timestamp(lines.first))].reset_index(drop=True)
-    ends = (measured.iloc[0], measured.iloc[-1]) if not measured.empty else None
-    reached = measured[measured[DISTANCE_COLUMN] == 0]
-    return Distances(
-        lines.metrics, reported, _centre_name(book), lines.first, lines.last,
-        _distance(ends[0]) if ends else None, _distance(ends[1]) if ends else None,
-        ends[0]["date"] if ends else None, ends[1]["date"] if ends else None,
-        reached.iloc[0]["date"] if not reached.empty else None,
-        (*_centre_sources(book), *ids_in(reported)))
+    series = measured.metrics.dropna(subset=[DISTANCE_COLUMN])[["date", DISTANCE_COLUMN, "format"]]
+    if series.empty:
+        return None
+    inside = series[series[DISTANCE_COLUMN] < AT_CENTRE_KM]
+    first, last = series.iloc[0], series.iloc[-1]
+    return MeasuredDistance(series.reset_index(drop=True), _centre_name(book), first["date"], _distance(first),
+                            last["date"], _distance(last), inside["date"].iloc[0] if not inside.empty else None,
+                            measured_sources(book))
 
 
 def segments(metrics: pd.DataFrame) -> list[pd.DataFrame]:
@@ -396,7 +447,9 @@ def _join(before, after, radius: float) -> Join:
     change = _area(after, radius) - _area(before, radius)
     kind = "mixed" if gap > NEAR_SIMULTANEOUS_DAYS else (
         "same_moment_agree" if round(change, 1) == 0 else "same_moment_differ")
-    grey = next((row for row in (before, after) if row["format"] == "raw"), None)
+    # The committed dataset leaves the grey zone out; only a store measures it.
+    grey = next((row for row in (before, after)
+                 if row["format"] == "raw" and area_column(GREY_ZONE, radius) in row.index), None)
     return Join(before["date"], after["date"], before["format"], after["format"], gap, _area(before, radius),
                 _area(after, radius), change, kind,
                 _area(grey, radius, GREY_ZONE) if grey is not None else None,
@@ -405,10 +458,10 @@ def _join(before, after, radius: float) -> Join:
 
 
 def splice(book: Chapter) -> Splice | None:
-    lines = front_lines(book)
-    if lines is None:
+    measured = measurements(book)
+    if measured is None:
         return None
-    parts = segments(lines.metrics)
+    parts = segments(measured.metrics)
     joins = [_join(before.iloc[-1], after.iloc[0], HEADLINE_RADIUS_KM) for before, after in zip(parts, parts[1:])]
     return Splice(HEADLINE_RADIUS_KM, tuple(_stretch(part) for part in parts), tuple(joins))
 

@@ -1,7 +1,7 @@
 """Chapter 5's figures and paragraphs, built from the records of ``facts`` and ``capture_facts``
-with the house chart template; every word comes from ``words/en/front_line.yml``. Without front
-lines (a record of None) a builder returns None, and the chapter's first line says why; data not
-there yet at ``as_of`` is a sentence in the figure's place. The monthly map is in ``animation``."""
+with the house chart template; every word comes from ``words/en/front_line.yml``. A record of None
+(no map measured by ``as_of``; the monthly map without a store) gives no figure; data not there
+yet at ``as_of`` is a sentence in the figure's place. The monthly map is in ``animation``."""
 
 from __future__ import annotations
 
@@ -10,17 +10,15 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown
-from markupsafe import Markup
-from plotly.subplots import make_subplots
 
 from pokrovsk import render, words
+from pokrovsk.buildnotes import tell_the_builder
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.front_line.capture_facts import Captures
-from pokrovsk.chapters.front_line.facts import (
-    RADII_KM, Areas, Distances, Edition, Splice, Stretch, join_dates)
+from pokrovsk.chapters.front_line.facts import Areas, Edition, MeasuredDistance, Splice, Stretch, join_dates
 from pokrovsk.charts import PALETTE
 from pokrovsk.frontlines.importers import OCCUPIED
-from pokrovsk.frontlines.metrics import DISTANCE_COLUMN, area_column
+from pokrovsk.frontlines.metrics import area_column
 
 REPORTERS = {
     # claimant: (colour, plotly symbol)
@@ -28,13 +26,15 @@ REPORTERS = {
     "ukraine": (PALETTE["blue"], "square"),
     "independent": (PALETTE["green"], "triangle-up"),
 }
-SOURCE_STYLE = {"daily": ("circle", 5), "raw": ("square-open", 9)}
-"""Marker (plotly symbol, size) per kind of stored file."""
+FILE_FORMATS = ("daily", "raw")
+"""The two kinds of DeepState file: the daily merged archive and the map's own raw export."""
 OCCUPIED_COLOUR = PALETTE["vermillion"]
+FIRM = ("established", "corroborated")
+"""Verification levels drawn as filled marks; a claim alone, or a disputed one, is an open mark."""
 
 
 def show(figure: render.BookFigure | Markdown | None) -> None:
-    """Show a figure; without front lines there is none, and the chapter's first line says why."""
+    """Show a figure; a record of None has none, and the page shows nothing in its place."""
     if figure is not None:
         render.show(figure)
 
@@ -63,62 +63,54 @@ def span(first, last) -> str:
 
 def archive_names(short: bool = False) -> dict[str, str]:
     """The reader's name for each kind of DeepState file."""
-    return {fmt: say(f"{'archive_short' if short else 'archive'}.{fmt}") for fmt in SOURCE_STYLE}
+    return {fmt: say(f"{'archive_short' if short else 'archive'}.{fmt}") for fmt in FILE_FORMATS}
 
 
 def _stretches(stretches: tuple[Stretch, ...]) -> list[dict]:
     return [dict(format=s.format, count=s.count, span=span(s.first, s.last)) for s in stretches]
 
 
-def edition_note(edition: Edition, book: Chapter) -> Markdown:
-    """One line: what this edition's front lines are, or how to add them."""
-    how_to_add = Markup(say("edition.how_to_add"))
-    if edition.status != "drawn":
-        return write(book, f"edition.{edition.status}", how_to_add=how_to_add)
+def edition_note(edition: Edition, book: Chapter) -> Markdown | None:
+    """One line for readers on the maps this edition draws from its front-line store. Without a
+    store's maps the chapter draws from the committed measurements alone, and only the person
+    running the build hears how to add the map (readers get no build instructions)."""
+    if edition.status == "absent":
+        tell_the_builder("Chapter 5 drawn from the committed measurements (data/frontline_metrics.csv); for its "
+                         "map and animation, build with --frontlines STORE (pokrovsk frontlines import or fetch)")
+        return None
+    if edition.status == "empty":
+        tell_the_builder(f"Chapter 5: the front-line store holds no map up to {book.as_of}, so the chapter is drawn "
+                         "from the committed measurements alone (no map or animation)")
+        return None
     return write(book, "edition.drawn", maps=edition.maps, span=span(edition.first, edition.last),
                  archives=_stretches(edition.archives), archive=archive_names(), left_out=edition.left_out)
 
 
-# --- Areas and distances over time ------------------------------------------------------------
+# --- Areas over time, and the chapter's lead ------------------------------------------------------------
 
 def _mark_joins(fig: go.Figure, metrics: pd.DataFrame, **where) -> None:
     for day in join_dates(metrics):
         fig.add_vline(x=pd.Timestamp(day), line=dict(color="#9a9a9a", width=1, dash="dot"), **where)
 
 
-def _source_markers(fig: go.Figure, metrics: pd.DataFrame, column: str, colour: str, hover: str,
-                    show_legend: bool, **where) -> None:
-    """One marker per stored date, its shape naming the file type, so the join stays visible."""
-    for fmt, (symbol, size) in SOURCE_STYLE.items():
-        rows = metrics[metrics["format"] == fmt]
-        if rows.empty:
-            continue
-        label = say(f"source_legend.{fmt}")
-        fig.add_scatter(x=pd.to_datetime(rows["date"]), y=rows[column], mode="markers", name=label,
-                        legendgroup=fmt, showlegend=show_legend,
-                        marker=dict(symbol=symbol, size=size, color=colour, line=dict(color=colour, width=1.5)),
-                        customdata=rows["source"], hovertemplate=hover + "<br>%{customdata}<extra>" + label + "</extra>",
-                        **where)
-
-
-def area_chart(metrics: pd.DataFrame) -> go.Figure:
-    """Occupied km² within each radius over time, one small panel per radius."""
-    columns = 2
-    rows = math.ceil(len(RADII_KM) / columns)
-    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=True, vertical_spacing=0.12, horizontal_spacing=0.1,
-                        subplot_titles=[say("areas.panel_title", km=radius) for radius in RADII_KM])
+def area_chart(metrics: pd.DataFrame, radii_km: tuple[float, ...]) -> go.Figure:
+    """Occupied km² within each radius over time: one line per radius, labelled at its end, the
+    innermost the strongest."""
+    fig = go.Figure()
     when = pd.to_datetime(metrics["date"])
-    for number, radius in enumerate(RADII_KM):
-        where = dict(row=number // columns + 1, col=number % columns + 1)
+    radii = sorted(radii_km)
+    for rank, radius in enumerate(radii):
         column = area_column(OCCUPIED, radius)
-        fig.add_scatter(x=when, y=metrics[column], mode="lines", line=dict(color=OCCUPIED_COLOUR, width=2),
-                        name=say("areas.trace_name", km=radius), hoverinfo="skip", showlegend=False, **where)
-        _source_markers(fig, metrics, column, OCCUPIED_COLOUR, say("areas.hover"), show_legend=number == 0, **where)
-        fig.update_yaxes(title_text=say("areas.y_axis") if where["col"] == 1 else None, rangemode="tozero", **where)
-        _mark_joins(fig, metrics, **where)
-    fig.update_layout(height=580, hovermode="closest", margin=dict(t=96),
-                      legend=dict(title_text=say("source_legend_title"), orientation="h",
-                                  yanchor="bottom", y=1.08, x=0))
+        strength = 1 - 0.55 * rank / max(len(radii) - 1, 1)
+        fig.add_scatter(x=when, y=metrics[column], mode="lines", name=say("areas.trace_name", km=radius),
+                        line=dict(color=OCCUPIED_COLOUR, width=1.5 + 1.5 * strength, shape="hv"),
+                        opacity=strength, customdata=metrics["source"],
+                        hovertemplate=say("areas.hover", km=radius))
+        fig.add_annotation(x=when.iloc[-1], y=float(metrics[column].iloc[-1]), text=say("areas.line_label", km=radius),
+                           xanchor="right", yanchor="bottom", showarrow=False, font=dict(size=12, color=OCCUPIED_COLOUR))
+    _mark_joins(fig, metrics)
+    fig.update_layout(height=420, hovermode="closest", showlegend=False, yaxis_title=say("areas.y_axis"),
+                      yaxis_rangemode="tozero", xaxis=dict(tickformat="%b<br>%Y"), margin=dict(r=12))
     return fig
 
 
@@ -128,47 +120,23 @@ def area_figure(areas: Areas | None, book: Chapter) -> render.BookFigure | None:
     fields = {name: getattr(areas, name) for name in (
         "first", "last", "outer_radius_km", "outer_first_km2", "outer_last_km2", "reach_radius_km", "reach_date",
         "reach_last_km2", "circle_km2", "next_day_dates", "longest_gap_days")}
-    fields |= dict(centre=areas.centre_name, span=span(areas.first, areas.last), radii=RADII_KM,
+    fields |= dict(centre=areas.centre_name, span=span(areas.first, areas.last), radii=areas.radii_km,
                    dates=len(areas.metrics))
     return book_figure("front-line-areas", "areas", fields, book, areas.source_ids, data_date=areas.last,
-                       data=areas.metrics, chart=area_chart(areas.metrics))
+                       data=areas.metrics, chart=area_chart(areas.metrics, areas.radii_km))
 
 
-def distance_chart(metrics: pd.DataFrame, reported: pd.DataFrame) -> go.Figure:
-    fig = go.Figure()
-    when = pd.to_datetime(metrics["date"])
-    fig.add_scatter(x=when, y=metrics[DISTANCE_COLUMN], mode="lines", line=dict(color=PALETTE["black"], width=2),
-                    hoverinfo="skip", showlegend=False)
-    _source_markers(fig, metrics, DISTANCE_COLUMN, PALETTE["black"], say("distance.hover"),
-                    show_legend=True)
-    for side, (colour, symbol) in REPORTERS.items():
-        rows = reported[reported["claimant"] == side]
-        if rows.empty:
-            continue
-        hover = [say("distance.reported_hover", date=row.date, km=row.distance_km,
-                           qualifier=row.qualifier, measure=row.measure, verification=row.verification)
-                 for row in rows.itertuples()]
-        fig.add_scatter(x=rows["date_start"] + (rows["date_end"] - rows["date_start"]) / 2, y=rows["distance_km"],
-                        mode="markers", name=say("distance.reported_legend", claimant=side),
-                        marker=dict(symbol=symbol, size=10, color=colour, line=dict(color="white", width=1)),
-                        text=hover, hovertemplate=say("distance.reported_hover_template"))
-    _mark_joins(fig, metrics)
-    fig.update_layout(height=520, yaxis_title=say("distance.y_axis"), yaxis_rangemode="tozero",
-                      hovermode="closest", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    return fig
-
-
-def distance_figure(distances: Distances | None, book: Chapter) -> render.BookFigure | Markdown | None:
-    if distances is None:
+def lead(areas: Areas | None, distance: MeasuredDistance | None, book: Chapter) -> Markdown | None:
+    """The chapter's finding in one paragraph: where the front stood on the last measured map."""
+    if areas is None:
         return None
-    if distances.first_km is None:
-        return write(book, "distance.not_yet", centre=distances.centre_name, span=span(distances.first, distances.last))
-    fields = dict(centre=distances.centre_name, reached=distances.reached, first_km=distances.first_km,
-                  last_km=distances.last_km, measured_from=distances.measured_from,
-                  measured_to=distances.measured_to, span=span(distances.measured_from, distances.measured_to))
-    return book_figure("front-line-distance", "distance", fields, book, distances.source_ids,
-                       data_date=distances.last, data=distances.metrics[["date", DISTANCE_COLUMN, "source", "format"]],
-                       chart=distance_chart(distances.metrics, distances.reported))
+    inner = min(areas.radii_km)
+    inner_km2 = float(areas.metrics[area_column(OCCUPIED, inner)].iloc[-1])
+    return write(book, "lead", centre=areas.centre_name, last=areas.last, first=areas.first,
+                 reached=distance.reached if distance else None,
+                 last_km=distance.last_km if distance else None, first_km=distance.first_km if distance else None,
+                 inner_km=inner, inner_km2=inner_km2, inner_share=inner_km2 / (math.pi * inner ** 2),
+                 source_ids=areas.source_ids)
 
 
 def splice_paragraph(splice: Splice | None, book: Chapter) -> Markdown | None:
@@ -207,20 +175,21 @@ def capture_chart(captures: Captures) -> go.Figure:
     fig.add_scatter(x=window_x, y=window_y, mode="lines", name=say("captures.window_legend"),
                     line=dict(color="#c9c9c9", width=10), hoverinfo="skip")
     # The map's date is a tall tick, so report markers on the same day stay visible on top of it.
+    # The two rarer cases stay out of the legend (at most five entries): hover and caption tell them.
     markers = [
         ("first_inside_legend", "line-ns", states[states["first_inside"].notna()
-                                                 & ~states["inside_on_first_date"]], "first_inside"),
-        ("inside_from_start_legend", "triangle-left", states[states["inside_on_first_date"]], "first_inside"),
-        ("never_inside_legend", "circle-open", states[states["first_inside"].isna()], None),
+                                                 & ~states["inside_on_first_date"]], "first_inside", True),
+        ("inside_from_start_legend", "triangle-left", states[states["inside_on_first_date"]], "first_inside", False),
+        ("never_inside_legend", "circle-open", states[states["first_inside"].isna()], None, False),
     ]
     colour = PALETTE["black"]
-    for legend, symbol, rows, column in markers:
+    for legend, symbol, rows, column, listed in markers:
         if rows.empty:
             continue
         when = [pd.Timestamp(day) for day in rows[column]] if column else [pd.Timestamp(captures.last_stored)] * len(rows)
         label = say(f"captures.{legend}",
                           date=captures.first_stored if column else captures.last_stored)
-        fig.add_scatter(x=when, y=list(rows.index), mode="markers", name=label,
+        fig.add_scatter(x=when, y=list(rows.index), mode="markers", name=label, showlegend=listed,
                         text=[_window(row, captures.first_stored) for _, row in rows.iterrows()],
                         marker=dict(symbol=symbol, size=20 if symbol == "line-ns" else 11, color=colour,
                                     line=dict(color=colour, width=3 if symbol == "line-ns" else 1.5)),
@@ -233,17 +202,19 @@ def capture_chart(captures: Captures) -> go.Figure:
                            verification=row["verification"], verdict=_verdict(row, "verdict"))
                  for _, row in rows.iterrows()]
         start, end = rows["reported_start"].map(pd.Timestamp), rows["reported_end"].map(pd.Timestamp)
+        firm = rows["verification"].isin(FIRM)
         fig.add_scatter(x=start + (end - start) / 2, y=rows["place"], mode="markers", text=hover,
                         name=say(f"captures.reporter_legend.{side}"),
-                        marker=dict(symbol=symbol, size=12, color=side_colour, line=dict(color="white", width=1)),
+                        marker=dict(symbol=[symbol if f else f"{symbol}-open" for f in firm], size=12,
+                                    color=side_colour, line=dict(color=side_colour, width=2)),
                         hovertemplate=say("captures.report_hover_template"))
-    for place in places:
-        summary = "<br>".join(_verdict(row, "verdict_short") for _, row in order[order["place"] == place].iterrows())
-        fig.add_annotation(x=1.01, xref="paper", y=place, yref="y", xanchor="left", showarrow=False,
-                           text=summary, font=dict(size=10), align="left")
-    fig.update_layout(height=190 + 46 * len(places), margin=dict(r=120, l=100), hovermode="closest",
-                      yaxis=dict(categoryorder="array", categoryarray=places[::-1], title=None, showgrid=True,
-                                 gridcolor="#eeeeee"),
+    # Each place's verdicts sit under its name, so the plot keeps the phone's whole width.
+    names = [f"<b>{place}</b><br>" + "<br>".join(
+        f"<span style='font-size:10px'>{_verdict(row, 'verdict_short')}</span>"
+        for _, row in order[order["place"] == place].iterrows()) for place in places]
+    fig.update_layout(height=190 + 54 * len(places), margin=dict(r=12), hovermode="closest",
+                      yaxis=dict(categoryorder="array", categoryarray=places[::-1], tickvals=places, ticktext=names,
+                                 automargin=True, title=None, showgrid=True, gridcolor="#eeeeee"),
                       xaxis=dict(title=None, showgrid=True, gridcolor="#eeeeee", tickformat="%b<br>%Y"),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     return fig

@@ -23,6 +23,7 @@ import pandas as pd
 
 from pokrovsk import data
 from pokrovsk.chapter import Chapter
+from pokrovsk.chapters.front_line.facts import MeasuredDistance, measured_distance
 from pokrovsk.records import Event
 from pokrovsk.sources import ids_in, split_ids
 
@@ -326,15 +327,22 @@ def _closest_report(near: pd.DataFrame) -> pd.Series:
 
 @dataclasses.dataclass(frozen=True)
 class Distances:
-    """Every reported distance known on ``as_of`` (the chart's data); the first report of a
-    distance to the city (None while there is none) and the closest one not disputed."""
+    """Every reported distance known on ``as_of``; the first report of a distance to the city
+    (None while there is none) and the closest one not disputed; and the distance measured on
+    DeepState's maps up to ``as_of`` (None while no map was measured)."""
     city: str
     start: dt.date
     reports: pd.DataFrame
     first: DistanceReport | None
     closest: DistanceReport | None
     disputed: int
-    has_corridor: bool
+    """Disputed reports among those of a distance from the city."""
+    measured: MeasuredDistance | None
+
+    @property
+    def near(self) -> pd.DataFrame:
+        """The reports of a distance from the city (CITY_MEASURES), which sit beside the measured one."""
+        return self.reports[self.reports["measure"].isin(CITY_MEASURES)]
 
 
 def distances(book: Chapter, battle_id: str = BATTLE_ID) -> Distances:
@@ -347,8 +355,8 @@ def distances(book: Chapter, battle_id: str = BATTLE_ID) -> Distances:
         city=book.place(battle_id)["name_en"], start=_timeline_start(book, battle_id), reports=reports,
         first=_record(DistanceReport, near.iloc[0]) if not near.empty else None,
         closest=_record(DistanceReport, _closest_report(near)) if not near.empty else None,
-        disputed=int((reports["verification"] == "disputed").sum()),
-        has_corridor=bool((reports["measure"] == CORRIDOR).any()))
+        disputed=int((near["verification"] == "disputed").sum()),
+        measured=measured_distance(book))
 
 
 # ---------------------------------------------------------------- why it took so long

@@ -19,6 +19,7 @@ from pokrovsk import render, words
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.how_long import facts
 from pokrovsk.charts import PALETTE
+from pokrovsk.frontlines.metrics import DISTANCE_COLUMN
 from pokrovsk.sources import ids_in
 
 NAME_PREFIX = "how-long"
@@ -36,11 +37,16 @@ END_KIND_STYLE = {"capture": (PALETTE["blue"], ""), "withdrawal": (PALETTE["gree
                   "claim": (PALETTE["orange"], "/"), "assessment": (PALETTE["purple"], "x"),
                   "ongoing": (PALETTE["grey"], "-")}
 """Colour and bar pattern per kind of end, in the legend's order."""
-MEASURE_SYMBOL = {"to_city": "circle", "to_outskirts": "square", "to_centre": "diamond", "inside_city": "star",
-                  "start_point": "triangle-up", "to_mine": "cross", "corridor_width": "hourglass"}
-"""Marker per measure, in the legend's order."""
 REPORTER_COLOUR = {"independent": PALETTE["black"], "ukraine": PALETTE["blue"], "russia": PALETTE["vermillion"]}
-LABEL_POSITIONS = ["top center", "bottom center", "middle right", "middle left", "top right", "bottom right"]
+FIRM = ("established", "corroborated")
+"""Verification levels drawn as filled points; a claim alone, or a disputed one, is an open point."""
+MEASURED_COLOUR = PALETTE["grey"]
+"""The distance measured on DeepState's maps: neither side's report, so no side's colour."""
+PHONE_PLOT_PX = (300, 300)
+"""Width and height of the distance chart's plot area on a 390 px phone, where its labels are placed."""
+LABEL_PX = dict(char=6.5, height=14, gap=7)
+"""Size of an 11 px label: width per character, height, and its distance from the point."""
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")
 
 
 def _say(key: str, **fields) -> str:
@@ -260,69 +266,104 @@ def events_per_month(record: facts.MonthlyCounts, book: Chapter) -> render.BookF
                    download, fig)
 
 
-# ---------------------------------------------------------------- reported distances
+# ---------------------------------------------------------------- measured and reported distances
 
-def _label_positions(dates: pd.Series, crowded_days: int = 21) -> list[str]:
-    """Labels of reports close together in time take turns around their markers."""
-    positions, turn, previous = [], 0, None
-    for date in dates:
-        turn = turn + 1 if previous is not None and (date - previous).days < crowded_days else 0
-        positions.append(LABEL_POSITIONS[turn % len(LABEL_POSITIONS)])
-        previous = date
+def _label_box(x: float, y: float, width: float, position: str) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) in phone pixels of a label at ``position`` beside the point (x, y)."""
+    height, gap = LABEL_PX["height"], LABEL_PX["gap"]
+    vertical, horizontal = position.split()
+    left = {"center": x - width / 2, "right": x + gap, "left": x - gap - width}[horizontal]
+    bottom = {"top": y + gap, "bottom": y - gap - height, "middle": y - height / 2}[vertical]
+    return left, bottom, left + width, bottom + height
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_positions(points: pd.DataFrame, labels: list[str], x_range, y_range) -> list[str | None]:
+    """Where each point's label goes on a phone: the first place beside it that overlaps no other
+    point or label placed before it; None when there is none (its hover still says it all)."""
+    (x0, x1), (y0, y1) = [pd.Timestamp(v) for v in x_range], y_range
+    width, height = PHONE_PLOT_PX
+    xy = [((pd.Timestamp(x) - x0) / (x1 - x0) * width, (y - y0) / (y1 - y0) * height)
+          for x, y in zip(points["x"], points["distance_km"])]
+    taken = [(x - 5, y - 5, x + 5, y + 5) for x, y in xy]
+    positions = []
+    for (x, y), label in zip(xy, labels):
+        boxes = {position: _label_box(x, y, LABEL_PX["char"] * len(label), position) for position in LABEL_POSITIONS}
+        free = [position for position, box in boxes.items()
+                if 0 <= box[0] and box[2] <= width and not any(_overlaps(box, other) for other in taken)]
+        positions.append(free[0] if free else None)
+        if free:
+            taken.append(boxes[free[0]])
     return positions
 
 
-def _distance_trace(rows: pd.DataFrame, measure: str, positions: list[str]) -> go.Scatter:
-    label = _say(f"measure.{measure}")
-    disputed = rows["verification"] == "disputed"
+def _marker_label(row: pd.Series) -> str:
+    return _say("distance.marker", measure=row["measure"], qualifier=row["qualifier"], km=row["distance_km"])
+
+
+def _reported_trace(rows: pd.DataFrame, claimant: str, positions: list[str | None]) -> go.Scatter:
+    """One side's reports: its colour; a filled mark when corroborated or established, open otherwise."""
+    colour = REPORTER_COLOUR[claimant]
     return go.Scatter(
-        x=rows["x"], y=rows["distance_km"], showlegend=False,
-        mode="markers+text", name=label, cliponaxis=False,
-        text=[_say("distance.marker", measure=r["measure"], qualifier=r["qualifier"], km=r["distance_km"])
-              for _, r in rows.iterrows()],
-        textposition=positions, textfont=dict(size=11),
-        marker=dict(symbol=[f"{MEASURE_SYMBOL[measure]}-open" if d else MEASURE_SYMBOL[measure] for d in disputed],
-                    size=12, color=[REPORTER_COLOUR[r] for r in rows["claimant"]], line=dict(width=2)),
+        x=rows["x"], y=rows["distance_km"], mode="markers+text", cliponaxis=False,
+        name=_say("distance.reporter", claimant=claimant),
+        text=[_marker_label(r) if position else "" for (_, r), position in zip(rows.iterrows(), positions)],
+        textposition=[position or "top center" for position in positions], textfont=dict(size=11, color=colour),
+        marker=dict(symbol=["circle" if r in FIRM else "circle-open" for r in rows["verification"]],
+                    size=10, color=colour, line=dict(width=2, color=colour)),
         customdata=[[words.date(r["date"]), words.amount(r["distance_km"], "km", r["qualifier"]),
-                     _hover_text(r["description"]), words.label("claimant_long", r["claimant"]), _evidence(r)]
+                     _hover_text(r["description"]), words.label("claimant_long", r["claimant"]), _evidence(r),
+                     _say(f"measure.{r['measure']}")]
                     for _, r in rows.iterrows()],
-        hovertemplate=_say("distance.hover", measure=html.escape(label)),
+        hovertemplate=_say("distance.hover"),
     )
 
 
-def _distance_chart(distances: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
-    """Distances to the city on top; the width of the gap between the pincers, a different
-    measure, in its own panel below. Colour = who reported it, shape = what was measured,
-    open marker = disputed."""
-    distances = distances.assign(x=distances["date_start"] + (distances["date_end"] - distances["date_start"]) / 2)
-    corridor = distances[distances["measure"] == facts.CORRIDOR]
-    panels = 2 if not corridor.empty else 1
-    fig = make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=0.12,
-                        row_heights=[0.75, 0.25][:panels],
-                        subplot_titles=[_say("distance.panel_city"), _say("distance.panel_corridor")][:panels])
-    for panel, rows in ((1, distances[distances["measure"] != facts.CORRIDOR]), (2, corridor)):
-        positions = pd.Series(_label_positions(rows["x"].sort_values()), index=rows["x"].sort_values().index)
-        for measure, _, group in _groups(rows, "measure", MEASURE_SYMBOL):
-            fig.add_trace(_distance_trace(group, measure, positions[group.index].tolist()), row=panel, col=1)
-    legend = [(_say(f"measure.{m}"), PALETTE["grey"], symbol) for m, symbol in MEASURE_SYMBOL.items()
-              if m != facts.CORRIDOR and m in set(distances["measure"])]
-    legend += [(_say("distance.reporter", claimant=c), colour, "square")
-               for c, colour in REPORTER_COLOUR.items() if c in set(distances["claimant"])]
-    if (distances["verification"] == "disputed").any():
-        legend.append((_say("distance.disputed"), PALETTE["grey"], "circle-open"))
-    for name, colour, symbol in legend:
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
-                        marker=dict(color=colour, symbol=symbol, size=11, line=dict(width=2, color=colour)))
-    top = distances.loc[distances["measure"] != facts.CORRIDOR, "distance_km"].max()
-    # Headroom above the highest marker for its label; below zero for the labels of 'inside'.
-    fig.update_yaxes(title_text=_say("distance.y_axis"), row=1, col=1, range=[-2, top * 1.18])
-    if panels == 2:
-        fig.update_yaxes(title_text=_say("distance.y_axis"), row=2, col=1,
-                         range=[0, corridor["distance_km"].max() * 1.6])
-    fig.update_xaxes(type="date", range=[start, end])
-    fig.update_annotations(font_size=13, x=0, xanchor="left")
-    fig.update_layout(height=640 if panels == 2 else 500, showlegend=True, legend=dict(y=1.06))
+def _distance_chart(measured: pd.DataFrame | None, near: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
+    """The distance measured on DeepState's maps as a line; the distances reported at the time as
+    points labelled with their figure. No legend: the line and the sides are labelled on the chart."""
+    fig = go.Figure()
+    top = 0.0
+    if measured is not None:
+        when = pd.to_datetime(measured["date"])
+        fig.add_scatter(x=when, y=measured[DISTANCE_COLUMN], mode="lines", name=_say("distance.measured_name"),
+                        line=dict(color=MEASURED_COLOUR, width=2.5, shape="hv"),
+                        hovertemplate=_say("distance.measured_hover"))
+        fig.add_annotation(x=when.iloc[0], y=float(measured[DISTANCE_COLUMN].iloc[0]), xanchor="left",
+                           yanchor="bottom", showarrow=False, text=_say("distance.measured_label"),
+                           font=dict(size=12, color=MEASURED_COLOUR))
+        top = float(measured[DISTANCE_COLUMN].max())
+        start = min(start, measured["date"].iloc[0])
+    if not near.empty:
+        top = max(top, float(near["distance_km"].max()))
+    # Headroom above the highest point for its label; below zero for the labels of 'inside'.
+    y_range = [-3.5, top * 1.12 + 1]
+    near = near.assign(x=near["date_start"] + (near["date_end"] - near["date_start"]) / 2).sort_values("x")
+    labels = [_marker_label(r) for _, r in near.iterrows()]
+    positions = pd.Series(_label_positions(near, labels, (start, end), y_range), index=near.index, dtype=object)
+    for claimant in REPORTER_COLOUR:
+        rows = near[near["claimant"] == claimant]
+        if not rows.empty:
+            fig.add_trace(_reported_trace(rows, claimant, positions[rows.index].tolist()))
+    fig.update_yaxes(title_text=_say("distance.y_axis"), range=y_range)
+    fig.update_xaxes(type="date", range=[start, end], tickformat="%b<br>%Y")
+    fig.update_layout(height=420, showlegend=False, hovermode="closest", margin=dict(r=16))
     return fig
+
+
+def _distance_data(record: facts.Distances) -> pd.DataFrame:
+    """The download: the measured series, then the reports it is set against."""
+    near = record.near[DISTANCE_COLUMNS].assign(series="reported")
+    if record.measured is None:
+        return near
+    measured = record.measured.series.rename(columns={DISTANCE_COLUMN: "distance_km"})
+    measured = measured.assign(series="measured", date=measured["date"].map(str), measure="to_centre",
+                               source_ids=";".join(record.measured.source_ids))[["series", "date", "distance_km",
+                                                                                 "measure", "source_ids"]]
+    return pd.concat([measured, near], ignore_index=True)
 
 
 DISTANCE_COLUMNS = ["distance_id", "date", "date_precision", "distance_km", "qualifier", "measure", "description",
@@ -330,15 +371,23 @@ DISTANCE_COLUMNS = ["distance_id", "date", "date_precision", "distance_km", "qua
 
 
 def distance(record: facts.Distances, book: Chapter) -> render.BookFigure | Markdown:
-    """The reported distances between Russian forces and the city, as reported."""
-    if record.first is None:
+    """The distance measured on DeepState's maps, with the distances reported at the time."""
+    near, measured = record.near, record.measured
+    if measured is None and near.empty:
         return _write(book, "distance.not_yet", city=record.city)
-    reports = record.reports
-    fields = dict(city=record.city, first=distance_phrase(record.first), closest=distance_phrase(record.closest),
-                  reports=len(reports), disputed=record.disputed, has_corridor=record.has_corridor,
-                  first_date=reports["date"].iloc[0], last_date=reports["date"].iloc[-1])
-    return _figure("distance", "distance", fields, book, ids_in(reports), reports["date"].iloc[-1],
-                   reports[DISTANCE_COLUMNS], _distance_chart(reports, record.start, book.as_of))
+    fields = dict(city=record.city, measured=measured is not None, reports=len(near), disputed=record.disputed,
+                  others=len(record.reports) - len(near),
+                  first=distance_phrase(record.first) if record.first else None,
+                  closest=distance_phrase(record.closest) if record.closest else None)
+    if measured is not None:
+        fields |= dict(first_date=measured.first, first_km=measured.first_km, last_date=measured.last,
+                       last_km=measured.last_km, reached=measured.reached)
+    source_ids = [*(measured.source_ids if measured else ()), *ids_in(near)]
+    data_date = max(filter(None, [measured.last if measured else None,
+                                  record.near["date_end"].max().date() if not near.empty else None]))
+    return _figure("distance", "distance", fields, book, list(dict.fromkeys(source_ids)), data_date,
+                   _distance_data(record), _distance_chart(measured.series if measured else None, near,
+                                                           record.start, book.as_of))
 
 
 # ---------------------------------------------------------------- why it took so long
