@@ -126,15 +126,11 @@ def _what_next(book: Chapter) -> tuple[Illustration | None, dict]:
 
 
 def _front_line(book: Chapter) -> tuple[Illustration | None, dict]:
-    """The daily front lines when this edition has them; otherwise the distances reported at the
-    time (chapter 3), which tell the same story more roughly."""
+    """Chapter 3's chart: the distance measured on DeepState's maps, with the distances reported
+    at the time beside it."""
     reported = how_long_facts.distances(book)
-    front = SimpleNamespace(distances=front_line_facts.distances(book), areas=front_line_facts.areas(book))
-    if _front_line_drawn(book):
-        figure = _illustration("05_front_line", front_line_figures.distance_figure(front.distances, book))
-    else:
-        figure = _illustration("03_how_long", how_long_figures.distance(reported, book))
-    return figure, dict(front=front, reported=reported)
+    front = SimpleNamespace(distances=front_line_facts.measured_distance(book), areas=front_line_facts.areas(book))
+    return _illustration("03_how_long", how_long_figures.distance(reported, book)), dict(front=front, reported=reported)
 
 
 def _map_reading(book: Chapter) -> tuple[Illustration | None, dict]:
