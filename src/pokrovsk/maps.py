@@ -295,3 +295,32 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="black", linewidth=1.2,
                                linestyle="--", zorder=6))
     return fig, used
+
+
+HOLDER_COLOURS = {"russia": PALETTE["vermillion"], "ukraine": PALETTE["blue"]}
+UNKNOWN_HOLDER_COLOUR = "white"
+OCCUPIED_FILL = dict(facecolor=PALETTE["vermillion"], alpha=0.22, edgecolor=PALETTE["vermillion"], linewidth=0.8)
+"""The occupied area of a front-line store: the colour of Russian-held towns, light enough to read through."""
+
+
+def held_markers(ax, places: gpd.GeoDataFrame, emphasised=(), legend=None) -> None:
+    """Places as markers coloured by who held them (``holder``: russia, ukraine or missing for
+    not known), a circle where the holder was measured (``basis`` = measured) and a diamond where
+    the verification rule decided; ``legend(holder, basis)`` names each group drawn (None: no entry)."""
+    shown = places.to_crs(WEB_MERCATOR)
+    holder = shown["holder"].where(shown["holder"].notna(), None)
+    measured = shown["basis"].eq("measured")
+    groups = shown.assign(_holder=holder.astype(object), _measured=measured).groupby(
+        ["_holder", "_measured"], dropna=False, sort=False)
+    for (side, is_measured), group in groups:
+        side = None if pd.isna(side) else side
+        ax.scatter(group.geometry.x, group.geometry.y,
+                   s=[150 if place in emphasised else 60 for place in group["place_id"]],
+                   c=HOLDER_COLOURS.get(side, UNKNOWN_HOLDER_COLOUR), marker="o" if is_measured or side is None else "D",
+                   edgecolors="black", linewidths=0.8, zorder=6,
+                   label=legend(side, bool(is_measured)) if legend else None)
+
+
+def occupied_area(ax, shape) -> None:
+    """An occupied area (a WGS84 shape) under the places."""
+    gpd.GeoSeries([shape], crs="EPSG:4326").to_crs(WEB_MERCATOR).plot(ax=ax, zorder=2, **OCCUPIED_FILL)
