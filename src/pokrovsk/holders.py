@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from pokrovsk import data
+from pokrovsk.frontlines.aoi import POKROVSK_LAT, POKROVSK_LON
 from pokrovsk.sources import split_ids
 
 RUSSIA, UKRAINE = "russia", "ukraine"
@@ -33,6 +34,8 @@ class Measurement:
 
     date: dt.date
     nearest_occupied_km: float
+    centre: tuple[float, float] = (POKROVSK_LAT, POKROVSK_LON)
+    """The (lat, lon) the distance is measured from (data/README.md, 'Front-line measurements')."""
 
 
 def measurement(data_dir: Path, as_of: dt.date) -> Measurement | None:
@@ -87,3 +90,14 @@ def holdings(data_dir: Path, as_of: dt.date, place_ids) -> pd.DataFrame:
     rest = [place for place in place_ids if place not in set(measured["place_id"])]
     table = pd.concat([measured, _by_claims(data_dir, as_of, rest)], ignore_index=True)
     return table.set_index("place_id").loc[place_ids].reset_index()
+
+
+def occupied_area(book) -> tuple[object | None, dt.date | None]:
+    """The occupied area (a WGS84 shape) on the front-line store's last date by ``book.as_of``,
+    and that date; (None, None) when the build has no store."""
+    from pokrovsk.chapters.front_line import facts as front_line
+
+    lines = front_line.front_lines(book)
+    if lines is None:
+        return None, None
+    return lines.store.geometry(lines.last), lines.last

@@ -129,16 +129,6 @@ def key_facts(book: Chapter) -> KeyFacts:
         gateway=gateway, battle=how_long.answer(book).main, troops=_troop_reports(book))
 
 
-def _occupied(book: Chapter):
-    """The occupied area on the store's last date by as_of, or (None, None) without a store."""
-    from pokrovsk.chapters.front_line import facts as front_line
-
-    lines = front_line.front_lines(book)
-    if lines is None:
-        return None, None
-    return lines.store.geometry(lines.last), lines.last
-
-
 def hero_map(book: Chapter) -> HeroMap:
     places = data.load_places(book.data_dir)
     shown = places[places["place_id"].isin(MAP_PLACES) & places["lat"].notna()]
@@ -148,7 +138,7 @@ def hero_map(book: Chapter) -> HeroMap:
     table = shown[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]].merge(
         held.drop(columns="source_ids").rename(columns={"since": "held_since"}), on="place_id", how="left")
     table = table.assign(held_since=table["held_since"].map(lambda day: None if pd.isna(day) else str(day)))
-    occupied, occupied_date = _occupied(book)
+    occupied, occupied_date = holders.occupied_area(book)
     if occupied is not None:
         occupied = shapely.clip_by_rect(occupied, west, south, east, north)
     gateway = next(city for city in where.locator(book, PLACE).cities if city.place_id == GATEWAY)
