@@ -244,9 +244,11 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
                 label_countries: list[str] = (), oblast: gpd.GeoDataFrame | None = None,
                 frame_of_next: tuple[float, float, float, float] | None = None, label_crimea: bool = False,
                 basemap: str = "offline", timeout_s: float = 8.0, provider=None,
-                size: tuple[float, float] = (8, 6.5)) -> tuple[Figure, Basemap]:
+                size: tuple[float, float] = (8, 6.5), seas: dict[str, tuple[float, float]] | None = None,
+                occupied=None) -> tuple[Figure, Basemap]:
     """Where a place sits at a larger scale. ``bounds`` and ``frame_of_next`` are
-    (west, south, east, north) in degrees; the next map's frame is drawn as a rectangle."""
+    (west, south, east, north) in degrees; the next map's frame is drawn as a rectangle.
+    ``seas`` names water at (lon, lat) points; ``occupied`` (a WGS84 shape) is shaded."""
     to_mercator = pyproj.Transformer.from_crs("EPSG:4326", WEB_MERCATOR, always_xy=True)
     west, south = to_mercator.transform(bounds[0], bounds[1])
     east, north = to_mercator.transform(bounds[2], bounds[3])
@@ -259,6 +261,12 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
     if oblast is not None:
         oblast.to_crs(WEB_MERCATOR).plot(ax=ax, facecolor=PALETTE["sky"], alpha=0.35, edgecolor=PALETTE["blue"],
                                          linewidth=1.2, zorder=2)
+    if occupied is not None and not occupied.is_empty:
+        occupied_area(ax, occupied)
+    for name, (lon, lat) in (seas or {}).items():
+        x, y = to_mercator.transform(lon, lat)
+        ax.text(x, y, name, fontsize=SMALLEST_MAP_TEXT_PT, color="#2b5d8a", ha="center", va="center", style="italic",
+                zorder=3, clip_on=True)
     land = countries.to_crs(WEB_MERCATOR)
     frame = box(west, south, east, north)
     for name in label_countries:
