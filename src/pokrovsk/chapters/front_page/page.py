@@ -51,9 +51,8 @@ def map_markdown(figure: render.BookFigure, image: str, download: str) -> str:
     book_sources = "; ".join(f"{{ref}}`{label.replace('`', '')} <source-{source_id}>`"
                              for label, source_id in figure.citations)
     notes = " ".join(md_text(note) for note in figure.notes if note)
-    caption = (f"{md_text(figure.caption)} {_say('map.sources')} {book_sources}. "
-               f"{md_text(words.say('common.footer.data_as_of', date=figure.data_date))}. {notes} "
-               f"{{download}}`{_say('map.download')} <{FROM_INTRO}/{download}>`")
+    caption = _say("map.figure_caption", caption=md_text(figure.caption), sources=book_sources,
+                   date=figure.data_date, notes=notes, download=f"{FROM_INTRO}/{download}")
     return "\n".join([
         f"**{md_text(figure.title)}**", "",
         f"```{{figure}} {FROM_INTRO}/{image}",
