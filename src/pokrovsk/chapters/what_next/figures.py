@@ -137,7 +137,7 @@ def _map_figure(name: str, words_key: str, fields: dict, layers: facts.MapLayers
               bbox_to_anchor=(0.5, 0), ncol=1, frameon=False, fontsize=maps.SMALLEST_MAP_TEXT_PT)
     fig.tight_layout()
     _label_places(ax, layers.places, layers.emphasised, with_held_labels, labelled)
-    fields = fields | dict(others=layers.others, claims=layers.claims, as_of=book.as_of,
+    fields = fields | dict(others=layers.others, as_of=book.as_of,
                            link_text=_say("map.links", links=layers.link_list))
     return render.BookFigure(
         name=name, title=_say(f"{words_key}.title", **fields), alt=_say(f"{words_key}.alt", **fields),
@@ -148,7 +148,8 @@ def _map_figure(name: str, words_key: str, fields: dict, layers: facts.MapLayers
 
 
 def pocket_map(pocket: facts.PocketMap, book: Chapter) -> render.BookFigure:
-    """The pocket around the two towns: roads, railways, the road north, Russia's latest claims."""
+    """The pocket around the two towns: roads, railways, the road north, who held each place and
+    the measured front (the occupied area from a store, else the distance to it)."""
     corridor = pocket.corridor
     fields = dict(towns=pocket.towns, road=corridor.road, via=corridor.stops[1], widths=corridor.widths,
                   link_count=pocket.layers.links["designation"].nunique(), radius_km=pocket.radius_km,
