@@ -36,8 +36,11 @@ LINK_STYLE = {
     "rail": dict(color=PALETTE["black"], linewidth=1.4, linestyle=(0, (4, 2))),
 }
 MEASURE_COLOURS = {"next_city": PALETTE["sky"], "scale": PALETTE["purple"]}
-MEASURE_LABEL_AT = {"next_city": 0.45, "scale": 0.65}
-"""Where along each measuring line its length is written: clear of the towns the lines pass."""
+MEASURE_LABEL_KM = (16, 26, 44)
+"""How far from the origin the lengths of the city lines are written, shortest line first: the
+lines to Kramatorsk and Sloviansk nearly coincide, so their labels must sit at different distances."""
+SCALE_LABEL_AT = 0.65
+"""Where along the scale line (to Avdiivka) its length is written: clear of the towns it passes."""
 
 
 def _say(key: str, **fields) -> str:
@@ -55,21 +58,16 @@ def _holder_legend(holder: str | None, measured: bool) -> str:
     return _say(f"map.{holder or 'unknown'}_legend", measured=measured)
 
 
-def _label_places(ax: Axes, places: gpd.GeoDataFrame, emphasised: tuple[str, ...], with_held_labels: bool,
-                  labelled=None) -> None:
-    """Names beside the places (all, or the ids in ``labelled``), each where it covers no other;
-    on the pocket map, a Russian-held town of the two also says by which measured date."""
+def _label_places(ax: Axes, places: gpd.GeoDataFrame, emphasised: tuple[str, ...], labelled=None) -> None:
+    """Names beside the places (all, or the ids in ``labelled``), each where it covers no other."""
     shown = places.to_crs(maps.WEB_MERCATOR)
     if labelled is not None:
         shown = shown[shown["place_id"].isin(labelled)]
     shown = shown.assign(first=~shown["place_id"].isin(emphasised)).sort_values("first", kind="stable")
     labels = []
     for _, row in shown.iterrows():
-        text = row["name_en"]
-        if with_held_labels and row["place_id"] in emphasised and row["holder"] == "russia" and row["held_since"]:
-            text += "\n" + _say("map.held_label", date=row["held_since"])
         big = row["place_id"] in emphasised
-        labels.append((text, row.geometry.x, row.geometry.y,
+        labels.append((row["name_en"], row.geometry.x, row.geometry.y,
                        dict(fontsize=11 if big else maps.SMALLEST_MAP_TEXT_PT, fontweight="bold" if big else "normal",
                             zorder=7, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))))
     maps.place_labels(ax, labels)
@@ -108,6 +106,13 @@ def _held(places: gpd.GeoDataFrame) -> list[tuple[str, tuple[str, ...]]]:
     return [(side, tuple(places.loc[holder.eq(side), "name_en"])) for side in ("russia", "ukraine", "unknown")]
 
 
+def _towns_held(layers: facts.MapLayers) -> list[tuple[str, str]]:
+    """(name, measured date by which it was Russian-held) for each emphasised town that was."""
+    towns = layers.places.set_index("place_id").loc[list(layers.emphasised)]
+    taken = towns[towns["holder"].eq("russia") & towns["held_since"].notna()]
+    return list(zip(taken["name_en"], taken["held_since"]))
+
+
 def _map_axes(window, book: Chapter, size: tuple[float, float]) -> tuple[Figure, Axes, list[str], list[str]]:
     """A figure framed on ``window`` (web-mercator bounds) with the book's basemap under it; also
     the notes saying which basemap that was, and the source ids of what it drew."""
@@ -127,7 +132,7 @@ def _map_figure(name: str, words_key: str, fields: dict, layers: facts.MapLayers
                 extra_source_ids=()) -> render.BookFigure:
     """A map's figure: its places and legend drawn over what is already on it, its words, and
     the sources of everything it shows."""
-    fig, ax, notes, basemap_ids, scale_km, labelled, with_held_labels = drawn
+    fig, ax, notes, basemap_ids, scale_km, labelled = drawn
     maps.held_markers(ax, layers.places, layers.emphasised, _holder_legend)
     maps.scale_bar(ax, scale_km)
     ax.set_axis_off()
@@ -136,7 +141,7 @@ def _map_figure(name: str, words_key: str, fields: dict, layers: facts.MapLayers
     ax.legend(handles, ["\n".join(textwrap.wrap(entry, LEGEND_CHARACTERS)) for entry in entries], loc="upper center",
               bbox_to_anchor=(0.5, 0), ncol=1, frameon=False, fontsize=maps.SMALLEST_MAP_TEXT_PT)
     fig.tight_layout()
-    _label_places(ax, layers.places, layers.emphasised, with_held_labels, labelled)
+    _label_places(ax, layers.places, layers.emphasised, labelled)
     fields = fields | dict(others=layers.others, as_of=book.as_of,
                            link_text=_say("map.links", links=layers.link_list))
     return render.BookFigure(
@@ -154,13 +159,14 @@ def pocket_map(pocket: facts.PocketMap, book: Chapter) -> render.BookFigure:
     fields = dict(towns=pocket.towns, road=corridor.road, via=corridor.stops[1], widths=corridor.widths,
                   link_count=pocket.layers.links["designation"].nunique(), radius_km=pocket.radius_km,
                   held=_held(pocket.layers.places), measurement=pocket.measurement,
+                  towns_held=_towns_held(pocket.layers),
                   occupied_drawn=pocket.occupied is not None, occupied_date=pocket.occupied_date)
     frame = maps.area_of_interest(pocket.centre, pocket.radius_km + FRAME_MARGIN_KM)
     fig, ax, notes, basemap_ids = _map_axes(frame.to_crs(maps.WEB_MERCATOR).total_bounds, book, (8, 11))
     _plot_network(ax, pocket.layers.links, corridor.road, _say("pocket.road_legend", **fields))
     _measured_gap(ax, pocket)
     return _map_figure("what-next-encirclement-map", "pocket", fields, pocket.layers,
-                       (fig, ax, notes, basemap_ids, 10, None, True), book,
+                       (fig, ax, notes, basemap_ids, 10, None), book,
                        [i for width in corridor.widths for i in width.source_ids])
 
 
@@ -175,17 +181,18 @@ def onward_map(onward: facts.OnwardMap, book: Chapter) -> render.BookFigure:
     _plot_network(ax, onward.layers.links)
     points = onward.layers.places.set_index("place_id").to_crs(maps.WEB_MERCATOR).geometry
     start = points[facts.ORIGIN]
-    for line in (*measured.cities, measured.scale):
-        end, colour, share = points[line.place_id], MEASURE_COLOURS[line.role], MEASURE_LABEL_AT[line.role]
+    shares = [min(0.8, km / line.km) for km, line in zip(MEASURE_LABEL_KM, measured.cities)] + [SCALE_LABEL_AT]
+    for line, share in zip((*measured.cities, measured.scale), shares):
+        end, colour = points[line.place_id], MEASURE_COLOURS[line.role]
         ax.plot([start.x, end.x], [start.y, end.y], color=colour, linewidth=2.5, linestyle=(0, (1, 1.5)), zorder=4)
         at = (start.x + (end.x - start.x) * share, start.y + (end.y - start.y) * share)
-        ax.annotate(words.amount(round(line.km), "km"), at, fontsize=10, fontweight="bold", ha="center",
+        ax.annotate(words.amount(round(line.km), "km"), at, fontsize=maps.SMALLEST_MAP_TEXT_PT, fontweight="bold", ha="center",
                     va="center", zorder=6, color="#1a1a1a", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=colour, lw=1.2))
     for role, colour in MEASURE_COLOURS.items():
         ax.plot([], [], color=colour, linewidth=2.5, linestyle=(0, (1, 1.5)),
                 label=_say(f"onward_map.{role}_legend", **fields))
     return _map_figure("what-next-onward-map", "onward_map", fields, onward.layers,
-                       (fig, ax, notes, basemap_ids, 20, (facts.ORIGIN, *measured.table["to_place"]), False), book)
+                       (fig, ax, notes, basemap_ids, 20, (facts.ORIGIN, *measured.table["to_place"])), book)
 
 
 # --- Charts --------------------------------------------------------------------------------------
