@@ -74,7 +74,10 @@ def hero_map(record: facts.HeroMap, book: Chapter) -> render.BookFigure:
     held = [(holder or "unknown", tuple(record.places.loc[record.places["holder"].isna() if holder is None
                                                           else record.places["holder"].eq(holder), "name_en"]))
             for holder in HOLDER_ORDER]
+    holder = record.places.set_index("place_id")["holder"]
     fields = dict(place=record.places.set_index("place_id").loc[record.place_id, "name_en"], gateway=record.gateway,
+                  place_holder=holder[record.place_id], gateway_holder=holder[record.gateway.place_id],
+                  nearest_km=record.measurement.nearest_occupied_km if record.measurement else None,
                   held=held, measured_on=record.measurement.date if record.measurement else None,
                   occupied_drawn=record.occupied is not None, occupied_date=record.occupied_date, as_of=book.as_of)
     return render.BookFigure(
