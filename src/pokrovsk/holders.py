@@ -92,6 +92,14 @@ def holdings(data_dir: Path, as_of: dt.date, place_ids) -> pd.DataFrame:
     return table.set_index("place_id").loc[place_ids].reset_index()
 
 
+def with_holders(places: pd.DataFrame, data_dir: Path, as_of: dt.date) -> pd.DataFrame:
+    """``places`` (with ``place_id``) and, per place, ``holder``, ``basis`` and ``held_since`` (the
+    measured date by which a change had happened, written ISO, or None), for maps and their downloads."""
+    held = holdings(data_dir, as_of, places["place_id"])[["place_id", "holder", "basis", "since"]]
+    held = held.assign(since=[None if pd.isna(day) else day.isoformat() for day in held["since"]])
+    return places.merge(held.rename(columns={"since": "held_since"}), on="place_id", how="left")
+
+
 def occupied_area(book) -> tuple[object | None, dt.date | None]:
     """The occupied area (a WGS84 shape) on the front-line store's last date by ``book.as_of``,
     and that date; (None, None) when the build has no store."""

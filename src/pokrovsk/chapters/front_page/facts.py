@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 
 import geopandas as gpd
-import pandas as pd
 import shapely
 
 from pokrovsk import data, holders, maps
@@ -135,9 +134,8 @@ def hero_map(book: Chapter) -> HeroMap:
     metric = shown.to_crs(maps.METRIC_CRS)
     west, south, east, north = metric.buffer(MAP_MARGIN_KM * 1000).to_crs("EPSG:4326").total_bounds
     held = holders.holdings(book.data_dir, book.as_of, shown["place_id"])
-    table = shown[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]].merge(
-        held.drop(columns="source_ids").rename(columns={"since": "held_since"}), on="place_id", how="left")
-    table = table.assign(held_since=table["held_since"].map(lambda day: None if pd.isna(day) else str(day)))
+    table = holders.with_holders(shown[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]],
+                                 book.data_dir, book.as_of)
     occupied, occupied_date = holders.occupied_area(book)
     if occupied is not None:
         occupied = shapely.clip_by_rect(occupied, west, south, east, north)

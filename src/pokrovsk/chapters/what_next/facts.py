@@ -274,12 +274,11 @@ def _layers(book: Chapter, area, emphasised: tuple[str, ...], measured: tuple[st
     network = data.load_network(book.data_dir)
     links = network[network.intersects(area)]
     claims = _latest_russian_claims(_known_events(book), shown["place_id"])
-    held = holders.holdings(book.data_dir, book.as_of, shown["place_id"])[["place_id", "holder", "basis", "since"]]
     table = shown[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]].merge(
         claims[["place_id", "event_id", "date", "verification"]].rename(
             columns={"event_id": "latest_russian_claim", "date": "claim_date", "verification": "claim_status"}),
-        on="place_id", how="left").merge(held.rename(columns={"since": "held_since"}), on="place_id", how="left")
-    table = table.assign(held_since=table["held_since"].map(lambda day: None if pd.isna(day) else str(day)))
+        on="place_id", how="left")
+    table = holders.with_holders(table, book.data_dir, book.as_of)
     return MapLayers(
         places=table, emphasised=emphasised,
         others=tuple(shown.loc[~shown["place_id"].isin([*emphasised, *measured]), "name_en"]),
