@@ -319,19 +319,22 @@ def test_distance_chart_names_the_withdrawal_only_once_it_is_known():
 
 
 @pytest.mark.parametrize("as_of", [None, "2025-01-01"])
-def test_onward_map_measures_the_farthest_city_and_marks_claims_up_to_as_of(as_of):
+def test_onward_map_measures_the_farthest_city_and_says_who_held_each_place(as_of):
     book = chapter(as_of)
     figure = figures.onward_map(facts.onward_map(book), book)
     assert f"{utm_km('pokrovsk', 'sloviansk'):.0f} km away" in figure.title
     assert figure.image is not None and figure.alt.strip() and figure.long_description.strip()
     assert_resolves(figure.citations)
-    chasiv_yar = statements(book.as_of, "chasiv-yar", "russia")
-    later = statements(dt.date.today(), "chasiv-yar", "russia")[len(chasiv_yar):]
-    if as_of is None:  # Russia claimed it on 31 Jul 2025
-        assert f"Chasiv Yar, {spoken(chasiv_yar[-1]['date'])} ({chasiv_yar[-1]['verification']})" in figure.long_description
-    else:  # the earlier map really has a claim to leave out
-        assert chasiv_yar == [] and later
-    assert all(f"Chasiv Yar, {spoken(r['date'])}" not in figure.long_description for r in later)
+    # Chasiv Yar's marker follows DeepState's map as measured by as_of, not Russia's claim (31 Jul 2025).
+    changes = [r for r in rows("frontline_place_changes")
+               if r["place_id"] == "chasiv-yar" and r["date"] <= book.as_of.isoformat()]
+    held = figure.data.set_index("place_id").loc["chasiv-yar"]
+    assert held["basis"] == "measured"
+    assert held["holder"] == ("russia" if changes[-1]["occupied"] == "true" else "ukraine")
+    for side, words_ in (("russia", "Russian-held:"), ("ukraine", "Ukrainian-held:")):
+        towns = figure.long_description.split(words_)[1].split(".")[0] if words_ in figure.long_description else ""
+        assert ("Chasiv Yar" in towns) == (held["holder"] == side)
+    assert dates_after(figure.caption + figure.long_description, book.as_of) == []
 
 
 def test_roads_north_paragraph_cites_only_events_known_at_as_of():

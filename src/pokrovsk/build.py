@@ -132,6 +132,7 @@ def build_book(project: Project, params: BookParams, workers: int = 1,
 def _build_book(project: Project, params: BookParams, workers: int,
                 report: Callable[[str], None], validate: Callable[[Path], None] | None) -> bool:
     from pokrovsk import data, datapages, editions
+    from pokrovsk.chapters.front_page import page as front_page
 
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params.data_dir)
@@ -153,6 +154,7 @@ def _build_book(project: Project, params: BookParams, workers: int,
             if has_pending_images(job):  # left by a build that was stopped before drawing them
                 drawing.add(job.cache_entry / "assets")
         generated = datapages.write_pages(project.root, data_dir, params.as_of)
+        generated += front_page.write(project.root, params, data_dir)
         generated += editions.write_pages(project.root, data_dir, params.as_of or data.latest_date(data_dir), report)
         key = book_key(project, jobs, generated)
         if key == current_build_key(project) and not drawing.started:

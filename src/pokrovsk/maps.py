@@ -244,9 +244,11 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
                 label_countries: list[str] = (), oblast: gpd.GeoDataFrame | None = None,
                 frame_of_next: tuple[float, float, float, float] | None = None, label_crimea: bool = False,
                 basemap: str = "offline", timeout_s: float = 8.0, provider=None,
-                size: tuple[float, float] = (8, 6.5)) -> tuple[Figure, Basemap]:
+                size: tuple[float, float] = (8, 6.5), seas: dict[str, tuple[float, float]] | None = None,
+                occupied=None) -> tuple[Figure, Basemap]:
     """Where a place sits at a larger scale. ``bounds`` and ``frame_of_next`` are
-    (west, south, east, north) in degrees; the next map's frame is drawn as a rectangle."""
+    (west, south, east, north) in degrees; the next map's frame is drawn as a rectangle.
+    ``seas`` names water at (lon, lat) points; ``occupied`` (a WGS84 shape) is shaded."""
     to_mercator = pyproj.Transformer.from_crs("EPSG:4326", WEB_MERCATOR, always_xy=True)
     west, south = to_mercator.transform(bounds[0], bounds[1])
     east, north = to_mercator.transform(bounds[2], bounds[3])
@@ -259,6 +261,12 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
     if oblast is not None:
         oblast.to_crs(WEB_MERCATOR).plot(ax=ax, facecolor=PALETTE["sky"], alpha=0.35, edgecolor=PALETTE["blue"],
                                          linewidth=1.2, zorder=2)
+    if occupied is not None and not occupied.is_empty:
+        occupied_area(ax, occupied)
+    for name, (lon, lat) in (seas or {}).items():
+        x, y = to_mercator.transform(lon, lat)
+        ax.text(x, y, name, fontsize=SMALLEST_MAP_TEXT_PT, color="#2b5d8a", ha="center", va="center", style="italic",
+                zorder=3, clip_on=True)
     land = countries.to_crs(WEB_MERCATOR)
     frame = box(west, south, east, north)
     for name in label_countries:
@@ -295,3 +303,32 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="black", linewidth=1.2,
                                linestyle="--", zorder=6))
     return fig, used
+
+
+HOLDER_COLOURS = {"russia": PALETTE["vermillion"], "ukraine": PALETTE["blue"]}
+UNKNOWN_HOLDER_COLOUR = "white"
+OCCUPIED_FILL = dict(facecolor=PALETTE["vermillion"], alpha=0.22, edgecolor=PALETTE["vermillion"], linewidth=0.8)
+"""The occupied area of a front-line store: the colour of Russian-held towns, light enough to read through."""
+
+
+def held_markers(ax, places: gpd.GeoDataFrame, emphasised=(), legend=None) -> None:
+    """Places as markers coloured by who held them (``holder``: russia, ukraine or missing for
+    not known), a circle where the holder was measured (``basis`` = measured) and a diamond where
+    the verification rule decided; ``legend(holder, basis)`` names each group drawn (None: no entry)."""
+    shown = places.to_crs(WEB_MERCATOR)
+    holder = shown["holder"].where(shown["holder"].notna(), None)
+    measured = shown["basis"].eq("measured")
+    groups = shown.assign(_holder=holder.astype(object), _measured=measured).groupby(
+        ["_holder", "_measured"], dropna=False, sort=False)
+    for (side, is_measured), group in groups:
+        side = None if pd.isna(side) else side
+        ax.scatter(group.geometry.x, group.geometry.y,
+                   s=[150 if place in emphasised else 60 for place in group["place_id"]],
+                   c=HOLDER_COLOURS.get(side, UNKNOWN_HOLDER_COLOUR), marker="o" if is_measured or side is None else "D",
+                   edgecolors="black", linewidths=0.8, zorder=6,
+                   label=legend(side, bool(is_measured)) if legend else None)
+
+
+def occupied_area(ax, shape) -> None:
+    """An occupied area (a WGS84 shape) under the places."""
+    gpd.GeoSeries([shape], crs="EPSG:4326").to_crs(WEB_MERCATOR).plot(ax=ax, zorder=2, **OCCUPIED_FILL)

@@ -10,11 +10,12 @@ describing in December what his troops did in November); see ``pokrovsk.data.kno
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import geopandas as gpd
 import pandas as pd
 
-from pokrovsk import data, maps
+from pokrovsk import data, holders, maps
 from pokrovsk.chapter import Chapter
 from pokrovsk.sources import ids_in, split_ids
 from pokrovsk.records import Event
@@ -76,11 +77,12 @@ class Corridor:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class MapLayers:
-    """What a map draws: the located places in its area with Russia's latest claim about each
-    known at as_of, and the road and rail links that cross it."""
+    """What a map draws: the located places in its area with who held each at as_of
+    (``pokrovsk.holders``) and Russia's latest claim about each known then, and the road and rail
+    links that cross it."""
 
     places: gpd.GeoDataFrame
-    """One row per place shown, with its latest Russian claim (the map's download)."""
+    """One row per place shown, with its holder and latest Russian claim (the map's download)."""
     emphasised: tuple[str, ...]
     others: tuple[str, ...]
     """Names of the places shown besides the emphasised ones (and the measured ones)."""
@@ -92,13 +94,19 @@ class MapLayers:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class PocketMap:
-    """The two towns and everything within ``radius_km`` of them; the corridor north."""
+    """The two towns and everything within ``radius_km`` of them; the corridor north; the
+    occupied area when the build has a front-line store, else the measured distance from the
+    city's centre to the nearest occupied ground."""
 
     towns: tuple[str, ...]
     radius_km: float
     layers: MapLayers
     corridor: Corridor
     centre: tuple[float, float]
+    measurement: holders.Measurement | None
+    occupied: object | None
+    """The occupied area (a WGS84 shape) on ``occupied_date``, or None without a store."""
+    occupied_date: dt.date | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -270,6 +278,7 @@ def _layers(book: Chapter, area, emphasised: tuple[str, ...], measured: tuple[st
         claims[["place_id", "event_id", "date", "verification"]].rename(
             columns={"event_id": "latest_russian_claim", "date": "claim_date", "verification": "claim_status"}),
         on="place_id", how="left")
+    table = holders.with_holders(table, book.data_dir, book.as_of)
     return MapLayers(
         places=table, emphasised=emphasised,
         others=tuple(shown.loc[~shown["place_id"].isin([*emphasised, *measured]), "name_en"]),
@@ -310,8 +319,10 @@ def pocket_map(book: Chapter) -> PocketMap:
     centre = _towns_centre(_located_places(book))
     layers = _layers(book, maps.area_of_interest(centre, POCKET_RADIUS_KM).iloc[0], TOWNS)
     names = _names(book)
+    occupied, occupied_date = holders.occupied_area(book)
     return PocketMap(towns=tuple(names[t] for t in TOWNS), centre=centre, radius_km=POCKET_RADIUS_KM,
-                     layers=layers, corridor=corridor(book))
+                     layers=layers, corridor=corridor(book), measurement=holders.measurement(book.data_dir, book.as_of),
+                     occupied=occupied, occupied_date=occupied_date)
 
 
 # --- Claims against statements -----------------------------------------------------------------

@@ -20,8 +20,8 @@ from pokrovsk.charts import PALETTE
 
 FRAME_MARGIN_KM = 4.0
 """Room between the outermost marker and the pocket map's edge, for its label."""
-EDGE_SHARE = 0.8
-"""Labels of places this far across the map (as a share of its width) run inward."""
+LEGEND_CHARACTERS = 34
+"""A map's legend entries are broken into lines this long, so the legend is no wider than a phone-sized map."""
 ROW_LABEL_CHARACTERS = 12
 """A timeline row's label is broken into lines this long, so it fits beside the chart."""
 VERIFICATION_STYLE = {
@@ -31,14 +31,16 @@ VERIFICATION_STYLE = {
     "claimed": (PALETTE["orange"], "diamond", "D"),
     "disputed": (PALETTE["vermillion"], "x", "X"),
 }
-NO_CLAIM_STYLE = ("white", "o")
 LINK_STYLE = {
     "road": dict(color=PALETTE["grey"], linewidth=1.8, linestyle="-"),
     "rail": dict(color=PALETTE["black"], linewidth=1.4, linestyle=(0, (4, 2))),
 }
 MEASURE_COLOURS = {"next_city": PALETTE["sky"], "scale": PALETTE["purple"]}
-MEASURE_LABEL_AT = {"next_city": 0.45, "scale": 0.65}
-"""Where along each measuring line its length is written: clear of the towns the lines pass."""
+MEASURE_LABEL_KM = (16, 26, 44)
+"""How far from the origin the lengths of the city lines are written, shortest line first: the
+lines to Kramatorsk and Sloviansk nearly coincide, so their labels must sit at different distances."""
+SCALE_LABEL_AT = 0.65
+"""Where along the scale line (to Avdiivka) its length is written: clear of the towns it passes."""
 
 
 def _say(key: str, **fields) -> str:
@@ -52,40 +54,39 @@ def edition(book: Chapter) -> Markdown:
 
 # --- Maps ----------------------------------------------------------------------------------------
 
-def _label_placement(point, others: gpd.GeoSeries, window: tuple[float, float, float, float]) -> dict:
-    """Where a place's label goes: diagonally away from its nearest neighbour (so the labels of
-    Pokrovsk and Myrnohrad do not sit on each other), but never off the side of the map."""
-    nearest = others.iloc[others.distance(point).argmin()] if not others.empty else point
-    below = nearest.y > point.y
-    share = (point.x - window[0]) / (window[2] - window[0])
-    to_left = share > EDGE_SHARE or (nearest.x > point.x and share > 1 - EDGE_SHARE)
-    return dict(xytext=(-4 if to_left else 4, -8 if below else 8), textcoords="offset points",
-                ha="right" if to_left else "left", va="top" if below else "bottom")
+def _holder_legend(holder: str | None, measured: bool) -> str:
+    return _say(f"map.{holder or 'unknown'}_legend", measured=measured)
 
 
-def _plot_places(ax: Axes, places: gpd.GeoDataFrame, emphasised: tuple[str, ...], with_claim_labels: bool) -> None:
-    """Places as markers whose colour and shape give the verification of Russia's latest claim."""
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+def _label_places(ax: Axes, places: gpd.GeoDataFrame, emphasised: tuple[str, ...], labelled=None) -> None:
+    """Names beside the places (all, or the ids in ``labelled``), each where it covers no other."""
     shown = places.to_crs(maps.WEB_MERCATOR)
-    unclaimed = shown["claim_status"].isna()
-    groups = [(_say("map.no_claim_legend"), *NO_CLAIM_STYLE, shown[unclaimed])]
-    groups += [(_say("map.claim_legend", verification=verification), colour, marker,
-                shown[~unclaimed & shown["claim_status"].eq(verification)])
-               for verification, (colour, _, marker) in VERIFICATION_STYLE.items()]
-    for legend, colour, marker, group in groups:
-        if not group.empty:
-            sizes = [150 if place in emphasised else 55 for place in group["place_id"]]
-            ax.scatter(group.geometry.x, group.geometry.y, s=sizes, c=colour, marker=marker, edgecolors="black",
-                       linewidths=0.8, zorder=6, label=legend)
-    for index, row in shown.iterrows():
-        text = row["name_en"]
-        if with_claim_labels and pd.notna(row["claim_date"]):
-            text += "\n" + _say("map.claim_label", date=row["claim_date"])
-        placement = _label_placement(row.geometry, shown.geometry.drop(index=index), (x0, y0, x1, y1))
+    if labelled is not None:
+        shown = shown[shown["place_id"].isin(labelled)]
+    shown = shown.assign(first=~shown["place_id"].isin(emphasised)).sort_values("first", kind="stable")
+    labels = []
+    for _, row in shown.iterrows():
         big = row["place_id"] in emphasised
-        ax.annotate(text, (row.geometry.x, row.geometry.y), **placement, fontsize=12 if big else 10,
-                    fontweight="bold" if big else "normal", zorder=5,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+        labels.append((row["name_en"], row.geometry.x, row.geometry.y,
+                       dict(fontsize=11 if big else maps.SMALLEST_MAP_TEXT_PT, fontweight="bold" if big else "normal",
+                            zorder=7, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))))
+    maps.place_labels(ax, labels)
+
+
+def _measured_gap(ax: Axes, pocket: facts.PocketMap) -> None:
+    """The front where the build has a store; else, while the city's centre was outside the occupied
+    area, a ring at the measured distance to the nearest occupied ground (where that ground lies on
+    the ring is not measured: the ring says how far, not where)."""
+    if pocket.occupied is not None:
+        maps.occupied_area(ax, pocket.occupied)
+        ax.fill([], [], label=_say("map.occupied_legend", date=pocket.occupied_date), **maps.OCCUPIED_FILL)
+        return
+    measured = pocket.measurement
+    if measured is None or measured.nearest_occupied_km <= 0:
+        return
+    ring = maps.area_of_interest(measured.centre, measured.nearest_occupied_km).to_crs(maps.WEB_MERCATOR)
+    ring.boundary.plot(ax=ax, color=PALETTE["vermillion"], linewidth=1.6, linestyle=(0, (5, 3)), zorder=4,
+                       label=_say("map.gap_legend", km=measured.nearest_occupied_km, date=measured.date))
 
 
 def _plot_network(ax: Axes, links: gpd.GeoDataFrame, highlight: str | None = None, highlight_label: str = "") -> None:
@@ -99,11 +100,24 @@ def _plot_network(ax: Axes, links: gpd.GeoDataFrame, highlight: str | None = Non
         links[highlighted].plot(ax=ax, zorder=4, color=PALETTE["blue"], linewidth=4.5, label=highlight_label)
 
 
+def _held(places: gpd.GeoDataFrame) -> list[tuple[str, tuple[str, ...]]]:
+    """(holder code or 'unknown', the names of the places it held), for the long descriptions."""
+    holder = places["holder"].where(places["holder"].notna(), "unknown")
+    return [(side, tuple(places.loc[holder.eq(side), "name_en"])) for side in ("russia", "ukraine", "unknown")]
+
+
+def _towns_held(layers: facts.MapLayers) -> list[tuple[str, str]]:
+    """(name, measured date by which it was Russian-held) for each emphasised town that was."""
+    towns = layers.places.set_index("place_id").loc[list(layers.emphasised)]
+    taken = towns[towns["holder"].eq("russia") & towns["held_since"].notna()]
+    return list(zip(taken["name_en"], taken["held_since"]))
+
+
 def _map_axes(window, book: Chapter, size: tuple[float, float]) -> tuple[Figure, Axes, list[str], list[str]]:
     """A figure framed on ``window`` (web-mercator bounds) with the book's basemap under it; also
     the notes saying which basemap that was, and the source ids of what it drew."""
     oblasts = boundaries.load_oblasts(download=book.params.basemap != "offline")
-    fig, ax = maps.new_map(size)
+    fig, ax = maps.new_map(maps.phone_size(size))
     ax.set_xlim(window[0], window[2])
     ax.set_ylim(window[1], window[3])
     basemap = maps.add_basemap(ax, data.load_countries(book.data_dir), oblasts.frame,
@@ -118,13 +132,17 @@ def _map_figure(name: str, words_key: str, fields: dict, layers: facts.MapLayers
                 extra_source_ids=()) -> render.BookFigure:
     """A map's figure: its places and legend drawn over what is already on it, its words, and
     the sources of everything it shows."""
-    fig, ax, notes, basemap_ids, scale_km, legend_at, with_claim_labels = drawn
-    _plot_places(ax, layers.places, layers.emphasised, with_claim_labels)
+    fig, ax, notes, basemap_ids, scale_km, labelled = drawn
+    maps.held_markers(ax, layers.places, layers.emphasised, _holder_legend)
     maps.scale_bar(ax, scale_km)
     ax.set_axis_off()
-    ax.legend(loc=legend_at, frameon=True, fontsize=9)
+    # The legend below the map, where it covers no place; labels last, around everything drawn.
+    handles, entries = ax.get_legend_handles_labels()
+    ax.legend(handles, ["\n".join(textwrap.wrap(entry, LEGEND_CHARACTERS)) for entry in entries], loc="upper center",
+              bbox_to_anchor=(0.5, 0), ncol=1, frameon=False, fontsize=maps.SMALLEST_MAP_TEXT_PT)
     fig.tight_layout()
-    fields = fields | dict(others=layers.others, claims=layers.claims, as_of=book.as_of,
+    _label_places(ax, layers.places, layers.emphasised, labelled)
+    fields = fields | dict(others=layers.others, as_of=book.as_of,
                            link_text=_say("map.links", links=layers.link_list))
     return render.BookFigure(
         name=name, title=_say(f"{words_key}.title", **fields), alt=_say(f"{words_key}.alt", **fields),
@@ -135,15 +153,20 @@ def _map_figure(name: str, words_key: str, fields: dict, layers: facts.MapLayers
 
 
 def pocket_map(pocket: facts.PocketMap, book: Chapter) -> render.BookFigure:
-    """The pocket around the two towns: roads, railways, the road north, Russia's latest claims."""
+    """The pocket around the two towns: roads, railways, the road north, who held each place and
+    the measured front (the occupied area from a store, else the distance to it)."""
     corridor = pocket.corridor
     fields = dict(towns=pocket.towns, road=corridor.road, via=corridor.stops[1], widths=corridor.widths,
-                  link_count=pocket.layers.links["designation"].nunique(), radius_km=pocket.radius_km)
+                  link_count=pocket.layers.links["designation"].nunique(), radius_km=pocket.radius_km,
+                  held=_held(pocket.layers.places), measurement=pocket.measurement,
+                  towns_held=_towns_held(pocket.layers),
+                  occupied_drawn=pocket.occupied is not None, occupied_date=pocket.occupied_date)
     frame = maps.area_of_interest(pocket.centre, pocket.radius_km + FRAME_MARGIN_KM)
-    fig, ax, notes, basemap_ids = _map_axes(frame.to_crs(maps.WEB_MERCATOR).total_bounds, book, (8, 8))
+    fig, ax, notes, basemap_ids = _map_axes(frame.to_crs(maps.WEB_MERCATOR).total_bounds, book, (8, 11))
     _plot_network(ax, pocket.layers.links, corridor.road, _say("pocket.road_legend", **fields))
+    _measured_gap(ax, pocket)
     return _map_figure("what-next-encirclement-map", "pocket", fields, pocket.layers,
-                       (fig, ax, notes, basemap_ids, 10, "upper right", True), book,
+                       (fig, ax, notes, basemap_ids, 10, None), book,
                        [i for width in corridor.widths for i in width.source_ids])
 
 
@@ -151,23 +174,25 @@ def onward_map(onward: facts.OnwardMap, book: Chapter) -> render.BookFigure:
     """The cities beyond Pokrovsk on the ground: straight measuring lines over the road network."""
     measured = onward.distances
     fields = dict(origin=onward.origin, cities=measured.cities, scale=measured.scale,
-                  farthest=measured.cities[-1], north_south_km=onward.north_south_km)
+                  farthest=measured.cities[-1], north_south_km=onward.north_south_km,
+                  held=_held(onward.layers.places))
     window = gpd.GeoSeries([onward.frame], crs="EPSG:4326").to_crs(maps.WEB_MERCATOR).total_bounds
-    fig, ax, notes, basemap_ids = _map_axes(window, book, (7.5, 10))
+    fig, ax, notes, basemap_ids = _map_axes(window, book, (7.5, 12.5))
     _plot_network(ax, onward.layers.links)
     points = onward.layers.places.set_index("place_id").to_crs(maps.WEB_MERCATOR).geometry
     start = points[facts.ORIGIN]
-    for line in (*measured.cities, measured.scale):
-        end, colour, share = points[line.place_id], MEASURE_COLOURS[line.role], MEASURE_LABEL_AT[line.role]
+    shares = [min(0.8, km / line.km) for km, line in zip(MEASURE_LABEL_KM, measured.cities)] + [SCALE_LABEL_AT]
+    for line, share in zip((*measured.cities, measured.scale), shares):
+        end, colour = points[line.place_id], MEASURE_COLOURS[line.role]
         ax.plot([start.x, end.x], [start.y, end.y], color=colour, linewidth=2.5, linestyle=(0, (1, 1.5)), zorder=4)
         at = (start.x + (end.x - start.x) * share, start.y + (end.y - start.y) * share)
-        ax.annotate(words.amount(round(line.km), "km"), at, fontsize=10, fontweight="bold", ha="center",
+        ax.annotate(words.amount(round(line.km), "km"), at, fontsize=maps.SMALLEST_MAP_TEXT_PT, fontweight="bold", ha="center",
                     va="center", zorder=6, color="#1a1a1a", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=colour, lw=1.2))
     for role, colour in MEASURE_COLOURS.items():
         ax.plot([], [], color=colour, linewidth=2.5, linestyle=(0, (1, 1.5)),
                 label=_say(f"onward_map.{role}_legend", **fields))
     return _map_figure("what-next-onward-map", "onward_map", fields, onward.layers,
-                       (fig, ax, notes, basemap_ids, 20, "upper left", False), book)
+                       (fig, ax, notes, basemap_ids, 20, (facts.ORIGIN, *measured.table["to_place"])), book)
 
 
 # --- Charts --------------------------------------------------------------------------------------

@@ -4,10 +4,11 @@ catalog ``words/en/where.yml``."""
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown
 
-from pokrovsk import boundaries, data, maps, render, words
+from pokrovsk import boundaries, data, holders, maps, render, words
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.where.facts import Locator, Population, Region
 from pokrovsk.charts import PALETTE
@@ -19,6 +20,10 @@ UKRAINE = (21.5, 44.0, 42.0, 53.0)
 EUROPE_COUNTRIES = ["Ukraine", "Russia", "Poland", "Belarus", "Germany", "Turkey"]
 UKRAINE_NEIGHBOURS = ["Russia", "Belarus", "Poland", "Moldova", "Romania"]
 """Countries each map labels, by their name in data/geo/countries.geojson."""
+CAPITAL = "kyiv"
+"""Named on the map of Ukraine for orientation (not measured to)."""
+SEAS = {"black_sea": (30.6, 44.9), "sea_of_azov": (36.4, 45.95)}
+"""Where the map of Ukraine names each sea, (lon, lat): open water inside its frame."""
 BASIS_MARKS = {
     "census": dict(color=PALETTE["blue"], symbol="circle", size=11, line=dict(color="white", width=1)),
     "estimate": dict(color=PALETTE["green"], symbol="square", size=11, line=dict(color="white", width=1)),
@@ -65,17 +70,23 @@ def ukraine(record: Locator, book: Chapter) -> render.BookFigure:
     oblasts = boundaries.load_oblasts(download=book.params.basemap != "offline")
     donetsk = boundaries.donetsk_oblast(oblasts)
     west, south, east, north = maps.area_of_interest(book.params.centre, book.params.radius_km).total_bounds
-    fig, basemap = maps.locator_map(data.load_countries(book.data_dir), record.places, record.place_id, UKRAINE,
-                                    label_places=[city.place_id for city in record.cities],
+    places = data.load_places(book.data_dir)
+    capital = places[places["place_id"] == CAPITAL]
+    occupied, occupied_date = holders.occupied_area(book)
+    fig, basemap = maps.locator_map(data.load_countries(book.data_dir), pd.concat([record.places, capital]),
+                                    record.place_id, UKRAINE,
+                                    label_places=[city.place_id for city in record.cities] + [CAPITAL],
                                     label_countries=UKRAINE_NEIGHBOURS, oblast=donetsk,
                                     frame_of_next=(west, south, east, north), label_crimea=True,
-                                    **_map_options(book))
-    fields = dict(place=record.place, cities=record.cities, nearest=record.cities[0], oblast_drawn=donetsk is not None)
+                                    seas={_say(f"seas.{sea}", book): at for sea, at in SEAS.items()},
+                                    occupied=occupied, **_map_options(book))
+    fields = dict(place=record.place, cities=record.cities, nearest=record.cities[0], oblast_drawn=donetsk is not None,
+                  capital=capital["name_en"].iloc[0], occupied_date=occupied_date if occupied is not None else None)
     return render.BookFigure(
         name=f"where-ukraine-{record.place_id}",
         **_texts("ukraine", book, **fields),
         citations=book.cite(["natural-earth", *[i for city in record.cities for i in city.source_ids],
-                             *record.source_ids, *([oblasts.source_id] if oblasts.source_id else [])]),
+                             *record.source_ids, *ids_in(capital), *([oblasts.source_id] if oblasts.source_id else [])]),
         data_date=book.as_of,
         data=record.places,
         image=fig,

@@ -5,6 +5,8 @@ the book's figure of it; its legend's words come from ``words/en/why.yml``."""
 
 from __future__ import annotations
 
+import textwrap
+
 import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
@@ -20,6 +22,12 @@ from pokrovsk.vocabulary import SUPPORTED
 MODE_STYLE = {"road": dict(color=PALETTE["vermillion"], linewidth=3.0, linestyle="-", zorder=3),
               "rail": dict(color=PALETTE["black"], linewidth=1.5, linestyle=(0, (5, 2)), zorder=4)}
 UNCERTAIN_DASH = (0, (1, 1.5))
+LABELLED_POPULATION = 20_000
+"""Towns this large (pre-war) are named on the map; smaller ones are named in its long description."""
+LEGEND_HEIGHT_IN = 2.0
+"""Room under the map for its legend: six entries in one column and a two-line title."""
+LEGEND_TITLE_CHARACTERS = 40
+"""The legend's title is broken into lines this long, to stay within a phone-sized map."""
 
 
 def short_designation(designation: str) -> str:
@@ -61,7 +69,9 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
     west, south, east, north = _map_window(nodes, places["distance_km"], radius_km)
     frame = box(west, south, east, north)
 
-    fig, ax = maps.new_map((11, 11 * (north - south) / (east - west) + 0.4))
+    # Laid out at the size a phone shows it, with room below for the legend (one column).
+    width, height = maps.phone_size((7, 7 * (north - south) / (east - west)))
+    fig, ax = maps.new_map((width, height + LEGEND_HEIGHT_IN))
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     basemap = maps.add_basemap(ax, data.load_countries(book.data_dir), None, mode=book.params.basemap,
@@ -81,8 +91,10 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
                                       linewidth=0.6)
     inside.loc[[HOME]].plot(ax=ax, color=PALETTE["orange"], marker="*", markersize=300, zorder=6,
                             edgecolor="black", linewidth=0.7)
-    ax.legend(handles=_legend(ring_km), loc="upper center", bbox_to_anchor=(0.5, 0), ncol=3, fontsize=9,
-              frameon=False, title=_say("legend_title"), title_fontsize=9)
+    ax.legend(handles=_legend(ring_km), loc="upper center", bbox_to_anchor=(0.5, 0), ncol=1,
+              fontsize=maps.SMALLEST_MAP_TEXT_PT, frameon=False,
+              title="\n".join(textwrap.wrap(_say("legend_title"), LEGEND_TITLE_CHARACTERS)),
+              title_fontsize=maps.SMALLEST_MAP_TEXT_PT)
     ax.set_axis_off()
     fig.tight_layout()  # before labels are placed: their collision test works in final pixels
 
@@ -90,7 +102,7 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
     for designation, group in lines[lines["mode"] == "road"].groupby("designation"):
         visible = group.geometry.intersection(frame)
         point = visible[visible.length.idxmax()].interpolate(0.5, normalized=True)
-        fixed_labels.append(ax.text(point.x, point.y, short_designation(designation), fontsize=8,
+        fixed_labels.append(ax.text(point.x, point.y, short_designation(designation), fontsize=maps.SMALLEST_MAP_TEXT_PT,
                                     color=PALETTE["vermillion"], fontweight="bold", ha="center", va="center", zorder=6,
                                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=PALETTE["vermillion"], lw=0.6)))
     off_map = _off_map_destinations(lines, nodes, frame, places)
@@ -100,11 +112,13 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
                          km=row["distance_km"])
         fixed_labels.append(ax.annotate(
             text, (row["x"], row["y"]), xytext=(4 if left else -4, 0), textcoords="offset points",
-            ha="left" if left else "right", va="center", fontsize=9, fontstyle="italic", zorder=7,
+            ha="left" if left else "right", va="center", fontsize=maps.SMALLEST_MAP_TEXT_PT, fontstyle="italic", zorder=7,
             bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#4d4d4d", lw=0.6)))
     fig.canvas.draw()
     taken = [label.get_window_extent(fig.canvas.get_renderer()) for label in fixed_labels]
-    labelled = inside.assign(distance=places.loc[inside.index, "distance_km"]).sort_values("distance")
+    # On a phone-sized map only the larger towns can be named legibly; the long description names every one.
+    named = places.loc[inside.index, "population"].fillna(0).ge(LABELLED_POPULATION) | (inside.index == HOME)
+    labelled = inside[named].assign(distance=places.loc[inside.index[named], "distance_km"]).sort_values("distance")
     _place_labels(ax, fig, [(p.geometry.x, p.geometry.y, p["name_en"], p.name == HOME)
                             for _, p in labelled.iterrows()], taken)
     return fig, basemap, off_map
@@ -119,7 +133,7 @@ def _place_labels(ax, fig, labels: list[tuple[float, float, str, bool]], taken: 
     for x, y, text, bold in labels:
         for (dx, dy), ha, va in offsets:
             label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                                fontsize=12 if bold else 9, fontweight="bold" if bold else "normal", zorder=7,
+                                fontsize=12 if bold else maps.SMALLEST_MAP_TEXT_PT, fontweight="bold" if bold else "normal", zorder=7,
                                 bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
             extent = label.get_window_extent(renderer)
             if not any(extent.overlaps(other) for other in taken) or (dx, dy) == offsets[-1][0]:
