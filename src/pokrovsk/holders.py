@@ -39,19 +39,17 @@ class Measurement:
 
 
 def measurement(data_dir: Path, as_of: dt.date) -> Measurement | None:
-    metrics = data.load_table("frontline_metrics", data_dir)
-    known = metrics[metrics["date"] <= as_of]
+    known = data.load_frontline_metrics(data_dir, as_of)
     if known.empty:
         return None
-    latest = known.sort_values("date").iloc[-1]
+    latest = known.iloc[-1]
     return Measurement(latest["date"], float(latest["min_distance_km_from_centre"]))
 
 
 def _measured(data_dir: Path, as_of: dt.date, place_ids) -> pd.DataFrame:
     """Per measured place: its state on the latest measured date by ``as_of`` and since when."""
-    changes = data.load_table("frontline_place_changes", data_dir)
-    changes = changes[changes["place_id"].isin(list(place_ids)) & (changes["date"] <= as_of)]
-    latest = changes.sort_values("date").groupby("place_id").tail(1)
+    changes = data.load_frontline_place_changes(data_dir, as_of)
+    latest = changes[changes["place_id"].isin(list(place_ids))].groupby("place_id").tail(1)
     return pd.DataFrame({
         "place_id": latest["place_id"].astype(str),
         "holder": [RUSSIA if occupied else UKRAINE for occupied in latest["occupied"]],
