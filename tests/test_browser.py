@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -129,10 +130,19 @@ def test_html_in_data_stays_text_in_figure_alt_and_descriptions(hostile_site, br
         page.close()
 
 
-def axe_source() -> str:
-    import axe_playwright_python
+AXE_PACKAGE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core"
 
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+def axe_source() -> str:
+    """axe-core at the version pinned in package-lock.json (its current release; `make test` runs
+    `npm ci`): an older copy misses rules such as label-content-name-mismatch."""
+    lock = json.loads((AXE_PACKAGE.parents[1] / "package-lock.json").read_text(encoding="utf-8"))
+    pinned = lock["packages"]["node_modules/axe-core"]["version"]
+    if not (AXE_PACKAGE / "axe.min.js").is_file():
+        pytest.fail(f"axe-core {pinned} is not installed: run `npm ci` (make test does)", pytrace=False)
+    installed = json.loads((AXE_PACKAGE / "package.json").read_text(encoding="utf-8"))["version"]
+    assert installed == pinned, f"node_modules holds axe-core {installed}, the lock pins {pinned}: run `npm ci`"
+    return (AXE_PACKAGE / "axe.min.js").read_text(encoding="utf-8")
 
 
 def test_no_page_has_serious_or_critical_accessibility_violations(site, browser):

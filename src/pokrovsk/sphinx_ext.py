@@ -1,8 +1,9 @@
 """Sphinx extension for the book: offline plotly.js, chapter files, small theme fixes.
 
 - plotly.js is copied ONCE into ``_static`` (the smallest bundle that draws every chart in the
-  book, see pokrovsk.plotlyjs) and added only to pages that contain a chart, as a blocking
-  script in <head>, so it is defined before the charts' inline scripts run.
+  book, see pokrovsk.plotlyjs). Pages that contain a chart get the book's chart script
+  (static/pokrovsk-charts.js, deferred), which shows each chart's static image at once and
+  fetches plotly.js after the page has loaded, to draw the charts a reader comes to.
 - Files that chapters write (maps, data downloads) are copied next to their pages.
 - The footer tells the edition's date ("Data as of") apart from the day the pages were made
   ("Built on"): a build date is not the date of the information.
@@ -33,6 +34,7 @@ TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
 
 STATIC_DIR = Path(__file__).parent / "static"
 PLOTLY_STATIC = "pokrovsk/plotly.min.js"
+CHARTS_SCRIPT = "pokrovsk-charts.js"
 BOOK_CSS = "pokrovsk-book.css"
 ICONS_CSS = "pokrovsk/icons.css"
 # The book executes nothing in the browser, so sphinx-thebe (which jupyter-book always loads)
@@ -48,6 +50,15 @@ SOURCE_PAGES = "_modules/"
 # announce nothing. Give each one a name (axe: summary-name).
 UNNAMED_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
 NAMED_TOGGLE = '<summary aria-label="Show or hide the pages in this section"><span class="toctree-toggle" role="presentation">'
+# A control's name must contain the words it shows (WCAG 2.5.3, label in name; axe:
+# label-content-name-mismatch), so speech users can say what they see. The theme's search
+# button shows "Search Ctrl+K" but is named "Search", and MyST-NB's folds show "Show code cell
+# source" but are named "Toggle hidden content": without the aria-label, each is named by the
+# words it shows (a fold's hidden "Hide …" text is not part of its name).
+NAME_HIDING_SHOWN_WORDS = (
+    re.compile(r'(<button class="btn search-button-field search-button__button[^"]*" title="Search") aria-label="Search"'),
+    re.compile(r'(<summary)\s+aria-label="Toggle hidden content"'),
+)
 
 
 def _theme_file(relative: str) -> Path:
@@ -88,7 +99,8 @@ def _page_assets(app, pagename, templatename, context, doctree) -> None:
     if not pagename.startswith(SOURCE_PAGES) and "body" in context:
         context["body"] = _anchor_first_figures(context["body"])
     if CHART_MARKER in context.get("body", ""):
-        app.add_js_file(PLOTLY_STATIC, priority=200)
+        app.add_js_file(CHARTS_SCRIPT, priority=200, defer="defer",
+                        **{"data-plotly": context["pathto"](f"_static/{PLOTLY_STATIC}", 1)})
     for key in ("script_files", "css_files"):
         if key in context:
             context[key][:] = [asset for asset in context[key] if not _is_thebe(asset)]
@@ -126,6 +138,12 @@ def _anchor_first_figures(body: str) -> str:
     return body
 
 
+def _name_controls_by_their_words(page: str) -> str:
+    for pattern in NAME_HIDING_SHOWN_WORDS:
+        page = pattern.sub(r"\1", page)
+    return page
+
+
 def _copy_files(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -142,8 +160,9 @@ def _copy_files(app, exception) -> None:
     pages = [p for p in outdir.rglob("*.html") if not p.relative_to(outdir).parts[0].startswith("_")]
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        if UNNAMED_TOGGLE in text:
-            page.write_text(text.replace(UNNAMED_TOGGLE, NAMED_TOGGLE), encoding="utf-8")
+        named = _name_controls_by_their_words(text.replace(UNNAMED_TOGGLE, NAMED_TOGGLE))
+        if named != text:
+            page.write_text(named, encoding="utf-8")
     fontawesome = _theme_file("static/scripts/fontawesome.js").read_text(encoding="utf-8")
     pseudo_icons = icons.theme_pseudo_icons(_theme_file("static/styles/pydata-sphinx-theme.css").read_text(
         encoding="utf-8"), icons.used_classes(pages))
