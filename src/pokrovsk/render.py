@@ -108,6 +108,8 @@ PHONE_IMAGE_SCALE = 2
 PHONE_IMAGE_SUFFIX = "-phone"
 PHONE_SCREEN = "(max-width: 540px)"
 """Screens whose text column is nearer the phone image's width than the desktop one's."""
+PREVIEW_IMAGE = '<img class="pk-preview"'
+"""How a chart's static image starts, shown until the chart is drawn (lazy but on each page's first)."""
 IMAGE_COLOURS = 128
 """Charts use few colours: a palette makes their images several times lighter."""
 PENDING_SUFFIX = ".static.json"
@@ -364,7 +366,7 @@ def chart_html(figure: BookFigure, prefix: str, folder: Path) -> str:
     request_static_png(chart, folder / static, (width, height))
     request_static_png(chart, folder / phone, (PHONE_IMAGE_WIDTH, chart_height(chart)), PHONE_IMAGE_SCALE)
     preview = (f'<picture><source media="{PHONE_SCREEN}" srcset="{esc(prefix)}/{esc(phone)}">'
-               f'<img class="pk-preview" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}" '
+               f'{PREVIEW_IMAGE} src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}" '
                f'width="{width}" height="{height}" loading="lazy"></picture>')
     interactive = plotly_html(chart, div_id=f"chart-{figure.name}", preview=preview)
     fallback = f'<img class="pk-static" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}">'

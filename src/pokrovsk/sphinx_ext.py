@@ -27,7 +27,7 @@ from sphinx.util import logging
 
 from pokrovsk import editions, icons, plotlyjs, sharing, words
 from pokrovsk.content import DATA_AS_OF_ENV
-from pokrovsk.render import NOTEBOOK_DOWNLOADS, UNFINISHED
+from pokrovsk.render import NOTEBOOK_DOWNLOADS, PREVIEW_IMAGE, UNFINISHED
 
 logger = logging.getLogger(__name__)
 TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
@@ -99,11 +99,22 @@ def _page_assets(app, pagename, templatename, context, doctree) -> None:
     if not pagename.startswith(SOURCE_PAGES) and "body" in context:
         context["body"] = _anchor_first_figures(context["body"])
     if CHART_MARKER in context.get("body", ""):
+        context["body"] = _first_chart_image_at_once(context["body"])
         app.add_js_file(CHARTS_SCRIPT, priority=200, defer="defer",
                         **{"data-plotly": context["pathto"](f"_static/{PLOTLY_STATIC}", 1)})
     for key in ("script_files", "css_files"):
         if key in context:
             context[key][:] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def _first_chart_image_at_once(body: str) -> str:
+    """The first chart's static image is fetched with the page, wherever the chart sits: the
+    others wait until the reader scrolls near them (render.chart_html makes them lazy)."""
+    start = body.find(PREVIEW_IMAGE)
+    if start < 0:
+        return body
+    end = body.find(">", start)
+    return body[:start] + body[start:end].replace(' loading="lazy"', ' fetchpriority="high"') + body[end:]
 
 
 def _register_builders(app, doctree) -> None:
