@@ -120,8 +120,10 @@ class BookAndTwinHandler(QuietHandler):
 
 
 def pages(site: Path) -> list[str]:
+    """Every page a reader can read: not the redirect stub that index.html is."""
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
-                  if not p.relative_to(site).parts[0].startswith("_"))
+                  if not p.relative_to(site).parts[0].startswith("_")
+                  and 'http-equiv="refresh"' not in p.read_text(encoding="utf-8").lower())
 
 
 def local_file(site: Path, url: str) -> Path | None:
