@@ -5,6 +5,8 @@ JavaScript keep the static image."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from browsing import pages_of
@@ -23,6 +25,20 @@ def chart_pages(html) -> list[str]:
     return pages
 
 
+@contextlib.contextmanager
+def first_visit(browser, url: str, without_plotly: bool = False, **context_options):
+    """A page loaded in a fresh browser context (empty cache), optionally with plotly.js unreachable."""
+    context = browser.new_context(**context_options)
+    if without_plotly:
+        context.route("**/plotly.min.js", lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        yield page
+    finally:
+        context.close()
+
+
 def below_the_screen(page, chart) -> bool:
     return chart.evaluate("node => node.getBoundingClientRect().top > 2 * window.innerHeight")
 
@@ -30,12 +46,9 @@ def below_the_screen(page, chart) -> bool:
 def test_every_chart_shows_its_static_image_without_plotly(site, browser):
     """With plotly.js unreachable, every chart (once on screen) still shows its picture, filling its box."""
     html, base = site
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.route("**/plotly.min.js", lambda route: route.abort())
-    try:
-        for name in chart_pages(html):
-            page = context.new_page()
-            page.goto(f"{base}/{name}", wait_until="load")
+    for name in chart_pages(html):
+        with first_visit(browser, f"{base}/{name}", without_plotly=True,
+                         viewport={"width": 1280, "height": 800}) as page:
             page.evaluate("document.querySelectorAll('details:not([open])').forEach(fold => { fold.open = true; })")
             for chart in page.locator(".plotly-graph-div").all():
                 chart.scroll_into_view_if_needed()
@@ -46,33 +59,22 @@ def test_every_chart_shows_its_static_image_without_plotly(site, browser):
                 box = chart.bounding_box()
                 assert width > 0 and shown != "none" and height == pytest.approx(box["height"], abs=1), name
                 assert chart.locator("svg.main-svg").count() == 0, name
-            page.close()
-    finally:
-        context.close()
 
 
 def test_plotly_js_is_fetched_after_the_page_has_loaded(site, browser):
     """A chart already on screen at arrival is drawn, but plotly.js does not compete with the page."""
     _, base = site
-    context = browser.new_context(viewport={"width": 1280, "height": 2400})
-    page = context.new_page()
-    try:
-        page.goto(f"{base}/{LONG_PAGE}", wait_until="load")
+    with first_visit(browser, f"{base}/{LONG_PAGE}", viewport={"width": 1280, "height": 2400}) as page:
         first = page.locator(".plotly-graph-div").first
         page.wait_for_function(DRAWN, arg=first.element_handle(), timeout=15000)
         load_start, fetch_start = page.evaluate(
             f"[performance.getEntriesByType('navigation')[0].loadEventStart, {PLOTLY_REQUESTS}[0].startTime]")
         assert fetch_start >= load_start
-    finally:
-        context.close()
 
 
 def test_a_chart_becomes_interactive_when_scrolled_into_view(site, browser):
     _, base = site
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    try:
-        page.goto(f"{base}/{LONG_PAGE}", wait_until="load")
+    with first_visit(browser, f"{base}/{LONG_PAGE}", viewport={"width": 1280, "height": 800}) as page:
         charts = page.locator(".plotly-graph-div")
         charts.first.scroll_into_view_if_needed()
         page.wait_for_function(DRAWN, arg=charts.first.element_handle(), timeout=15000)
@@ -86,67 +88,48 @@ def test_a_chart_becomes_interactive_when_scrolled_into_view(site, browser):
         last.hover()  # interactive: plotly answers the pointer with its toolbar
         page.wait_for_function("node => getComputedStyle(node.querySelector('.modebar-group')).opacity === '1'",
                                arg=last.element_handle(), timeout=15000)
-    finally:
-        context.close()
 
 
 def test_a_touched_chart_becomes_interactive_before_it_nears_the_screen(site, browser):
     """A touch (here on a chart the reader has not scrolled to) draws it at once."""
     _, base = site
-    context = browser.new_context(viewport={"width": 390, "height": 740}, has_touch=True, is_mobile=True)
-    page = context.new_page()
-    try:
-        page.goto(f"{base}/{LONG_PAGE}", wait_until="load")
+    with first_visit(browser, f"{base}/{LONG_PAGE}", viewport={"width": 390, "height": 740}, has_touch=True,
+                     is_mobile=True) as page:
         last = page.locator(".plotly-graph-div").last
         assert below_the_screen(page, last)
         assert page.evaluate(f"{PLOTLY_REQUESTS}.length") == 0
         last.locator("img.pk-preview").dispatch_event("touchstart")
         page.wait_for_function(DRAWN, arg=last.element_handle(), timeout=15000)
         assert below_the_screen(page, last)
-    finally:
-        context.close()
 
 
 def test_phones_get_the_phone_image_and_wide_screens_the_wide_one(site, browser):
     _, base = site
     for width, ending in ((390, "-phone.png"), (1280, ".png")):
-        context = browser.new_context(viewport={"width": width, "height": 800})
-        context.route("**/plotly.min.js", lambda route: route.abort())
-        page = context.new_page()
-        try:
-            page.goto(f"{base}/{LONG_PAGE}", wait_until="load")
+        with first_visit(browser, f"{base}/{LONG_PAGE}", without_plotly=True,
+                         viewport={"width": width, "height": 800}) as page:
             preview = page.locator("img.pk-preview").first
             preview.scroll_into_view_if_needed()
             page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle())
             source = preview.evaluate("img => img.currentSrc")
             assert source.endswith(ending) and (ending != ".png" or not source.endswith("-phone.png")), (width, source)
-        finally:
-            context.close()
 
 
 def test_without_javascript_each_chart_is_its_static_image(site, browser):
     html, base = site
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    try:
-        page.goto(f"{base}/{LONG_PAGE}", wait_until="load")
+    with first_visit(browser, f"{base}/{LONG_PAGE}", java_script_enabled=False) as page:
         charts = page.locator(".plotly-graph-div").count()
         assert charts == (html / LONG_PAGE).read_text(encoding="utf-8").count('class="plotly-graph-div"')
         assert page.locator(".pk-chart").evaluate_all("nodes => nodes.every(n => getComputedStyle(n).display === 'none')")
         images = page.locator("img.pk-static")
         assert images.count() == charts
         assert images.evaluate_all("imgs => imgs.every(img => img.complete && img.naturalWidth > 0 && img.alt)")
-    finally:
-        context.close()
 
 
 def test_printed_charts_are_their_static_images(site, browser):
     """Printing a page whose chart was drawn prints the static image, not a half-sized SVG."""
     _, base = site
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    try:
-        page.goto(f"{base}/{LONG_PAGE}", wait_until="load")
+    with first_visit(browser, f"{base}/{LONG_PAGE}", viewport={"width": 1280, "height": 800}) as page:
         chart = page.locator(".plotly-graph-div").first
         chart.scroll_into_view_if_needed()
         page.wait_for_function(DRAWN, arg=chart.element_handle(), timeout=15000)
@@ -154,5 +137,16 @@ def test_printed_charts_are_their_static_images(site, browser):
         image_height, svg_boxes = chart.evaluate("node => [node.querySelector('img.pk-preview').getBoundingClientRect()"
                                                  ".height, node.querySelector('.svg-container').getClientRects().length]")
         assert image_height > 100 and svg_boxes == 0
-    finally:
-        context.close()
+
+
+def test_only_the_first_chart_image_comes_with_the_page(site):
+    """The first chart's image is fetched at once, wherever the chart sits; later ones when the
+    reader nears them (loading=lazy), so they weigh nothing at load."""
+    import re
+
+    html, _ = site
+    for name in chart_pages(html):
+        previews = re.findall(r'<img class="pk-preview"[^>]*>', (html / name).read_text(encoding="utf-8"))
+        assert previews, name
+        assert 'fetchpriority="high"' in previews[0] and "loading=" not in previews[0], name
+        assert all('loading="lazy"' in later for later in previews[1:]), name

@@ -1,9 +1,10 @@
 """One figure object, one renderer.
 
 A :class:`BookFigure` knows its title, alt text, caption, sources, data date and the data
-behind it. :func:`show` turns it into what a reader needs: the interactive chart (plotly
-HTML without plotly.js: the book ships one local copy, loaded only on pages with charts) or
-the static map, a caption with sources and data date, and a download of the data.
+behind it. :func:`show` turns it into what a reader needs: the chart (its static image at
+once, drawn by plotly.js when the reader comes to it: the book ships one local copy, fetched
+only on pages with charts, after they have loaded) or the static map, a caption with sources
+and data date, and a download of the data.
 """
 
 from __future__ import annotations
