@@ -11,7 +11,8 @@ LOCK := requirements.lock
 INSTALL := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 HOST ?= 127.0.0.1
 PORT ?= 8000
-JOBS ?= 2
+# Notebooks executed side by side: one per core, as `pokrovsk build` does by default.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 # More options for `pokrovsk build`, e.g. BUILD_ARGS="--frontlines frontlines" (the publish workflow).
 BUILD_ARGS ?=
 
@@ -37,6 +38,12 @@ $(TEST_STAMP): $(STAMP)
 	$(INSTALL) -e '.[test]'
 	@touch $@
 
+# The tests' JavaScript tools at the versions in package-lock.json (axe-core, current release).
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	@bash .ci/ensure-npm
+	npm ci --ignore-scripts --no-audit --no-fund --silent
+
 $(LAB_STAMP): $(STAMP)
 	$(INSTALL) -e '.[lab]'
 	@touch $@
@@ -48,7 +55,7 @@ book: $(STAMP)
 pdf: book
 	$(BIN)/python -m pokrovsk.pdf
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) $(NODE_STAMP)
 	@bash .ci/ensure-chromium
 	$(BIN)/python -m pytest
 

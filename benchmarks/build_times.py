@@ -1,7 +1,12 @@
 """Cold and no-op build times of the book against the baseline of Jupyter Book executing the
 same notebooks itself (`execute_notebooks: force`), on fresh copies of the repository, in one run.
 
-Run with `make bench` (or `.venv/bin/python benchmarks/build_times.py`). Writes
+The cold build is `pokrovsk build` as a user types it (its default: one notebook per core).
+Cold builds and baselines alternate, PAIRS of each, so a busy spell on the shared machine slows
+both; the ratio reported is the median of the pairs' ratios. CPU time (user + system, of every
+process each command started) is kept beside wall time: it tells parallelism from less work.
+
+Run with `make bench` (or `.venv/bin/python benchmarks/build_times.py [PAIRS]`). Writes
 benchmarks/results/build_times.json and prints a table.
 """
 
@@ -11,7 +16,9 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +36,17 @@ IGNORED = shutil.ignore_patterns(".venv", "_build", ".cache", "chapters", "__pyc
                                  "*.egg-info", "results", "frontlines")
 
 
-def run(command: list[str], cwd: Path) -> tuple[float, str]:
+PAIRS = 3
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, str, float]:
+    """Wall seconds, standard output and CPU seconds of one command."""
+    cpu_before = children_cpu_s()
     started = time.perf_counter()
     # The copy is built with this checkout's code, so it is named as the project (see pokrovsk.paths).
     completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False,
@@ -37,7 +54,7 @@ def run(command: list[str], cwd: Path) -> tuple[float, str]:
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
-    return elapsed, completed.stdout
+    return elapsed, completed.stdout, children_cpu_s() - cpu_before
 
 
 def baseline_copy(root: Path) -> None:
@@ -59,27 +76,43 @@ def baseline_copy(root: Path) -> None:
     datapages.write_pages(root, root / "data")
 
 
-def main() -> None:
+def main(pairs: int = PAIRS) -> None:
     jupyter_book = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", ".",
                     "--builder", "html"]
+    ours_build = [sys.executable, "-m", "pokrovsk.cli", "build"]
+    cold, cold_cpu, baseline, baseline_cpu = [], [], [], []
     with tempfile.TemporaryDirectory() as scratch:
-        ours = Path(scratch) / "ours"
-        shutil.copytree(REPO, ours, ignore=IGNORED)
-        cold, cold_log = run([sys.executable, "-m", "pokrovsk.cli", "build", "--jobs", "2"], ours)
-        noop, noop_log = run([sys.executable, "-m", "pokrovsk.cli", "build"], ours)
-        noop_again, _ = run([sys.executable, "-m", "pokrovsk.cli", "build"], ours)
-        baseline = Path(scratch) / "baseline"
-        shutil.copytree(REPO, baseline, ignore=IGNORED)
-        baseline_copy(baseline)
-        baseline_s, _ = run(jupyter_book, baseline)
+        for pair in range(pairs):
+            ours = Path(scratch) / f"ours-{pair}"
+            shutil.copytree(REPO, ours, ignore=IGNORED)
+            wall, cold_log, cpu = run(ours_build, ours)
+            cold.append(wall)
+            cold_cpu.append(cpu)
+            theirs = Path(scratch) / f"baseline-{pair}"
+            shutil.copytree(REPO, theirs, ignore=IGNORED)
+            baseline_copy(theirs)
+            wall, _, cpu = run(jupyter_book, theirs)
+            baseline.append(wall)
+            baseline_cpu.append(cpu)
+            print(f"pair {pair + 1}/{pairs}: pokrovsk build {cold[-1]:.1f} s, Jupyter Book {baseline[-1]:.1f} s",
+                  file=sys.stderr)
+        noop, noop_log, _ = run(ours_build, ours)
+        noop_again, _, _ = run(ours_build, ours)
+    ratios = [ours_s / theirs_s for ours_s, theirs_s in zip(cold, baseline)]
     figures = {
-        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} cores",
         "notebooks": cold_log.count("executed in"),
-        "cold_build_s": round(cold, 1),
+        "pairs": pairs,
+        "cold_build_s": round(statistics.median(cold), 1),
+        "cold_build_s_runs": [round(s, 1) for s in cold],
+        "cold_build_cpu_s": round(statistics.median(cold_cpu), 1),
+        "baseline_jupyter_book_execute_force_s": round(statistics.median(baseline), 1),
+        "baseline_s_runs": [round(s, 1) for s in baseline],
+        "baseline_cpu_s": round(statistics.median(baseline_cpu), 1),
+        "cold_over_baseline": round(statistics.median(ratios), 2),
+        "cold_over_baseline_runs": [round(r, 2) for r in ratios],
         "noop_build_s": round(min(noop, noop_again), 2),
         "noop_executed_notebooks": noop_log.count("executed in"),
-        "baseline_jupyter_book_execute_force_s": round(baseline_s, 1),
-        "cold_over_baseline": round(cold / baseline_s, 2),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "build_times.json").write_text(json.dumps(figures, indent=2) + "\n")
@@ -89,4 +122,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else PAIRS)

@@ -1,21 +1,25 @@
 """Page weight and speed of the built book, as a first-time reader gets it.
 
 For every page of `_build/html` (served on 127.0.0.1, loaded in Debian's headless chromium
-with an empty cache): the HTML's size, the bytes of every resource the page loads (raw and
-gzip-compressed, as a server with compression would send them), the number of requests, and
-the time until every chart on the page has drawn. Run with `make bench` after `make book`;
-writes benchmarks/results/page_weight.json and prints a table.
+with an empty cache): the HTML's size, the bytes of every resource the page has loaded by its
+load event (raw and gzip-compressed, as a server with compression would send them), the number
+of those requests, and for chart pages:
 
-"Charts drawn" is read inside the page: the moment (from the start of navigation) when every
-chart a reader sees on arrival has its plotly SVG, checked on every animation frame. Charts in
-a closed fold (exercise solutions) are drawn when the fold is opened, so they are counted apart.
-It is the median of five first visits, as Lighthouse takes the median of five runs: one load on
-this shared 2-core machine varies by ~20 %. The fastest and slowest of the five are kept beside it.
+- "first chart": seconds from the start of navigation until the page's first chart is ready to
+  be seen (its static image loaded, or its plotly SVG drawn), checked on every animation frame;
+- "interactive after scroll" / "after touch": seconds from scrolling the page's last chart into
+  view (or touching it without scrolling) until plotly.js has drawn it.
+
+Each time is the median of five first visits, as Lighthouse takes the median of five runs: one
+load on this shared 2-core machine varies by ~20 %. The fastest and slowest of the five are kept.
 
 Beside each chart page, the same visits are made to its "plotly alone" twin: a page with nothing
-but the book's plotly.js and the same charts (no theme, no text). Visits alternate between the two,
-so a busy moment on the machine slows both. The twin is the floor for that page on this machine:
-the difference is what the rest of the page costs.
+but the book's plotly.js and the same charts drawn at once (no theme, no text, no static image),
+as the book drew them before. Visits alternate between the two, so a busy moment on the machine
+slows both. The twin's weight at load and first chart are the baseline.
+
+Run with `make bench` after `make book`; writes benchmarks/results/page_weight.json and prints
+a table.
 """
 
 from __future__ import annotations
@@ -64,30 +68,40 @@ class ChartCounter(HTMLParser):
             self.folds.pop()
 
 
-CHARTS_DRAWN = ("expected => [...document.querySelectorAll('.plotly-graph-div')]"
-                ".filter(d => d.querySelector('svg.main-svg')).length >= expected")
+FIRST_CHART_SEEN = ("() => { const chart = [...document.querySelectorAll('.plotly-graph-div')]"
+                    ".find(c => !c.closest('details:not([open])')); if (!chart) return false;"
+                    " const image = chart.querySelector('img.pk-preview');"
+                    " return chart.querySelector('svg.main-svg')"
+                    " || (image && image.complete && image.naturalWidth > 0); }")
+CHART_DRAWN = "chart => chart.querySelector('svg.main-svg')"
+LAST_SHOWN_CHART = "[...document.querySelectorAll('.plotly-graph-div')].filter(c => !c.closest('details:not([open])')).pop()"
+LOADED_BY_LOAD_EVENT = ("() => { const load = performance.getEntriesByType('navigation')[0].loadEventStart;"
+                        " return [location.href, ...performance.getEntriesByType('resource')"
+                        ".filter(e => e.responseEnd <= load).map(e => e.name)]; }")
 DRAW_SAMPLES = 5
 
 
 PLOTLY_ALONE_PREFIX = "/_plotly_alone/"
-CHART_BLOCK = re.compile(r'<div data-trace-types="[^"]*">.*?</script>\s*</div></div>', re.S)
-PLOTLY_SCRIPT = re.compile(r'<script src="[^"]*_static/pokrovsk/plotly\.min\.js[^"]*"></script>')
+CHART_BLOCK = re.compile(r'<div id="([^"]+)" class="plotly-graph-div" style="([^"]*)">.*?</div>'
+                         r'<script type="application/json" id="\1-figure">(.*?)</script>', re.S)
+PLOTLY_SCRIPT = re.compile(r'data-plotly="(?:\.\./)*(_static/pokrovsk/plotly\.min\.js)"')
 
 
 def plotly_alone_html(page_html: str) -> str:
-    """The page's plotly.js and its charts outside closed folds, alone."""
+    """The page's plotly.js, loaded first, and its charts outside closed folds drawn at once, alone."""
     script = PLOTLY_SCRIPT.search(page_html)
     if script is None:
-        raise ValueError("the page loads no plotly.js from _static/pokrovsk")
+        raise ValueError("the page names no plotly.js in _static/pokrovsk")
     counter = ChartCounter()
     counter.feed(page_html)
     blocks = CHART_BLOCK.findall(page_html)
     if len(blocks) != counter.charts:
         raise ValueError(f"{counter.charts} charts, but {len(blocks)} chart blocks the twin can copy")
-    shown = "".join(block for block, folded in zip(blocks, counter.in_fold) if not folded)
-    src = re.sub(r'src="(\.\./)*', 'src="/', script.group(0))
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">{src}</head>'
-            f"<body>{shown}</body></html>")
+    shown = "".join(f'<div id="{div_id}" class="plotly-graph-div" style="{style}"></div>'
+                    f'<script>Plotly.newPlot("{div_id}", {figure});</script>'
+                    for (div_id, style, figure), folded in zip(blocks, counter.in_fold) if not folded)
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">'
+            f'<script src="/{script.group(1)}"></script></head><body>{shown}</body></html>')
 
 
 class BookAndTwinHandler(QuietHandler):
@@ -106,8 +120,10 @@ class BookAndTwinHandler(QuietHandler):
 
 
 def pages(site: Path) -> list[str]:
+    """Every page a reader can read: not the redirect stub that index.html is."""
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
-                  if not p.relative_to(site).parts[0].startswith("_"))
+                  if not p.relative_to(site).parts[0].startswith("_")
+                  and 'http-equiv="refresh"' not in p.read_text(encoding="utf-8").lower())
 
 
 def local_file(site: Path, url: str) -> Path | None:
@@ -115,65 +131,81 @@ def local_file(site: Path, url: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def charts_drawn_s(browser, url: str, charts: int) -> float:
-    """Seconds from navigation start until all ``charts`` are drawn, in a fresh first visit."""
+def first_chart_s(browser, url: str) -> float:
+    """Seconds from navigation start until the first chart can be seen, in a fresh first visit."""
     context = browser.new_context()
     page = context.new_page()
     page.goto(url, wait_until="commit")
-    page.wait_for_function(CHARTS_DRAWN, arg=charts, polling="raf", timeout=30000)
-    drawn_ms = page.evaluate("performance.now()")
+    page.wait_for_function(FIRST_CHART_SEEN, polling="raf", timeout=30000)
+    seen_ms = page.evaluate("performance.now()")
     context.close()
-    return drawn_ms / 1000
+    return seen_ms / 1000
 
 
-def folds_drawn_s(browser, url: str, charts: int) -> float:
-    """Seconds from opening every closed fold of a loaded page until all ``charts`` are drawn."""
-    context = browser.new_context()
+def interactive_s(browser, url: str, touch: bool) -> float:
+    """Seconds from scrolling the page's last chart into view (or touching it where it is) until
+    plotly.js has drawn it, in a fresh first visit; the page has loaded, nothing else waited for."""
+    context = browser.new_context(has_touch=touch)
     page = context.new_page()
     page.goto(url, wait_until="load")
-    opened_ms = page.evaluate("() => { document.querySelectorAll('details:not([open])')"
-                              ".forEach(fold => { fold.open = true; }); return performance.now(); }")
-    page.wait_for_function(CHARTS_DRAWN, arg=charts, polling="raf", timeout=30000)
+    chart = page.evaluate_handle(LAST_SHOWN_CHART)
+    action = "chart.dispatchEvent(new TouchEvent('touchstart', {bubbles: true}))" if touch else "chart.scrollIntoView()"
+    asked_ms = page.evaluate(f"chart => {{ {action}; return performance.now(); }}", chart)
+    page.wait_for_function(CHART_DRAWN, arg=chart, polling="raf", timeout=30000)
     drawn_ms = page.evaluate("performance.now()")
     context.close()
-    return (drawn_ms - opened_ms) / 1000
+    return (drawn_ms - asked_ms) / 1000
+
+
+def served_bytes(site: Path, url: str) -> bytes | None:
+    """What the server sends for ``url``: a file of the site, or a page's plotly-alone twin."""
+    path = unquote(urlparse(url).path)
+    if path.startswith(PLOTLY_ALONE_PREFIX):
+        return plotly_alone_html((site / path[len(PLOTLY_ALONE_PREFIX):]).read_text(encoding="utf-8")).encode()
+    file = local_file(site, url)
+    return file.read_bytes() if file else None
+
+
+def weight_at_load(browser, site: Path, url: str) -> tuple[int, int, int]:
+    """Requests, raw bytes and gzip bytes of everything loaded by the load event of a first visit."""
+    context = browser.new_context()  # empty cache: a first visit
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    loaded = page.evaluate(LOADED_BY_LOAD_EVENT)
+    context.close()
+    bodies = [body for body in (served_bytes(site, u) for u in dict.fromkeys(loaded)) if body is not None]
+    return len(bodies), sum(map(len, bodies)), sum(len(gzip.compress(body, compresslevel=6)) for body in bodies)
+
+
+def _median(runs: list[float]) -> float | None:
+    return round(statistics.median(runs), 2) if runs else None
 
 
 def measure(browser, base: str, site: Path, name: str) -> dict:
     counter = ChartCounter()
     counter.feed((site / name).read_text(encoding="utf-8"))
     shown = counter.charts - counter.folded
-    context = browser.new_context()  # empty cache: a first visit
-    page = context.new_page()
-    loaded: list[str] = []
-    page.on("requestfinished", lambda request: loaded.append(request.url))
-    page.goto(f"{base}/{name}", wait_until="load")
-    page.wait_for_timeout(200)  # late, deferred requests
-    context.close()
-    drawn_runs, alone_runs = [], []
-    if shown:
-        plotly_alone_html((site / name).read_text(encoding="utf-8"))  # fails here, not inside the server
-        for _ in range(DRAW_SAMPLES):
-            drawn_runs.append(charts_drawn_s(browser, f"{base}/{name}", shown))
-            alone_runs.append(charts_drawn_s(browser, f"{base}{PLOTLY_ALONE_PREFIX}{name}", shown))
-    drawn_s = statistics.median(drawn_runs) if drawn_runs else None
-    unfolded_s = folds_drawn_s(browser, f"{base}/{name}", counter.charts) if counter.folded else None
-    files = [f for f in (local_file(site, url) for url in dict.fromkeys(loaded)) if f is not None]
-    raw = sum(f.stat().st_size for f in files)
-    compressed = sum(len(gzip.compress(f.read_bytes(), compresslevel=6)) for f in files)
-    return {
-        "page": name,
-        "html_bytes": (site / name).stat().st_size,
-        "requests": len(loaded),
-        "bytes_raw": raw,
-        "bytes_gzip": compressed,
-        "charts": counter.charts,
-        "folded_charts": counter.folded,
-        "charts_drawn_s": round(drawn_s, 2) if drawn_s is not None else None,
-        "charts_drawn_s_runs": [round(run, 2) for run in drawn_runs],
-        "plotly_alone_charts_drawn_s": round(statistics.median(alone_runs), 2) if alone_runs else None,
-        "folded_charts_drawn_after_opening_s": round(unfolded_s, 2) if unfolded_s is not None else None,
-    }
+    requests, raw, compressed = weight_at_load(browser, site, f"{base}/{name}")
+    row = {"page": name, "html_bytes": (site / name).stat().st_size, "requests": requests, "bytes_raw": raw,
+           "bytes_gzip": compressed, "charts": counter.charts, "folded_charts": counter.folded}
+    if not shown:
+        return row
+    twin = f"{base}{PLOTLY_ALONE_PREFIX}{name}"
+    row["plotly_alone_bytes_gzip"] = weight_at_load(browser, site, twin)[2]
+    first, alone_first, scrolled, touched = [], [], [], []
+    for _ in range(DRAW_SAMPLES):
+        first.append(first_chart_s(browser, f"{base}/{name}"))
+        alone_first.append(first_chart_s(browser, twin))
+        scrolled.append(interactive_s(browser, f"{base}/{name}", touch=False))
+        touched.append(interactive_s(browser, f"{base}/{name}", touch=True))
+    row.update({
+        "first_chart_s": _median(first),
+        "first_chart_s_runs": [round(run, 2) for run in first],
+        "plotly_alone_first_chart_s": _median(alone_first),
+        "interactive_after_scroll_s": _median(scrolled),
+        "interactive_after_touch_s": _median(touched),
+    })
+    return row
 
 
 def main() -> int:
@@ -187,31 +219,34 @@ def main() -> int:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         rows = [measure(browser, base, site, name) for name in pages(site)]
         browser.close()
-    chart_pages = [r for r in rows if r["charts"]]
+    chart_pages = [r for r in rows if r.get("first_chart_s") is not None]
     plain_pages = [r for r in rows if not r["charts"]]
-    slowest = max((r for r in chart_pages if r["charts_drawn_s"] is not None),
-                  key=lambda r: r["charts_drawn_s"], default=None)
+    slowest = max(chart_pages, key=lambda r: r["first_chart_s"], default=None)
+    heaviest = max(chart_pages, key=lambda r: r["bytes_gzip"], default=None)
     summary = {
         "pages": len(rows),
         "max_gzip_kb_page_without_charts": round(max(r["bytes_gzip"] for r in plain_pages) / 1024, 1),
-        "max_gzip_kb_chart_page": round(max(r["bytes_gzip"] for r in chart_pages) / 1024, 1) if chart_pages else None,
-        "max_charts_drawn_s": slowest["charts_drawn_s"] if slowest else None,
-        "plotly_alone_charts_drawn_s_on_that_page": slowest["plotly_alone_charts_drawn_s"] if slowest else None,
-        "max_folded_charts_drawn_after_opening_s": max(
-            (r["folded_charts_drawn_after_opening_s"] for r in chart_pages
-             if r["folded_charts_drawn_after_opening_s"] is not None), default=None),
+        "max_gzip_kb_chart_page_at_load": round(heaviest["bytes_gzip"] / 1024, 1) if heaviest else None,
+        "plotly_alone_gzip_kb_of_that_page_at_load": round(heaviest["plotly_alone_bytes_gzip"] / 1024, 1)
+        if heaviest else None,
+        "max_first_chart_s": slowest["first_chart_s"] if slowest else None,
+        "plotly_alone_first_chart_s_on_that_page": slowest["plotly_alone_first_chart_s"] if slowest else None,
+        "max_interactive_after_scroll_s": max((r["interactive_after_scroll_s"] for r in chart_pages), default=None),
+        "max_interactive_after_touch_s": max((r["interactive_after_touch_s"] for r in chart_pages), default=None),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "page_weight.json").write_text(json.dumps({"summary": summary, "pages": rows}, indent=2) + "\n")
-    print(f"{'page':<44} {'html KB':>8} {'req':>4} {'raw KB':>8} {'gzip KB':>8} {'charts':>6} {'folded':>6} "
-          f"{'drawn s':>8} {'(min–max)':>11} {'alone s':>8}")
+    print(f"{'page':<44} {'html KB':>8} {'req':>4} {'raw KB':>8} {'gzip KB':>8} {'alone KB':>8} {'charts':>6} "
+          f"{'folded':>6} {'first s':>8} {'(min–max)':>11} {'alone s':>8} {'scroll s':>8} {'touch s':>8}")
     for r in rows:
-        drawn = "" if r["charts_drawn_s"] is None else f"{r['charts_drawn_s']:.2f}"
-        runs = r["charts_drawn_s_runs"]
+        def shown(key: str, scale: float = 1.0, digits: int = 2) -> str:
+            return "" if r.get(key) is None else f"{r[key] / scale:.{digits}f}"
+        runs = r.get("first_chart_s_runs")
         spread = f"({min(runs):.2f}–{max(runs):.2f})" if runs else ""
-        alone = "" if r["plotly_alone_charts_drawn_s"] is None else f"{r['plotly_alone_charts_drawn_s']:.2f}"
         print(f"{r['page']:<44} {r['html_bytes'] / 1024:8.0f} {r['requests']:4d} {r['bytes_raw'] / 1024:8.0f} "
-              f"{r['bytes_gzip'] / 1024:8.0f} {r['charts']:6d} {r['folded_charts']:6d} {drawn:>8} {spread:>11} {alone:>8}")
+              f"{r['bytes_gzip'] / 1024:8.0f} {shown('plotly_alone_bytes_gzip', 1024, 0):>8} {r['charts']:6d} "
+              f"{r['folded_charts']:6d} {shown('first_chart_s'):>8} {spread:>11} {shown('plotly_alone_first_chart_s'):>8} "
+              f"{shown('interactive_after_scroll_s'):>8} {shown('interactive_after_touch_s'):>8}")
     for key, value in summary.items():
         print(f"{key}: {value}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,12 @@ def test_every_chart_draws(site, browser):
             expected = page.locator(".plotly-graph-div").count()
             folded = page.locator("details:not([open]) .plotly-graph-div").count()
             folded_in_book += folded
+            draw_every_chart(page)
             page.wait_for_function(f"{DRAWN_CHARTS} >= {expected - folded}", timeout=15000)
             # A chart in a closed fold waits for the reader to open it, then draws.
             assert page.locator("details:not([open]) .plotly-graph-div svg.main-svg").count() == 0, name
             open_every_fold(page)
+            draw_every_chart(page)
             page.wait_for_function(f"{DRAWN_CHARTS} >= {expected}", timeout=15000)
             assert expected > 0, name
         finally:
@@ -52,6 +55,16 @@ def test_every_chart_draws(site, browser):
 
 
 DRAWN_CHARTS = "[...document.querySelectorAll('.plotly-graph-div')].filter(d => d.querySelector('svg.main-svg')).length"
+
+
+def draw_every_chart(page) -> None:
+    """Bring every chart outside closed folds to the screen in turn, as a reader scrolling down
+    does, and wait until each is drawn: charts are drawn only when they near the screen."""
+    for chart in page.locator(".plotly-graph-div").all():
+        if chart.evaluate("node => !node.closest('details:not([open])')"):
+            chart.scroll_into_view_if_needed()
+            page.wait_for_function("node => node.querySelector('svg.main-svg')", arg=chart.element_handle(),
+                                   timeout=15000)
 
 
 def open_every_fold(page) -> None:
@@ -129,10 +142,19 @@ def test_html_in_data_stays_text_in_figure_alt_and_descriptions(hostile_site, br
         page.close()
 
 
-def axe_source() -> str:
-    import axe_playwright_python
+AXE_PACKAGE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core"
 
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+def axe_source() -> str:
+    """axe-core at the version pinned in package-lock.json (its current release; `make test` runs
+    `npm ci`): an older copy misses rules such as label-content-name-mismatch."""
+    lock = json.loads((AXE_PACKAGE.parents[1] / "package-lock.json").read_text(encoding="utf-8"))
+    pinned = lock["packages"]["node_modules/axe-core"]["version"]
+    if not (AXE_PACKAGE / "axe.min.js").is_file():
+        pytest.fail(f"axe-core {pinned} is not installed: run `npm ci` (make test does)", pytrace=False)
+    installed = json.loads((AXE_PACKAGE / "package.json").read_text(encoding="utf-8"))["version"]
+    assert installed == pinned, f"node_modules holds axe-core {installed}, the lock pins {pinned}: run `npm ci`"
+    return (AXE_PACKAGE / "axe.min.js").read_text(encoding="utf-8")
 
 
 def test_no_page_has_serious_or_critical_accessibility_violations(site, browser):
@@ -145,6 +167,7 @@ def test_no_page_has_serious_or_critical_accessibility_violations(site, browser)
             charts = page.locator(".plotly-graph-div").count()
             if charts:
                 open_every_fold(page)  # audit folded charts too
+                draw_every_chart(page)
                 page.wait_for_function(f"{DRAWN_CHARTS} >= {charts}", timeout=15000)
             page.evaluate(axe)
             result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -171,6 +194,7 @@ def test_every_chart_is_drawn_in_one_pass(site, browser, width):
     page = context.new_page()
     try:
         page.goto(f"{base}/book/chapters/03_how_long.html", wait_until="load")
+        draw_every_chart(page)  # plotly.js is fetched for the first chart that nears the screen
         # The check itself: plotly marks a chart it had to draw again for its margins.
         page.evaluate("() => Plotly.newPlot(Object.assign(document.body.appendChild(document.createElement('div')),"
                       " {id: 'control'}), [{type: 'bar', orientation: 'h', x: [1], y: ['a label far too wide "
@@ -179,6 +203,7 @@ def test_every_chart_is_drawn_in_one_pass(site, browser, width):
         for name in [n for n in pages_of(html) if "plotly-graph-div" in (html / n).read_text()]:
             page.goto(f"{base}/{name}", wait_until="load")
             open_every_fold(page)
+            draw_every_chart(page)
             page.wait_for_function(f"{DRAWN_CHARTS} === document.querySelectorAll('.plotly-graph-div').length")
             assert page.evaluate(REDRAWN_FOR_MARGINS) == [], f"{name} at {width} px"
     finally:
@@ -207,6 +232,7 @@ def test_pages_fit_a_phone_screen(site, browser):
             # Measured once the page is laid out for good: fonts in, open charts drawn at their size.
             page.evaluate("document.fonts.ready.then(() => true)")
             shown = page.locator(".plotly-graph-div").count() - page.locator("details:not([open]) .plotly-graph-div").count()
+            draw_every_chart(page)
             page.wait_for_function(f"{DRAWN_CHARTS} >= {shown}", timeout=15000)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{name} is {overflow}px wider than a 375px screen"

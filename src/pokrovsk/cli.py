@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,13 @@ from pokrovsk.params import BookParams, ParameterError, load_params, parse_assig
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+
+def cores_available() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _add_param_options(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="validate data, execute changed notebooks, build the HTML book")
     _add_param_options(build)
-    build.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks executed in parallel")
+    build.add_argument("--jobs", type=int, default=cores_available(), metavar="N",
+                       help="notebooks executed in parallel (default: one per core, here %(default)s)")
     build.add_argument("--frontlines", type=Path, metavar="STORE",
                        help="add the real front lines from this store (see `pokrovsk frontlines import`)")
 

@@ -1,9 +1,10 @@
 """One figure object, one renderer.
 
 A :class:`BookFigure` knows its title, alt text, caption, sources, data date and the data
-behind it. :func:`show` turns it into what a reader needs: the interactive chart (plotly
-HTML without plotly.js: the book ships one local copy, loaded only on pages with charts) or
-the static map, a caption with sources and data date, and a download of the data.
+behind it. :func:`show` turns it into what a reader needs: the chart (its static image at
+once, drawn by plotly.js when the reader comes to it: the book ships one local copy, fetched
+only on pages with charts, after they have loaded) or the static map, a caption with sources
+and data date, and a download of the data.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
+from plotly.io.json import to_json_plotly
 
 from pokrovsk import words
 from pokrovsk.charts import reserve_label_margins
@@ -48,36 +50,32 @@ def trace_types(fig: go.Figure) -> str:
     return " ".join(sorted(types))
 
 
-WHEN_SHOWN = ('(function (draw) {{ var fold = document.getElementById("{div_id}").closest("details:not([open])"); '
-              'if (fold) {{ fold.addEventListener("toggle", draw, {{once: true}}); }} else {{ draw(); }} }})'
-              '(function () {{')
+CHART_HEIGHT_PX = 450
+"""plotly.js's own height for a chart whose layout sets none."""
 
 
-def plotly_html(fig: go.Figure, div_id: str) -> str:
-    """A chart as an HTML fragment that expects ``window.Plotly`` to be loaded by the page.
+def chart_height(fig: go.Figure) -> int:
+    return int(fig.layout.height or fig.layout.template.layout.height or CHART_HEIGHT_PX)
 
-    A chart inside a closed fold (an exercise's solution, say) is drawn when the reader opens
-    the fold: until then it is work nobody sees, and it would delay the charts that are seen.
-    The figure's left margin is first widened to fit its y labels (one drawing pass, not two).
+
+def plotly_html(fig: go.Figure, div_id: str, preview: str = "") -> str:
+    """A chart as an HTML fragment: its box (holding ``preview``, the static image shown until
+    the chart is drawn) and the figure as JSON, which the page's chart script
+    (static/pokrovsk-charts.js) hands to plotly.js when the chart comes near the screen or a
+    reader touches it. plotly.js itself is fetched only then, after the page has loaded.
+
+    A chart inside a closed fold (an exercise's solution, say) is thus drawn when the reader
+    opens the fold. The figure's left margin is first widened to fit its y labels (one drawing
+    pass, not two).
     """
     reserve_label_margins(fig)
-    markup = pio.to_html(
-        fig,
-        include_plotlyjs=False,
-        include_mathjax=False,
-        full_html=False,
-        div_id=div_id,
-        config=PLOTLY_CONFIG,
-        validate=True,
-        auto_play=False,  # an animated figure waits for the reader's Play
-    )
-    guard = f'if (document.getElementById("{div_id}")) {{'
-    start, end = markup.find(guard), markup.rfind("};")
-    if start < 0 or end < start:
-        raise RuntimeError(f"plotly {plotly.__version__} writes chart scripts the book does not recognise")
-    markup = (markup[:start] + WHEN_SHOWN.format(div_id=div_id) + markup[start + len(guard):end]
-              + "});" + markup[end + 2:])
-    return f'<div data-trace-types="{trace_types(fig)}">{markup}</div>'
+    spec = fig.to_dict()
+    spec["config"] = {**PLOTLY_CONFIG, "responsive": True}
+    return (f'<div data-trace-types="{trace_types(fig)}">'
+            f'<div id="{div_id}" class="plotly-graph-div" style="height:{chart_height(fig)}px; width:100%;">'
+            f'{preview}</div>'
+            # to_json_plotly escapes <, > and /, so no text in the data can end the script element.
+            f'<script type="application/json" id="{div_id}-figure">{to_json_plotly(spec)}</script></div>')
 
 
 class LocalPlotlyRenderer(MimetypeRenderer):
@@ -100,18 +98,32 @@ def use_book_renderer() -> None:
     pio.renderers.default = RENDERER_NAME
 
 
-STATIC_WIDTH, STATIC_HEIGHT = 900, 500
-"""A chart's static image size when neither the figure nor its chart sets one."""
+STATIC_WIDTH, STATIC_HEIGHT = 720, 500
+"""A chart's static image size when neither the figure nor its chart sets one: 720 px is about the
+text column on a desktop screen (672–774 CSS px, so the image shown until the chart is drawn
+barely changes when it is) and on an A4 page."""
+PHONE_IMAGE_WIDTH = 342
+"""The text column on a 390 px phone screen (measured in Chromium): phones get their own image."""
+PHONE_IMAGE_SCALE = 2
+"""Phone screens have two or three device pixels per CSS pixel."""
+PHONE_IMAGE_SUFFIX = "-phone"
+PHONE_SCREEN = "(max-width: 540px)"
+"""Screens whose text column is nearer the phone image's width than the desktop one's."""
+PREVIEW_IMAGE = '<img class="pk-preview"'
+"""How a chart's static image starts, shown until the chart is drawn (lazy but on each page's first)."""
+IMAGE_COLOURS = 128
+"""Charts use few colours: a palette makes their images several times lighter."""
 PENDING_SUFFIX = ".static.json"
 """A chart waiting for its static image: the figure and the image size, drawn later in one batch."""
 
 
-def request_static_png(fig: go.Figure, path: Path, size: tuple[int, int]) -> None:
+def request_static_png(fig: go.Figure, path: Path, size: tuple[int, int], scale: int = 1) -> None:
     """Leave the chart for :func:`draw_pending_images`: starting a browser in every notebook
-    (about 2.5 s each) costs more than drawing all of the book's images in one session."""
+    (about 2.5 s each) costs more than drawing all of the book's images in one session. The
+    image is ``size`` CSS pixels, drawn at ``scale`` device pixels per CSS pixel."""
     pending = path.with_name(path.stem + PENDING_SUFFIX)
-    pending.write_text(json.dumps({"figure": fig.to_plotly_json(), "width": size[0], "height": size[1]},
-                                  cls=plotly.utils.PlotlyJSONEncoder), encoding="utf-8")
+    pending.write_text(json.dumps({"figure": fig.to_plotly_json(), "width": size[0], "height": size[1],
+                                   "scale": scale}, cls=plotly.utils.PlotlyJSONEncoder), encoding="utf-8")
 
 
 def _placeholder_png(path: Path, size: tuple[int, int]) -> None:
@@ -129,9 +141,17 @@ UNFINISHED = (f"*{PENDING_SUFFIX}", f"*{DRAWING_SUFFIX}")
 """Files that are not part of a chapter's finished assets."""
 
 
+def _save_with_palette(png: bytes, path: Path) -> None:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        image.convert("RGB").quantize(colors=IMAGE_COLOURS, method=Image.Quantize.MEDIANCUT,
+                                      dither=Image.Dither.NONE).save(path, format="PNG", optimize=True)
+
+
 DRAW_IMAGES_JS = """specs => Promise.all(specs.map(spec => Plotly.toImage(
   {data: spec.figure.data || [], layout: spec.figure.layout || {}},
-  {format: 'png', width: spec.width, height: spec.height, scale: 1})))"""
+  {format: 'png', width: spec.width, height: spec.height, scale: spec.scale || 1})))"""
 
 
 class ImageDrawer:
@@ -172,7 +192,7 @@ class ImageDrawer:
             if image is None:
                 _placeholder_png(partial, (spec["width"], spec["height"]))
             else:
-                partial.write_bytes(base64.b64decode(image.split(",", 1)[1]))
+                _save_with_palette(base64.b64decode(image.split(",", 1)[1]), partial)
             os.replace(partial, target)
             request.unlink()
         return len(pending)
@@ -334,23 +354,34 @@ def _write_image(figure: BookFigure, folder: Path) -> str:
     return filename
 
 
+def chart_html(figure: BookFigure, prefix: str, folder: Path) -> str:
+    """The chart, shown at once as its static image (one drawn for phones, one for wider
+    screens), then drawn by plotly.js when needed (see :func:`plotly_html`). Print and readers
+    without JavaScript get the static image alone (the <noscript> one, for any print stylesheet
+    that hides the interactive box)."""
+    esc = html.escape
+    chart = figure.chart
+    chart.update_layout(title=None)  # the title is the <figure>'s heading, read by everyone
+    static, phone = f"{figure.name}.png", f"{figure.name}{PHONE_IMAGE_SUFFIX}.png"
+    width, height = figure.static_size or (STATIC_WIDTH, chart.layout.height or STATIC_HEIGHT)
+    request_static_png(chart, folder / static, (width, height))
+    request_static_png(chart, folder / phone, (PHONE_IMAGE_WIDTH, chart_height(chart)), PHONE_IMAGE_SCALE)
+    preview = (f'<picture><source media="{PHONE_SCREEN}" srcset="{esc(prefix)}/{esc(phone)}">'
+               f'{PREVIEW_IMAGE} src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}" '
+               f'width="{width}" height="{height}" loading="lazy"></picture>')
+    interactive = plotly_html(chart, div_id=f"chart-{figure.name}", preview=preview)
+    fallback = f'<img class="pk-static" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}">'
+    # A group, not an image: the chart holds buttons and a slider a keyboard can reach.
+    return (f'<div class="pk-chart" role="group" aria-label="{esc(figure.alt)}">{interactive}</div>'
+            f"<noscript>{fallback}</noscript>")
+
+
 def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     download = _write_download(figure, folder)
     esc = html.escape
     if figure.chart is not None:
-        chart = figure.chart
-        chart.update_layout(title=None)  # the title is the <figure>'s heading, read by everyone
-        interactive = plotly_html(chart, div_id=f"chart-{figure.name}")
-        static = f"{figure.name}.png"
-        request_static_png(chart, folder / static,
-                           figure.static_size or (STATIC_WIDTH, chart.layout.height or STATIC_HEIGHT))
-        fallback = f'<img class="pk-static" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}">'
-        body = (
-            # A group, not an image: the chart holds buttons and a slider a keyboard can reach.
-            f'<div class="pk-chart" role="group" aria-label="{esc(figure.alt)}">{interactive}</div>'
-            f"<noscript>{fallback}</noscript>"
-        )
+        body = chart_html(figure, prefix, folder)
     else:
         image = f"{esc(prefix)}/{esc(_write_image(figure, folder))}"
         # A click opens the full-size image: the column shrinks the map, the file keeps every label.

@@ -1,8 +1,9 @@
 """Sphinx extension for the book: offline plotly.js, chapter files, small theme fixes.
 
 - plotly.js is copied ONCE into ``_static`` (the smallest bundle that draws every chart in the
-  book, see pokrovsk.plotlyjs) and added only to pages that contain a chart, as a blocking
-  script in <head>, so it is defined before the charts' inline scripts run.
+  book, see pokrovsk.plotlyjs). Pages that contain a chart get the book's chart script
+  (static/pokrovsk-charts.js, deferred), which shows each chart's static image at once and
+  fetches plotly.js after the page has loaded, to draw the charts a reader comes to.
 - Files that chapters write (maps, data downloads) are copied next to their pages.
 - The footer tells the edition's date ("Data as of") apart from the day the pages were made
   ("Built on"): a build date is not the date of the information.
@@ -15,24 +16,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import re
 import shutil
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.errors import PycodeError
 from sphinx.pycode import ModuleAnalyzer
 from sphinx.util import logging
 
 from pokrovsk import editions, icons, plotlyjs, sharing, words
 from pokrovsk.content import DATA_AS_OF_ENV
-from pokrovsk.render import NOTEBOOK_DOWNLOADS, UNFINISHED
+from pokrovsk.render import NOTEBOOK_DOWNLOADS, PREVIEW_IMAGE, UNFINISHED
 
 logger = logging.getLogger(__name__)
 TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
 
 STATIC_DIR = Path(__file__).parent / "static"
 PLOTLY_STATIC = "pokrovsk/plotly.min.js"
+CHARTS_SCRIPT = "pokrovsk-charts.js"
 BOOK_CSS = "pokrovsk-book.css"
 ICONS_CSS = "pokrovsk/icons.css"
 # The book executes nothing in the browser, so sphinx-thebe (which jupyter-book always loads)
@@ -48,6 +52,15 @@ SOURCE_PAGES = "_modules/"
 # announce nothing. Give each one a name (axe: summary-name).
 UNNAMED_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
 NAMED_TOGGLE = '<summary aria-label="Show or hide the pages in this section"><span class="toctree-toggle" role="presentation">'
+# A control's name must contain the words it shows (WCAG 2.5.3, label in name; axe:
+# label-content-name-mismatch), so speech users can say what they see. The theme's search
+# button shows "Search Ctrl+K" but is named "Search", and MyST-NB's folds show "Show code cell
+# source" but are named "Toggle hidden content": without the aria-label, each is named by the
+# words it shows (a fold's hidden "Hide …" text is not part of its name).
+NAME_HIDING_SHOWN_WORDS = (
+    re.compile(r'(<button class="btn search-button-field search-button__button[^"]*" title="Search") aria-label="Search"'),
+    re.compile(r'(<summary)\s+aria-label="Toggle hidden content"'),
+)
 
 
 def _theme_file(relative: str) -> Path:
@@ -88,10 +101,22 @@ def _page_assets(app, pagename, templatename, context, doctree) -> None:
     if not pagename.startswith(SOURCE_PAGES) and "body" in context:
         context["body"] = _anchor_first_figures(context["body"])
     if CHART_MARKER in context.get("body", ""):
-        app.add_js_file(PLOTLY_STATIC, priority=200)
+        context["body"] = _first_chart_image_at_once(context["body"])
+        app.add_js_file(CHARTS_SCRIPT, priority=200, defer="defer",
+                        **{"data-plotly": context["pathto"](f"_static/{PLOTLY_STATIC}", 1)})
     for key in ("script_files", "css_files"):
         if key in context:
             context[key][:] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def _first_chart_image_at_once(body: str) -> str:
+    """The first chart's static image is fetched with the page, wherever the chart sits: the
+    others wait until the reader scrolls near them (render.chart_html makes them lazy)."""
+    start = body.find(PREVIEW_IMAGE)
+    if start < 0:
+        return body
+    end = body.find(">", start)
+    return body[:start] + body[start:end].replace(' loading="lazy"', ' fetchpriority="high"') + body[end:]
 
 
 def _register_builders(app, doctree) -> None:
@@ -103,19 +128,34 @@ def _register_builders(app, doctree) -> None:
         for module, name in BUILDER.findall(node.astext()):
             entry = modules.get(module)
             if entry is None:
-                try:
-                    analyzer = ModuleAnalyzer.for_module(module)
-                    analyzer.find_tags()
-                except Exception as error:  # the caption would link to a page that cannot be made
-                    logger.warning(f"{env.docname}: no source page for figure builder {module}.{name}: {error}")
+                source = _module_source(app, module)
+                if source is None:  # the caption would link to a page that cannot be made
+                    logger.warning(f"{env.docname}: no source page for figure builder {module}.{name}: "
+                                   "no Python source file found")
                     modules[module] = False
                     continue
-                entry = modules[module] = (analyzer.code, analyzer.tags, {}, module)
+                entry = modules[module] = (*source, {}, module)
             if entry and name in entry[1]:
                 # "[docs]" leads back to the first chapter that draws it, whatever the reading order.
                 entry[2][name] = min(entry[2].get(name, env.docname), env.docname)
             elif entry:
                 logger.warning(f"{env.docname}: figure builder {name} is not a function or class of {module}")
+
+
+def _module_source(app, module: str) -> tuple[str, dict] | None:
+    """A module's code and the places of its functions and classes, read from its file (None when
+    it has none). viewcode would import the module to find it, loading pandas, geopandas,
+    matplotlib and plotly into the Sphinx process: about 1.3 s of a cold build, spent before the
+    pages can be written."""
+    try:
+        spec = importlib.util.find_spec(module)  # imports the parent packages only
+        if spec is None or not (spec.origin or "").endswith(".py"):
+            return None
+        analyzer = ModuleAnalyzer.for_file(spec.origin, module)
+        analyzer.find_tags()
+    except (ImportError, ValueError, OSError, PycodeError):
+        return None
+    return analyzer.code, analyzer.tags
 
 
 def _anchor_first_figures(body: str) -> str:
@@ -124,6 +164,12 @@ def _anchor_first_figures(body: str) -> str:
         span = HOW_IT_WAS_MADE.format(module=module, name=name)
         body = body.replace(span, span.replace('class="pk-how"', f'class="pk-how" id="{module}.{name}"'), 1)
     return body
+
+
+def _name_controls_by_their_words(page: str) -> str:
+    for pattern in NAME_HIDING_SHOWN_WORDS:
+        page = pattern.sub(r"\1", page)
+    return page
 
 
 def _copy_files(app, exception) -> None:
@@ -142,8 +188,9 @@ def _copy_files(app, exception) -> None:
     pages = [p for p in outdir.rglob("*.html") if not p.relative_to(outdir).parts[0].startswith("_")]
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        if UNNAMED_TOGGLE in text:
-            page.write_text(text.replace(UNNAMED_TOGGLE, NAMED_TOGGLE), encoding="utf-8")
+        named = _name_controls_by_their_words(text.replace(UNNAMED_TOGGLE, NAMED_TOGGLE))
+        if named != text:
+            page.write_text(named, encoding="utf-8")
     fontawesome = _theme_file("static/scripts/fontawesome.js").read_text(encoding="utf-8")
     pseudo_icons = icons.theme_pseudo_icons(_theme_file("static/styles/pydata-sphinx-theme.css").read_text(
         encoding="utf-8"), icons.used_classes(pages))
@@ -171,5 +218,6 @@ def setup(app):
     app.add_css_file(ICONS_CSS)
     app.connect("html-page-context", _page_assets)
     app.connect("doctree-read", _register_builders)
+    app.connect("viewcode-find-source", _module_source)
     app.connect("build-finished", _copy_files)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
