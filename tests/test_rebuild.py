@@ -1,5 +1,5 @@
 """A rebuild re-executes exactly the notebooks that used what changed: the package modules their
-kernel imported and the data files they read (pokrovsk.cache_keys.InputFiles)."""
+kernel imported, the word catalogs they looked up and the data files they read (pokrovsk.cache_keys.InputFiles)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,11 @@ def test_editing_a_chapter_module_reexecutes_exactly_its_notebooks(project):
 def test_editing_a_shared_module_reexecutes_the_notebooks_that_import_it(project):
     append_text(project / "src" / "pokrovsk" / "boundaries.py", "\n# edited\n")
     assert build(project) == {"01_where", "04_what_next", "06_teachers"}
+
+
+def test_editing_a_word_catalog_reexecutes_the_notebooks_that_say_its_words(project):
+    append_text(project / "src" / "pokrovsk" / "words" / "en" / "why.yml", "\n# edited\n")
+    assert build(project) == {"02_why", "06_teachers"}
 
 
 def test_editing_a_data_table_reexecutes_exactly_the_notebooks_that_read_it(project):

@@ -68,11 +68,12 @@ DEPENDENCIES_FILE = "dependencies.json"
 read, with their hashes. No record, an unreadable one or a changed file means: run it again."""
 FILES_USED = "files-used.json"
 # Run in the kernel after a notebook: its pokrovsk modules (imported afresh for each notebook,
-# see pokrovsk.kernels) and the data files pokrovsk.data read.
+# see pokrovsk.kernels) with the word catalogs it looked up, and the data files pokrovsk.data read.
 LIST_FILES_USED = """import json as _json, pathlib as _pathlib, sys as _sys
 _pathlib.Path({path}).write_text(_json.dumps({{
     "modules": sorted({{module.__file__ for name, module in list(_sys.modules.items())
-                        if (name == "pokrovsk" or name.startswith("pokrovsk.")) and getattr(module, "__file__", None)}}),
+                        if (name == "pokrovsk" or name.startswith("pokrovsk.")) and getattr(module, "__file__", None)}}
+                      | set(_sys.modules["pokrovsk.words"].catalogs_read() if "pokrovsk.words" in _sys.modules else [])),
     "data": _sys.modules["pokrovsk.data"].files_read() if "pokrovsk.data" in _sys.modules else []}}))"""
 
 
@@ -88,7 +89,7 @@ class InputFiles:
 
     @classmethod
     def take(cls, data_dir: Path, package_dir: Path = PACKAGE_DIR) -> "InputFiles":
-        files = tree_files(package_dir, ["*.py"]) + tree_files(data_dir, ["*"])
+        files = tree_files(package_dir, ["*.py", "*.yml"]) + tree_files(data_dir, ["*"])
         return cls(package_dir, data_dir, {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in files})
 
     def _entries(self, folder: Path, paths: Iterable[str]) -> dict[str, str | None]:

@@ -56,13 +56,22 @@ def language() -> str:
     return _language
 
 
+_CATALOGS_READ: set[Path] = set()
+
+
 @functools.cache
 def _catalog(language: str, name: str) -> dict:
     path = CATALOG_DIR / language / f"{name}.yml"
+    _CATALOGS_READ.add(path)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise MissingWords(f"{path}: missing (a catalog named {name!r})") from None
+
+
+def catalogs_read() -> list[str]:
+    """The catalog files looked up so far: a notebook's words, which its cache record keeps."""
+    return sorted(str(path) for path in _CATALOGS_READ)
 
 
 def _lookup(key: str) -> Any:
