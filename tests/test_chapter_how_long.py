@@ -272,8 +272,9 @@ def test_variants_show_every_choice_of_start_and_end(book):
     figure = figures.variants(facts.variants(book), book)
     spans = [s for s in expected_spans(book.as_of) if s["battle_id"] == "pokrovsk"]
     distinct = {(s["start_day"], s["end_day"]): s["days"] for s in spans}
-    bar_days = sorted(int(re.match(r"[\d,]+", t).group().replace(",", ""))
-                      for trace in figure.chart.data for t in trace.text)
+    # Each bar's length leads its row label: '<b>560 days</b> (main)<br>17 Feb 2024 to<br>…'.
+    bar_days = sorted(int(re.match(r"<b>([\d,]+)", label).group(1).replace(",", ""))
+                      for trace in figure.chart.data for label in trace.y)
     assert bar_days == sorted(distinct.values())
     low, high = min(distinct.values()), max(distinct.values())
     assert f"{low:,} to {high:,} days" in figure.title
