@@ -190,8 +190,10 @@ def _lane_positions(events: pd.DataFrame, lanes: list[str]) -> pd.Series:
     return lane_number + (rank - (size - 1) / 2) * 0.25
 
 
-def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
-    """Events in lanes by category; verification told apart by colour and marker shape."""
+def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date, key_moments: tuple[str, ...] = ()) -> go.Figure:
+    """Events in lanes by category; verification told apart by colour and marker shape; the key
+    moments numbered, in date order, as in the list under the chart (above and below their
+    markers in turn, so neighbours' numbers stay apart)."""
     lanes = [c for c in CATEGORY_STYLE if c in set(events["category"])]
     rows = events.assign(y=_lane_positions(events, lanes),
                          x=events["date_start"] + (events["date_end"] - events["date_start"]) / 2)
@@ -206,6 +208,12 @@ def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date) -> go.Fi
                         for _, r in group.iterrows()],
             hovertemplate=hover,
         )
+    keys = rows.set_index("event_id").loc[list(key_moments)]
+    if not keys.empty:
+        fig.add_scatter(x=keys["x"], y=keys["y"], mode="text", text=[str(n) for n in range(1, len(keys) + 1)],
+                        textposition=["top center" if n % 2 else "bottom center" for n in range(len(keys))],
+                        textfont=dict(size=13, color=PALETTE["black"]), showlegend=False, hoverinfo="skip",
+                        cliponaxis=False)
     fig.update_layout(
         height=460, hovermode="closest", legend_title_text=_say("timeline.legend_title"),
         xaxis=dict(DATE_TICKS, range=[start, end], title=None),
@@ -229,7 +237,14 @@ def timeline(record: facts.Timeline, book: Chapter) -> render.BookFigure | Markd
                   russian_contested=record.russian_contested, earlier=record.earlier,
                   earlier_first=record.earlier_first, earlier_last=record.earlier_last)
     return _figure("timeline", "timeline", fields, book, ids_in(events), events["date"].iloc[-1],
-                   events[TIMELINE_COLUMNS], _timeline_chart(events, record.start, book.as_of))
+                   events[TIMELINE_COLUMNS], _timeline_chart(events, record.start, book.as_of, record.key_moments))
+
+
+def key_moments(record: facts.Timeline, book: Chapter) -> Markdown:
+    """The numbered key moments of the timeline, with every event one fold away."""
+    events = record.events.set_index("event_id", drop=False)
+    return _write(book, "key_moments", chosen=[events.loc[i] for i in record.key_moments],
+                  every=[row for _, row in record.events.iterrows()])
 
 
 MOST_STACKED = 5
