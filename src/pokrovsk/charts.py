@@ -48,8 +48,7 @@ def _house_template() -> go.layout.Template:
             margin=dict(l=56, r=24, t=24, b=48),
             # Level tick labels, few enough to sit side by side on a 390 px phone: plotly would
             # otherwise tilt crowded date labels, and tilted labels run out of the chart's bottom.
-            xaxis=dict(showgrid=False, linecolor="#444", ticks="outside", nticks=MOST_X_TICKS, tickangle=0,
-                       automargin=True),
+            xaxis=dict(showgrid=False, linecolor="#444", ticks="outside", nticks=MOST_X_TICKS, tickangle=0),
             yaxis=dict(gridcolor="#e3e3e3", zeroline=False, linecolor="#444"),
             hoverlabel=dict(font_size=HOVER_FONT_SIZE),
             legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),

@@ -233,7 +233,7 @@ def _claims_chart(timeline: facts.ClaimsTimeline, as_of) -> go.Figure:
                            xshift=-4 if later_half else 4)
     order = [_row_label(side) for side in facts.SIDES]
     fig.update_layout(
-        xaxis=dict(DATE_TICKS, title=_say("timeline.axis"), range=_date_range(statements, as_of)),
+        xaxis=dict(DATE_TICKS, title=None, range=_date_range(statements, as_of)),
         yaxis=dict(title=None, categoryorder="array", categoryarray=order[::-1], range=[-0.6, len(order) - 0.4],
                    automargin=True),
         hoverlabel=dict(align="left"), height=420, margin=dict(t=60),
