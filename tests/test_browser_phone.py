@@ -42,6 +42,16 @@ CHART_TEXTS = """() => [...document.querySelectorAll('.plotly-graph-div')]
   })"""
 
 
+def open_chapter(context, base: str, name: str):
+    """A chapter page with every chart outside a closed fold drawn."""
+    page = context.new_page()
+    page.goto(f"{base}/{name}", wait_until="load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    shown = page.locator(".plotly-graph-div").count() - page.locator("details:not([open]) .plotly-graph-div").count()
+    page.wait_for_function(f"{DRAWN_CHARTS} >= {shown}", timeout=15000)
+    return page, shown
+
+
 @pytest.fixture(scope="module", params=WIDTHS, ids=lambda width: f"{width}px")
 def screen(request, browser):
     context = browser.new_context(viewport={"width": request.param, "height": 800})
@@ -56,11 +66,7 @@ def charts_by_page(site, screen):
     context, width = screen
     found = {}
     for name in CHAPTERS:
-        page = context.new_page()
-        page.goto(f"{base}/{name}", wait_until="load")
-        page.evaluate("document.fonts.ready.then(() => true)")
-        shown = page.locator(".plotly-graph-div").count() - page.locator("details:not([open]) .plotly-graph-div").count()
-        page.wait_for_function(f"{DRAWN_CHARTS} >= {shown}", timeout=15000)
+        page, shown = open_chapter(context, base, name)
         found[name] = page.evaluate(CHART_TEXTS)
         assert len(found[name]) == shown, name
         page.close()
@@ -114,10 +120,7 @@ def test_hover_labels_stay_on_screen(site, screen):
     context, width = screen
     off_screen = []
     for name in CHAPTERS:
-        page = context.new_page()
-        page.goto(f"{base}/{name}", wait_until="load")
-        shown = page.locator(".plotly-graph-div").count() - page.locator("details:not([open]) .plotly-graph-div").count()
-        page.wait_for_function(f"{DRAWN_CHARTS} >= {shown}", timeout=15000)
+        page, _ = open_chapter(context, base, name)
         off_screen += page.evaluate("""() => {
           const found = [];
           for (const div of document.querySelectorAll('.plotly-graph-div')) {
