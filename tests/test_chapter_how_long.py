@@ -144,6 +144,7 @@ def edition(book: Chapter) -> dict[str, BookFigure | Markdown]:
     shown = {name: make(book) for name, make in FIGURES.items()}
     shown["variants_myrnohrad"] = figures.variants(facts.variants(book, "myrnohrad"), book)
     shown["answer"] = book.write("how_long.answer", **vars(facts.answer(book)))
+    shown["key_moments"] = figures.key_moments(facts.timeline(book), book)
     for reason in facts.reasons(book):
         shown[reason] = figures.reason(facts.reason(book, reason), book)
     shown["distance_phrase"] = Markdown(" ".join(
@@ -154,8 +155,8 @@ def edition(book: Chapter) -> dict[str, BookFigure | Markdown]:
 def test_the_editions_call_every_public_function():
     assert public_functions(facts) == {"battle_spans", "answer", "durations", "variants", "timeline",
                                        "monthly_counts", "distances", "reasons", "reason"}
-    assert public_functions(figures) == {"durations", "variants", "timeline", "events_per_month", "distance",
-                                         "reason", "distance_phrase"}
+    assert public_functions(figures) == {"durations", "variants", "timeline", "key_moments", "events_per_month",
+                                         "distance", "reason", "distance_phrase"}
 
 
 @pytest.mark.parametrize("as_of", EDITIONS, ids=str)
