@@ -30,8 +30,10 @@ PALETTE = {
 COLORWAY = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]
 TEMPLATE_NAME = "pokrovsk"
 MOST_X_TICKS = 4
-DATE_TICKS = dict(type="date", tickformat="%b<br>%Y")
-"""A date axis whose labels stack month over year: narrow enough for five of them on a phone."""
+DATE_TICKS = dict(type="date", tickformatstops=[dict(dtickrange=[None, "M11"], value="%b<br>%Y"),
+                                                 dict(dtickrange=["M12", None], value="%Y")])
+"""A date axis whose labels stack month over year (only the year for yearly ticks): narrow
+enough for five of them on a phone."""
 HOVER_FONT_SIZE = 12
 HOVER_LINE_CHARACTERS = 26
 """A hover label's lines are wrapped this short so that, at 12 px, the label fits on one side of

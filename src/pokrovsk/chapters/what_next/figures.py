@@ -262,7 +262,7 @@ def _distances_chart(measured: facts.Distances) -> go.Figure:
         y=[_say(f"distances.{row.role}_bar", origin=measured.origin, name=row.name) for row in rows],
         marker=dict(color=[PALETTE["blue"] if row.role == "next_city" else PALETTE["grey"] for row in rows]),
         marker_pattern_shape=["" if row.role == "next_city" else "/" for row in rows],
-        text=[words.amount(round(row.km), "km") for row in rows], textposition="auto", cliponaxis=False,
+        text=[words.amount(round(row.km), "km") for row in rows], textposition="outside", cliponaxis=False,
         hovertemplate=_say("distances.hover"),
     ))
     fig.update_layout(xaxis=dict(title=_say("distances.axis"), range=[0, max(row.km for row in rows) * 1.2]),
