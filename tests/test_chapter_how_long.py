@@ -145,6 +145,7 @@ def edition(book: Chapter) -> dict[str, BookFigure | Markdown]:
     shown = {name: make(book) for name, make in FIGURES.items()}
     shown["variants_myrnohrad"] = figures.variants(facts.variants(book, "myrnohrad"), book)
     shown["answer"] = book.write("how_long.answer", **vars(facts.answer(book)))
+    shown["key_moments"] = figures.key_moments(facts.timeline(book), book)
     for reason in facts.reasons(book):
         shown[reason] = figures.reason(facts.reason(book, reason), book)
     shown["distance_phrase"] = Markdown(" ".join(
@@ -155,8 +156,8 @@ def edition(book: Chapter) -> dict[str, BookFigure | Markdown]:
 def test_the_editions_call_every_public_function():
     assert public_functions(facts) == {"battle_spans", "answer", "durations", "variants", "timeline",
                                        "monthly_counts", "distances", "reasons", "reason"}
-    assert public_functions(figures) == {"durations", "variants", "timeline", "events_per_month", "distance",
-                                         "reason", "distance_phrase"}
+    assert public_functions(figures) == {"durations", "variants", "timeline", "key_moments", "events_per_month",
+                                         "distance", "reason", "distance_phrase"}
 
 
 @pytest.mark.parametrize("as_of", EDITIONS, ids=str)
@@ -283,8 +284,9 @@ def test_variants_show_every_choice_of_start_and_end(book):
     figure = figures.variants(facts.variants(book), book)
     spans = [s for s in expected_spans(book.as_of) if s["battle_id"] == "pokrovsk"]
     distinct = {(s["start_day"], s["end_day"]): s["days"] for s in spans}
-    bar_days = sorted(int(re.match(r"[\d,]+", t).group().replace(",", ""))
-                      for trace in figure.chart.data for t in trace.text)
+    # Each bar's length leads its row label: '<b>560 days</b> (main)<br>17 Feb 2024 to<br>…'.
+    bar_days = sorted(int(re.match(r"<b>([\d,]+)", label).group(1).replace(",", ""))
+                      for trace in figure.chart.data for label in trace.y)
     assert bar_days == sorted(distinct.values())
     low, high = min(distinct.values()), max(distinct.values())
     assert f"{low:,} to {high:,} days" in figure.title
@@ -318,10 +320,14 @@ def test_timeline_title_counts_claims_and_disputes(book):
     russian = [e for e in contested if e["claimant"] == "russia"]
     assert figure.title.startswith(f"Of {len(events)} events recorded")
     assert f"{len(contested)} are unverified or disputed claims, {len(russian)} of them Russia's" in figure.title
-    markers = {trace.name: len(trace.x) for trace in figure.chart.data}
-    assert sum(markers.values()) == len(events)
-    assert len({trace.marker.symbol for trace in figure.chart.data}) == len(figure.chart.data)
-    assert all("Who says so" in trace.hovertemplate for trace in figure.chart.data)
+    marked = [trace for trace in figure.chart.data if trace.mode == "markers"]
+    assert sum(len(trace.x) for trace in marked) == len(events)
+    assert len({trace.marker.symbol for trace in marked}) == len(marked)
+    assert all("Who says so" in trace.hovertemplate for trace in marked)
+    numbers = [trace for trace in figure.chart.data if trace.mode == "text"]
+    chosen = [r["event_id"] for r in rows("editorial") if r["role"] == "key-moment"
+              and r["event_id"] in {e["event_id"] for e in events}]
+    assert [len(trace.text) for trace in numbers] == ([len(chosen)] if chosen else [])
 
 
 def test_busiest_month_in_the_title(book):
@@ -398,13 +404,16 @@ def test_reasons_cite_the_events_they_show(reason):
     assert "{ref}`" in text
 
 
-def test_kursk_reason_lists_the_distances_reported_after_it(book):
+def test_kursk_reason_gives_the_first_and_last_distance_reported_after_it(book):
     text = plain(figures.reason(facts.reason(book, "kursk"), book).data)
     incursion = last_day(next(r["date"] for r in rows("events") if r["event_id"] == "2024-08-06-kursk-incursion"))
     after = [r for r in rows("reported_distances") if r["measure"] in ("to_city", "to_outskirts", "to_centre")
              and first_day(r["date"]) > incursion and first_day(r["date"]).year == incursion.year
              and known_by(r, book.as_of)]
-    assert after and all(f"{float(r['distance_km']):g} km" in text for r in after)
+    after.sort(key=lambda r: first_day(r["date"]))
+    assert len(after) > 1
+    assert all(f"{float(r['distance_km']):g} km" in text for r in (after[0], after[-1]))
+    assert text.count(" km ") < len(after)  # the rest are in the distance chart
 
 
 def test_unknown_reason_is_refused(book):

@@ -338,10 +338,17 @@ def test_onward_map_measures_the_farthest_city_and_says_who_held_each_place(as_o
 
 
 def test_roads_north_paragraph_cites_only_events_known_at_as_of():
-    text = paragraphs(chapter("2025-07-01"))["roads_north"]
-    assert "23 Jun 2024" in text
-    assert "16 Jul 2025" not in text and "11 Aug 2025" not in text
-    assert "11 Aug 2025" in paragraphs(chapter())["roads_north"]
+    assert "Russia claims Rodynske" not in paragraphs(chapter("2025-07-01"))["roads_north"]
+    assert "Russia claims Rodynske" in paragraphs(chapter())["roads_north"]
+
+
+def test_roads_north_leaves_out_what_earlier_chapters_tell():
+    told_before = {r["event_id"] for r in rows("editorial") if r["chapter"] in facts.EARLIER_CHAPTERS}
+    shown = {statement.title for statement in facts.roads_north(chapter()).events}
+    titles = {r["event_id"]: r["title"] for r in rows("events")}
+    assert shown and "Russian breach toward Dobropillia" not in shown
+    assert "2025-08-11-dobropillia-breakthrough" in told_before
+    assert shown.isdisjoint(titles[event_id] for event_id in told_before)
 
 
 def test_expectations_are_shown_as_opinions_and_respect_as_of():

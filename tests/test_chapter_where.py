@@ -185,10 +185,12 @@ def test_region_map_counts_the_lines_that_meet_at_pokrovsk_as_chapter_two_does(b
     assert f"sits where {roads} roads and {rails} railway lines meet" in figure.title
 
 
-def test_key_facts_carry_both_population_figures_and_the_mine(book):
+def test_key_facts_carry_both_population_figures_and_the_renaming(book):
     text = book.write("where.key_facts", **vars(facts.key_facts(book))).data
     assert "60,127" in plain(text) and "69,154" in plain(text)
-    assert "Metinvest suspends Pokrovske Coal" in text
+    renaming = next(r["title"] for r in rows("events") if r["event_id"] == "2016-05-12-rada-renames-pokrovsk")
+    assert plain(renaming) in plain(text)
+    assert "Metinvest suspends Pokrovske Coal" not in text  # chapter 2's, told once
     assert "{ref}`" in text  # every fact links its sources
 
 

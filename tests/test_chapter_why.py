@@ -178,13 +178,17 @@ def test_area_title_gives_the_spread_of_the_latest_ukrainian_estimates(book, sho
     assert set(shown["area"].data["unit"]) == {"km2"}
 
 
-def test_control_charts_show_qualifiers_and_mark_unsupported_claims(shown):
-    legend = {trace.name for trace in shown["share"].chart.data if trace.showlegend is not False and trace.name}
-    holders = {f"Held by {r['holder'].title()}" for r in rows("control")
-               if r["region"] == "donetsk_oblast" and r["measure"] == "share"}
-    assert {"“About”", "“More than”", "Hollow: claimed, not independently verified", *holders} <= legend
-    symbols = {trace.marker.symbol for trace in shown["share"].chart.data if trace.hovertemplate}
+def test_control_charts_mark_unsupported_claims_and_keep_qualifiers_in_hovers(shown):
+    chart = shown["share"].chart
+    legend = [trace.name for trace in chart.data if trace.showlegend is not False and trace.name]
+    assert "Hollow: claimed, not independently verified" in legend and len(legend) <= 3
+    holders = {r["holder"].title() for r in rows("control") if r["region"] == "donetsk_oblast" and r["measure"] == "share"}
+    assert {f"<b>{holder}</b>" for holder in holders} <= {note.text for note in chart.layout.annotations}
+    symbols = {trace.marker.symbol for trace in chart.data if trace.hovertemplate}
     assert any(symbol.endswith("-open") for symbol in symbols)
+    figures_in_hovers = {row[1] for trace in chart.data if trace.customdata is not None for row in trace.customdata}
+    assert any(figure.startswith("about ") for figure in figures_in_hovers)
+    assert any(figure.startswith("more than ") for figure in figures_in_hovers)
 
 
 def test_control_figures_drop_rows_and_sources_after_an_earlier_as_of(early_book):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import math
 
 import numpy as np
@@ -80,3 +81,13 @@ def test_the_margin_only_grows_and_only_for_axes_that_push_it():
     assert reserve_label_margins(timestamps).layout.margin.l is None
     short = bar_chart(["a", "b"])  # fits in the house template's margin already
     assert reserve_label_margins(short).layout.margin.l is None
+
+
+def test_hover_text_is_escaped_and_wrapped_to_fit_beside_a_point_on_a_phone():
+    from pokrovsk.charts import HOVER_LINE_CHARACTERS, hover_text
+
+    text = hover_text("Gerasimov said <b>Myrnohrad</b> & Huliaipole had been captured, which Kyiv denied at once.")
+    lines = text.split("<br>")
+    assert len(lines) > 2 and "&lt;b&gt;Myrnohrad&lt;/b&gt;" in text and "&amp;" in text
+    assert all(len(html.unescape(line)) <= HOVER_LINE_CHARACTERS for line in lines)
+    assert hover_text(None) == "" and hover_text(float("nan")) == ""

@@ -186,3 +186,18 @@ def test_each_figure_links_to_its_code_and_notebook(built_book):
 def test_the_caption_dates_its_data_in_the_books_one_date_format(tmp_path, data_date, shown):
     markup = render.figure_html(figure_of(data_date=data_date), "assets", tmp_path)
     assert f'<span class="pk-date">{shown}</span>' in markup
+
+
+def test_a_caption_names_the_sources_most_rows_rest_on_and_folds_the_rest(tmp_path):
+    import pandas as pd
+
+    citations = [(f"Publisher {n}", f"s{n}") for n in range(1, 6)]
+    data = pd.DataFrame({"source_ids": ["s1", "s4;s5", "s4", "s5;s2", "s4"]})
+    markup = render.figure_html(figure_of(citations=citations, data=data), "assets", tmp_path)
+    short = re.search(r'<span class="pk-source">(.*?)</span>', markup).group(1)
+    assert re.findall(r">(Publisher \d)<", short) == ["Publisher 1", "Publisher 4", "Publisher 5"]
+    assert "and 2 more." in short
+    fold = re.search(r'<details class="pk-all-sources"><summary>All 5 sources</summary>(.*?)</details>', markup)
+    assert fold and re.findall(r">(Publisher \d)<", fold.group(1)) == [label for label, _ in citations]
+    few = render.figure_html(figure_of(citations=citations[:2], data=data), "assets", tmp_path)
+    assert "pk-all-sources" not in few and "more." not in few

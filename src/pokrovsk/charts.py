@@ -9,6 +9,7 @@ import base64
 import html
 import math
 import re
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -28,6 +29,15 @@ PALETTE = {
 }
 COLORWAY = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]
 TEMPLATE_NAME = "pokrovsk"
+MOST_X_TICKS = 4
+DATE_TICKS = dict(type="date", tickformatstops=[dict(dtickrange=[None, "M11"], value="%b<br>%Y"),
+                                                 dict(dtickrange=["M12", None], value="%Y")])
+"""A date axis whose labels stack month over year (only the year for yearly ticks): narrow
+enough for five of them on a phone."""
+HOVER_FONT_SIZE = 12
+HOVER_LINE_CHARACTERS = 26
+"""A hover label's lines are wrapped this short so that, at 12 px, the label fits on one side of
+any point of a chart on a 390 px phone (plotly puts it left or right of the point, never across)."""
 
 
 def _house_template() -> go.layout.Template:
@@ -38,9 +48,11 @@ def _house_template() -> go.layout.Template:
             paper_bgcolor="white",
             plot_bgcolor="white",
             margin=dict(l=56, r=24, t=24, b=48),
-            xaxis=dict(showgrid=False, linecolor="#444", ticks="outside"),
+            # Level tick labels, few enough to sit side by side on a 390 px phone: plotly would
+            # otherwise tilt crowded date labels, and tilted labels run out of the chart's bottom.
+            xaxis=dict(showgrid=False, linecolor="#444", ticks="outside", nticks=MOST_X_TICKS, tickangle=0),
             yaxis=dict(gridcolor="#e3e3e3", zeroline=False, linecolor="#444"),
-            hoverlabel=dict(font_size=13),
+            hoverlabel=dict(font_size=HOVER_FONT_SIZE),
             legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         )
     )
@@ -84,6 +96,14 @@ def text_width_px(text: str, font_size: float) -> float:
         em = sum(CHARACTER_WIDTH_EM.get(character, OTHER_CHARACTER_WIDTH_EM) for character in plain)
         widths.append(em * font_size * (BOLD_WIDTH_FACTOR if re.search(r"<b>", line, re.I) else 1))
     return max(widths, default=0.0)
+
+
+def hover_text(value, width: int = HOVER_LINE_CHARACTERS) -> str:
+    """Data text for a plotly hover label: escaped (plotly reads hover text as HTML) and wrapped
+    so the label fits beside a point on a phone screen."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip():
+        return ""
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(" ".join(str(value).split()), width))
 
 
 def _values(values) -> list:

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from IPython.display import Markdown
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+# No toolbar: on a phone it covers the legend and the title's first line, and every chart already
+# offers its data and a static image.
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 RENDERER_NAME = "pokrovsk"
 BIBLIOGRAPHY_HREF = "../data/bibliography.html"
 """From a chapter page (book/chapters/*.html) to the generated bibliography."""
@@ -392,18 +394,50 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
         long = (f'<details class="pk-long-description"><summary>Describe this map in words</summary>'
                 f"<p>{esc(figure.long_description)}</p></details>")
     notes = "".join(f'<span class="pk-note">{esc(note)}</span> ' for note in figure.notes if note)
-    sources = "; ".join(f'<a href="{BIBLIOGRAPHY_HREF}#source-{esc(source_id)}">{esc(label)}</a>'
-                        for label, source_id in figure.citations)
+    main, every = _credits(figure)
     return (
         f'<figure class="pk-figure" id="fig-{esc(figure.name)}">'
         f'<p class="pk-figure-title"><strong>{esc(figure.title)}</strong></p>'
         f"{body}"
         f'<figcaption class="pk-caption">{esc(figure.caption)} '
-        f'<span class="pk-source">Sources: {sources}.</span> '
+        f'<span class="pk-source">{main}</span> '
         f'<span class="pk-date">{esc(words.say("common.footer.data_as_of", date=figure.data_date))}.</span> {notes}'
         f'<a class="pk-download" href="{esc(prefix)}/{esc(download)}" download>Download the data ({esc(download.rsplit(".", 1)[1].upper())})</a>'
-        f"{_how_it_was_made(figure.builder, prefix)}</figcaption>{long}</figure>"
+        f"{_how_it_was_made(figure.builder, prefix)}{every}</figcaption>{long}</figure>"
     )
+
+
+MAIN_SOURCES = 3
+"""A caption names this many sources; the full list is one click away, in a fold."""
+
+
+def _main_citations(figure: BookFigure) -> list[tuple[str, str]]:
+    """The figure's citations that the most rows of its data rest on, in the caption's order."""
+    from pokrovsk.sources import split_ids  # pandas: imported only where figures are rendered
+
+    cited = figure.citations
+    if len(cited) <= MAIN_SOURCES:
+        return cited
+    column = figure.data["source_ids"] if "source_ids" in getattr(figure.data, "columns", ()) else []
+    rows = [set(split_ids(value)) for value in column]
+    weight = {source_id: sum(source_id in ids for ids in rows) for _, source_id in cited}
+    chosen = sorted(cited, key=lambda citation: -weight[citation[1]])[:MAIN_SOURCES]
+    return [citation for citation in cited if citation in chosen]
+
+
+def _credits(figure: BookFigure) -> tuple[str, str]:
+    """Short credits for the caption, and the fold with every source when there are more."""
+    def links(citations) -> str:
+        return "; ".join(f'<a href="{BIBLIOGRAPHY_HREF}#source-{html.escape(source_id)}">{html.escape(label)}</a>'
+                         for label, source_id in citations)
+
+    main = _main_citations(figure)
+    more = len(figure.citations) - len(main)
+    short = words.say("common.credits.short", sources=links(main), more=more)
+    if not more:
+        return short, ""
+    return short, (f'<details class="pk-all-sources"><summary>{html.escape(words.say("common.credits.all", count=len(figure.citations)))}'
+                   f"</summary><p>{links(figure.citations)}.</p></details>")
 
 
 def _how_it_was_made(builder: str | None, prefix: str) -> str:

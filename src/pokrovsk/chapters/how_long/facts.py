@@ -256,6 +256,11 @@ class Timeline:
     earlier: int
     earlier_first: str | None
     earlier_last: str | None
+    key_moments: tuple[str, ...] = ()
+    """The editors' key moments (data/editorial.csv, role ``key-moment``) among ``events``, in date order."""
+
+
+KEY_MOMENT = "key-moment"
 
 
 def timeline(book: Chapter, battle_id: str = BATTLE_ID) -> Timeline:
@@ -269,7 +274,9 @@ def timeline(book: Chapter, battle_id: str = BATTLE_ID) -> Timeline:
         events=events, start=start, contested=len(contested),
         russian_contested=int((contested["claimant"] == "russia").sum()), earlier=len(earlier),
         earlier_first=earlier["date"].iloc[0] if not earlier.empty else None,
-        earlier_last=earlier["date"].iloc[-1] if not earlier.empty else None)
+        earlier_last=earlier["date"].iloc[-1] if not earlier.empty else None,
+        key_moments=tuple(events.loc[events["event_id"].isin(data.editorial_ids(CHAPTER, KEY_MOMENT, book.data_dir)),
+                                     "event_id"]))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,7 +17,7 @@ from plotly.subplots import make_subplots
 from pokrovsk import render, words
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.how_long import facts
-from pokrovsk.charts import PALETTE
+from pokrovsk.charts import DATE_TICKS, PALETTE, hover_text as _hover_text
 from pokrovsk.frontlines.metrics import DISTANCE_COLUMN
 from pokrovsk.sources import ids_in
 
@@ -66,16 +65,9 @@ def _figure(name: str, words_key: str, fields: dict, book: Chapter, source_ids, 
         chart=chart)
 
 
-def _hover_text(value, width: int = 46) -> str:
-    """Data text for a plotly hover label: escaped (plotly reads hover text as HTML) and wrapped
-    so the label fits a phone screen."""
-    if value is None or pd.isna(value) or not str(value).strip():
-        return ""
-    return "<br>".join(html.escape(line) for line in textwrap.wrap(" ".join(str(value).split()), width))
-
-
 def _evidence(row: pd.Series) -> str:
-    return _say("evidence", verification=row["verification"], note=_hover_text(row["verification_note"]))
+    note = row["verification_note"] if pd.notna(row["verification_note"]) else ""
+    return _hover_text(_say("evidence", verification=row["verification"], note=" ".join(str(note).split())))
 
 
 def _groups(rows: pd.DataFrame, column: str, styles: dict):
@@ -158,23 +150,24 @@ def _variants_chart(spans: pd.DataFrame, as_of: dt.date) -> go.Figure:
     order = spans["label"].tolist()[::-1]
     hover = _say("span_hover")
     for kind, (colour, pattern), group in _groups(spans, "end_kind", END_KIND_STYLE):
+        # Each bar's length is written in its row label: a label beside a short bar late in the
+        # period would run off a phone's screen.
         fig.add_bar(
             y=group["label"], base=[d.isoformat() for d in group["start_day"]],
             x=[(pd.Timestamp(e) - pd.Timestamp(s)) / pd.Timedelta(milliseconds=1)
                for s, e in zip(group["start_day"], group["end_day"])],
             orientation="h", name=_say(f"end_kind.{kind}"), marker=dict(color=colour, pattern=_pattern(pattern)),
-            text=[_days_text(r) for _, r in group.iterrows()], textposition="auto", insidetextanchor="middle",
-            cliponaxis=False, customdata=_span_hover(group, as_of), hovertemplate=hover)
+            customdata=_span_hover(group, as_of), hovertemplate=hover)
     if spans["cut_at_as_of"].any():
         fig.add_shape(type="line", xref="x", yref="paper", x0=as_of, x1=as_of, y0=0, y1=1,
                       line=dict(color=PALETTE["black"], dash="dot", width=1))
         fig.add_annotation(x=as_of, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
                            text=_say("variants.as_of_line", as_of=as_of), font=dict(size=12))
     first, last = pd.Timestamp(min(spans["start_day"])), pd.Timestamp(max(spans["end_day"]))
-    room_for_labels = (last - first) * 0.2
+    room = (last - first) * 0.04
     fig.update_layout(
-        height=140 + 48 * len(order), bargap=0.25, legend_title_text=None,
-        xaxis=dict(type="date", title=None, range=[first - room_for_labels / 8, last + room_for_labels]),
+        height=140 + 62 * len(order), bargap=0.25, legend_title_text=None,
+        xaxis=dict(DATE_TICKS, title=None, range=[first - room, last + room * 3]),
         yaxis=dict(categoryorder="array", categoryarray=order, fixedrange=True, automargin=True),
     )
     return fig
@@ -184,9 +177,9 @@ def variants(record: facts.Variants, book: Chapter) -> render.BookFigure | Markd
     """Every start and end in the data for one battle, as bars on a date axis."""
     if record.longest_days == 0:
         return _write(book, "variants.not_yet", city=record.city, starting_today=record.starting_today)
-    spans = record.spans.assign(label=[_say("variants.bar", start=s, end=e, main=m) for s, e, m in
-                                       zip(record.spans["start_day"], record.spans["end_day"],
-                                           record.spans["is_primary"])])
+    spans = record.spans.assign(label=[_say("variants.bar", start=r["start_day"], end=r["end_day"],
+                                            main=r["is_primary"], days=_days_text(r))
+                                       for _, r in record.spans.iterrows()])
     fields = dict(as_of=book.as_of, city=record.city, shortest=record.shortest_days, longest=record.longest_days,
                   not_over=record.not_over, count=len(spans), starts=record.starts)
     return _figure(f"{record.battle_id}-variants", "variants", fields, book, ids_in(spans), max(spans["end_day"]),
@@ -203,8 +196,10 @@ def _lane_positions(events: pd.DataFrame, lanes: list[str]) -> pd.Series:
     return lane_number + (rank - (size - 1) / 2) * 0.25
 
 
-def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date) -> go.Figure:
-    """Events in lanes by category; verification told apart by colour and marker shape."""
+def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date, key_moments: tuple[str, ...] = ()) -> go.Figure:
+    """Events in lanes by category; verification told apart by colour and marker shape; the key
+    moments numbered, in date order, as in the list under the chart (above and below their
+    markers in turn, so neighbours' numbers stay apart)."""
     lanes = [c for c in CATEGORY_STYLE if c in set(events["category"])]
     rows = events.assign(y=_lane_positions(events, lanes),
                          x=events["date_start"] + (events["date_end"] - events["date_start"]) / 2)
@@ -215,12 +210,19 @@ def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date) -> go.Fi
             x=group["x"], y=group["y"], mode="markers", name=words.label("verification", verification),
             marker=dict(color=colour, symbol=symbol, size=11, line=dict(color="white", width=1)),
             customdata=[[_hover_text(r["title"]), words.date(r["date"]), _hover_text(r["description"]),
-                         words.label("claimant_long", r["claimant"]), _evidence(r)] for _, r in group.iterrows()],
+                         _hover_text(words.label("claimant_long", r["claimant"])), _evidence(r)]
+                        for _, r in group.iterrows()],
             hovertemplate=hover,
         )
+    keys = rows.set_index("event_id").loc[list(key_moments)]
+    if not keys.empty:
+        fig.add_scatter(x=keys["x"], y=keys["y"], mode="text", text=[str(n) for n in range(1, len(keys) + 1)],
+                        textposition=["top center" if n % 2 else "bottom center" for n in range(len(keys))],
+                        textfont=dict(size=13, color=PALETTE["black"]), showlegend=False, hoverinfo="skip",
+                        cliponaxis=False)
     fig.update_layout(
         height=460, hovermode="closest", legend_title_text=_say("timeline.legend_title"),
-        xaxis=dict(type="date", range=[start, end], title=None),
+        xaxis=dict(DATE_TICKS, range=[start, end], title=None),
         yaxis=dict(tickvals=[len(lanes) - i for i in range(len(lanes))],
                    ticktext=[_say(f"category.{c}") for c in lanes], range=[0.4, len(lanes) + 0.6],
                    showgrid=True, fixedrange=True, automargin=True),
@@ -241,7 +243,30 @@ def timeline(record: facts.Timeline, book: Chapter) -> render.BookFigure | Markd
                   russian_contested=record.russian_contested, earlier=record.earlier,
                   earlier_first=record.earlier_first, earlier_last=record.earlier_last)
     return _figure("timeline", "timeline", fields, book, ids_in(events), events["date"].iloc[-1],
-                   events[TIMELINE_COLUMNS], _timeline_chart(events, record.start, book.as_of))
+                   events[TIMELINE_COLUMNS], _timeline_chart(events, record.start, book.as_of, record.key_moments))
+
+
+def key_moments(record: facts.Timeline, book: Chapter) -> Markdown:
+    """The numbered key moments of the timeline, with every event one fold away."""
+    events = record.events.set_index("event_id", drop=False)
+    return _write(book, "key_moments", chosen=[events.loc[i] for i in record.key_moments],
+                  every=[row for _, row in record.events.iterrows()])
+
+
+MOST_STACKED = 5
+OTHER_CATEGORIES = "other"
+
+
+def _stacked_layers(counts: pd.DataFrame) -> list[tuple[str, pd.Series, tuple[str, str]]]:
+    """The stack's layers (category, monthly counts, style): the categories with the most events,
+    the rest merged into one grey layer, so the legend keeps to five entries."""
+    present = [c for c in CATEGORY_STYLE if c in counts.columns]
+    if len(present) <= MOST_STACKED:
+        return [(c, counts[c], CATEGORY_STYLE[c]) for c in present]
+    biggest = set(counts[present].sum().sort_values(ascending=False, kind="stable").index[:MOST_STACKED - 1])
+    rest = [c for c in present if c not in biggest]
+    return ([(c, counts[c], CATEGORY_STYLE[c]) for c in present if c in biggest]
+            + [(OTHER_CATEGORIES, counts[rest].sum(axis=1), (PALETTE["grey"], ""))])
 
 
 def events_per_month(record: facts.MonthlyCounts, book: Chapter) -> render.BookFigure | Markdown:
@@ -251,13 +276,12 @@ def events_per_month(record: facts.MonthlyCounts, book: Chapter) -> render.BookF
         return _write(book, "timeline.not_yet", start=counts.index[0].start_time.date())
     fig = go.Figure()
     x = counts.index.to_timestamp()
-    for category in [c for c in CATEGORY_STYLE if c in counts.columns]:
-        colour, pattern = CATEGORY_STYLE[category]
+    for category, monthly, (colour, pattern) in _stacked_layers(counts):
         name = _say(f"category.{category}")
-        fig.add_bar(x=x, y=counts[category], name=name, marker=dict(color=colour, pattern=_pattern(pattern)),
+        fig.add_bar(x=x, y=monthly, name=name, marker=dict(color=colour, pattern=_pattern(pattern)),
                     hovertemplate=_say("per_month.hover", category=name))
     fig.update_layout(barmode="stack", height=420, yaxis_title=_say("per_month.y_axis"), xaxis_title=None,
-                      xaxis=dict(type="date"), legend_title_text=None)
+                      xaxis=DATE_TICKS, legend_title_text=None)
     download = counts.assign(total=counts.sum(axis=1)).reset_index()
     download["month"] = download["month"].astype(str)
     fields = dict(busiest=record.busiest, busiest_count=record.busiest_count, busiest_claims=record.busiest_claims,

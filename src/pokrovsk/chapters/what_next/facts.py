@@ -30,6 +30,8 @@ SCALE_PLACE = "avdiivka"
 """Avdiivka → Pokrovsk: the ground Russia covered before reaching the city, shown for scale."""
 DRIVE_START = "drive-start"
 """Editorial role (data/editorial.csv): the event where the drive on Pokrovsk began."""
+EARLIER_CHAPTERS = ("where", "why", "how_long")
+"""Events these chapters single out (data/editorial.csv) are told there and not repeated here."""
 ON_THE_ROADS = ("rodynske", "dobropillia", *NEXT_CITIES)
 """Places whose mention puts an event on the roads north and north-east."""
 NORTHERN_ROAD = "T-05-15"
@@ -431,6 +433,9 @@ def roads_north(book: Chapter) -> RoadsNorth:
     events = events[events["category"].isin(ONWARD_CATEGORIES)]
     if not start.empty:
         events = events[events["date_start"] >= start.min()]
+    choices = data.load_editorial(book.data_dir)
+    told_before = choices.loc[choices["chapter"].isin(EARLIER_CHAPTERS), "event_id"]
+    events = events[~events["event_id"].isin(told_before)]
     text = events["title"] + " " + events["description"]
     rows = events[text.apply(lambda t: any(name in t for name in watched))]
     return RoadsNorth(names[ORIGIN], tuple(names[p] for p in NEXT_CITIES), _statements(rows, names))

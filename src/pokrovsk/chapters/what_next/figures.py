@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from pokrovsk import boundaries, data, datapages, maps, render, words
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.what_next import facts
-from pokrovsk.charts import PALETTE
+from pokrovsk.charts import DATE_TICKS, PALETTE
 
 FRAME_MARGIN_KM = 4.0
 """Room between the outermost marker and the pocket map's edge, for its label."""
@@ -250,14 +250,18 @@ def _claims_chart(timeline: facts.ClaimsTimeline, as_of) -> go.Figure:
         x = facts.midpoint(statements.set_index("event_id").loc[claim.event_id])
         fig.add_shape(type="line", x0=x, x1=x, yref="paper", y0=0, y1=1,
                       line=dict(color=PALETTE["vermillion"], dash="dot", width=1.5))
-        fig.add_annotation(x=x, yref="paper", y=1, text=_say("timeline.marked_claim", title=claim.title),
-                           showarrow=False, xanchor="right", yanchor="top", font=dict(size=12),
-                           bgcolor="rgba(255,255,255,0.85)")
+        # A short label on the side of the line with more room: the claim itself is in the title.
+        start, end = _date_range(statements, as_of)
+        later_half = pd.Timestamp(x) > start + (end - start) / 2
+        fig.add_annotation(x=x, yref="paper", y=0, yanchor="bottom", text=_say("timeline.marked_claim"),
+                           showarrow=False, xanchor="right" if later_half else "left", font=dict(size=12),
+                           xshift=-4 if later_half else 4)
     order = [_row_label(side) for side in facts.SIDES]
     fig.update_layout(
-        xaxis=dict(type="date", title=_say("timeline.axis"), range=_date_range(statements, as_of)),
-        yaxis=dict(title=None, categoryorder="array", categoryarray=order[::-1], range=[-0.6, len(order) - 0.4]),
-        hoverlabel=dict(align="left"), height=420, margin=dict(t=60, l=120),
+        xaxis=dict(DATE_TICKS, title=None, range=_date_range(statements, as_of)),
+        yaxis=dict(title=None, categoryorder="array", categoryarray=order[::-1], range=[-0.6, len(order) - 0.4],
+                   automargin=True),
+        hoverlabel=dict(align="left"), height=420, margin=dict(t=60),
     )
     return fig
 
@@ -287,7 +291,7 @@ def _distances_chart(measured: facts.Distances) -> go.Figure:
         hovertemplate=_say("distances.hover"),
     ))
     fig.update_layout(xaxis=dict(title=_say("distances.axis"), range=[0, max(row.km for row in rows) * 1.2]),
-                      yaxis=dict(title=None), showlegend=False, height=340, margin=dict(l=230, r=40))
+                      yaxis=dict(title=None, automargin=True), showlegend=False, height=340)
     return fig
 
 

@@ -11,7 +11,7 @@ from IPython.display import Markdown
 from pokrovsk import boundaries, data, holders, maps, render, words
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.where.facts import Locator, Population, Region
-from pokrovsk.charts import PALETTE
+from pokrovsk.charts import DATE_TICKS, PALETTE
 from pokrovsk.sources import ids_in
 
 EUROPE = (-11.0, 35.0, 50.0, 62.0)
@@ -132,7 +132,7 @@ def population_chart(record: Population, book: Chapter) -> go.Figure:
                        for date, population, qualifier in zip(group["date"], group["population"], group["qualifier"])],
         )
     fig.update_layout(yaxis_title=_say("population.y_axis", book, place=record.place), xaxis_title=None,
-                      yaxis_rangemode="tozero")
+                      yaxis_rangemode="tozero", xaxis=DATE_TICKS)
     return fig
 
 

@@ -11,15 +11,15 @@ from IPython.display import Markdown
 from pokrovsk import render, words
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.why import facts, network_map as drawing
-from pokrovsk.charts import PALETTE
+from pokrovsk.charts import DATE_TICKS, PALETTE, hover_text
 from pokrovsk.sources import ids_in, split_ids
 from pokrovsk.vocabulary import SUPPORTED
 
 HOLDER_COLOUR = {"russia": PALETTE["vermillion"], "ukraine": PALETTE["blue"]}
-QUALIFIER_SYMBOL = {"exact": "square", "about": "circle", "more_than": "triangle-up", "less_than": "triangle-down"}
 VERIFICATION_FILL = {"established": ("", "supported"), "corroborated": ("", "supported"),
                      "claimed": ("-open", "claimed"), "disputed": ("-open-dot", "disputed")}
-"""Marker fill (plotly symbol suffix) and legend entry for each verification."""
+"""Marker fill (plotly symbol suffix) and legend entry for each verification: the one mark
+beside the side's colour (a figure's wording, "about" or "more than", is in its hover label)."""
 MODE_COLOUR = {"road": PALETTE["vermillion"], "rail": PALETTE["black"]}
 PLOTLY_DASH = {"road": "solid", "rail": "dash"}
 NETWORK_RADIUS_KM = 150
@@ -45,17 +45,15 @@ def _amounts(report: facts.Report) -> str:
 # --- Territory held --------------------------------------------------------------------------
 
 def _control_chart(control: facts.Control, book: Chapter, axis_title: str, yaxis: dict) -> go.Figure:
-    """Reports over time: colour and a direct label tell the holder, marker shape the qualifier
-    ('about', 'more than'), marker fill the verification. A report dated only to a month or a
-    year gets a shaded bar across the period it may mean; pre-2022 reports become reference lines.
-    Points are not joined: they come from different sources that draw the line differently."""
+    """Reports over time: colour and a direct label tell the holder, marker fill the verification.
+    A report dated only to a month or a year gets a shaded bar across the period it may mean;
+    pre-2022 reports become reference lines. Points are not joined: they come from different
+    sources that draw the line differently."""
     fig = go.Figure()
     rows = control.recent.assign(middle=control.recent["date_start"]
                                  + (control.recent["date_end"] - control.recent["date_start"]) / 2)
     for holder, group in rows.groupby("holder", sort=False):
         colour = HOLDER_COLOUR[holder]
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=_say("control.held_by", holder=holder),
-                        marker=dict(symbol="square", size=11, color=colour))
         periods = group[group["date_precision"] != "day"]
         xs, ys = [], []
         for row in periods.itertuples():
@@ -64,14 +62,14 @@ def _control_chart(control: facts.Control, book: Chapter, axis_title: str, yaxis
         if xs:
             fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=6), opacity=0.3,
                             hoverinfo="skip", showlegend=False)
-        for (qualifier, verification), points in group.groupby(["qualifier", "verification"]):
+        for verification, points in group.groupby("verification"):
             hover = [[words.date(r.date), words.amount(r.value, r.unit, r.qualifier),
-                      _say("control.standing", claimant=r.claimant, verification=r.verification),
-                      "; ".join(label for label, _ in book.cite(split_ids(r.source_ids)))]
+                      hover_text(_say("control.standing", claimant=r.claimant, verification=r.verification)),
+                      hover_text("; ".join(label for label, _ in book.cite(split_ids(r.source_ids))))]
                      for r in points.itertuples()]
             fig.add_scatter(
                 x=points["middle"], y=points["value"], mode="markers", showlegend=False, cliponaxis=False,
-                marker=dict(symbol=QUALIFIER_SYMBOL[qualifier] + VERIFICATION_FILL[verification][0], size=13,
+                marker=dict(symbol="circle" + VERIFICATION_FILL[verification][0], size=13,
                             color=colour, line=dict(color=colour, width=2)),
                 customdata=hover, hovertemplate=_say("control.hover", holder=holder))
         first = group.loc[group["middle"].idxmin()]
@@ -83,10 +81,6 @@ def _control_chart(control: facts.Control, book: Chapter, axis_title: str, yaxis
         fig.add_hline(y=row.value, line=dict(color=HOLDER_COLOUR[row.holder], dash="dash", width=1),
                       annotation_text=_say("control.reference_line", **_row_fields(row)),
                       annotation_position="top left", annotation_align="left", annotation_font_size=12)
-    for qualifier in dict.fromkeys(rows["qualifier"]):
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=_say(f"control.qualifier_legend.{qualifier}"),
-                        marker=dict(symbol=QUALIFIER_SYMBOL[qualifier] + "-open", size=11, color=PALETTE["grey"],
-                                    line=dict(width=2)))
     for fill, legend in dict.fromkeys(VERIFICATION_FILL[v] for v in rows["verification"]):
         fig.add_scatter(x=[None], y=[None], mode="markers", name=_say(f"control.fill_legend.{legend}"),
                         marker=dict(symbol="circle" + fill, size=11, color=PALETTE["grey"], line=dict(width=2)))
@@ -94,7 +88,7 @@ def _control_chart(control: facts.Control, book: Chapter, axis_title: str, yaxis
         fig.update_xaxes(range=[rows["date_start"].min() - FIRST_POINT_ROOM, pd.Timestamp(book.as_of)])
     fig.update_layout(yaxis_title=axis_title, xaxis_title=None, height=480, legend=dict(font_size=12),
                       yaxis=dict(automargin=True, **yaxis))
-    fig.update_xaxes(type="date")
+    fig.update_xaxes(**DATE_TICKS)
     return fig
 
 
@@ -175,16 +169,16 @@ def network_map(network: facts.Network, book: Chapter, radius_km: float = NETWOR
     )
 
 
-def _route_names(table: pd.DataFrame, key: str = "routes.name") -> dict[int, str]:
-    """Each route's name, 'Road to Dnipro via Pavlohrad', by its number in a route table
-    (``routes.row``: the same on two lines, for a chart's row label)."""
-    return {number: _say(key, mode=stops["mode"].iloc[0], end=stops["place"].iloc[-1],
+def _route_names(table: pd.DataFrame) -> dict[int, str]:
+    """Each route's name, 'Road to Dnipro via Pavlohrad', by its number in a route table."""
+    return {number: _say("routes.name", mode=stops["mode"].iloc[0], end=stops["place"].iloc[-1],
                          via=list(stops["place"].iloc[1:-1]))
             for number, stops in table.groupby("route", sort=True)}
 
 
 def _routes_chart(table: pd.DataFrame, names: dict[int, str]) -> go.Figure:
-    """A row per route: its places at their straight-line distance from Pokrovsk."""
+    """A row per route: its places at their straight-line distance from Pokrovsk. Each row's name
+    is written above its line, not beside the axis, so on a phone the lines keep the width."""
     fig = go.Figure()
     in_legend: set[str] = set()
     for number, stops in table.groupby("route", sort=True):
@@ -202,18 +196,17 @@ def _routes_chart(table: pd.DataFrame, names: dict[int, str]) -> go.Figure:
                                    designation=stop.designation, verification=stop.verification))
             in_legend.add(key)
         beyond = stops.iloc[1:]
-        # The row label already names the towns on the way; only the end is written on the chart.
         fig.add_scatter(
-            x=beyond["distance_km"], y=[row] * len(beyond), mode="markers+text", showlegend=False,
-            text=[""] * (len(beyond) - 1) + [beyond["place"].iloc[-1]], textposition="middle right",
-            textfont=dict(size=11), cliponaxis=False,
+            x=beyond["distance_km"], y=[row] * len(beyond), mode="markers", showlegend=False, cliponaxis=False,
             marker=dict(color=PALETTE["blue"], size=8, line=dict(color="white", width=1)),
             customdata=[[place, words.compass(bearing)] for place, bearing in zip(beyond["place"], beyond["bearing"])],
             hovertemplate=_say("routes.place_hover"))
+        fig.add_annotation(x=0, xref="paper", y=row, yref="y", text=row, showarrow=False, xanchor="left",
+                           yanchor="bottom", yshift=5, font=dict(size=12))
     fig.update_layout(
-        xaxis_title=_say("routes.axis"), yaxis_title=None, height=90 + 48 * len(names),
-        yaxis=dict(autorange="reversed", showgrid=False, automargin=True),
-        xaxis=dict(range=[0, table["distance_km"].max() * 1.25], showgrid=True, gridcolor="#e3e3e3"))
+        xaxis_title=_say("routes.axis"), yaxis_title=None, height=90 + 52 * len(names), margin=dict(l=12),
+        yaxis=dict(showgrid=False, showticklabels=False, ticks="", showline=False, range=[len(names) - 0.6, -0.9]),
+        xaxis=dict(range=[0, table["distance_km"].max() * 1.05], showgrid=True, gridcolor="#e3e3e3"))
     return fig
 
 
@@ -232,7 +225,7 @@ def routes(found: facts.Routes, book: Chapter) -> render.BookFigure | Markdown:
         data_date=book.as_of,
         data=table.assign(route=table["route"].map(names),
                           direction=[words.compass(b) if step else "" for b, step in zip(table["bearing"], table["step"])]),
-        chart=_routes_chart(table, _route_names(table, "routes.row")),
+        chart=_routes_chart(table, names),
     )
 
 
@@ -252,7 +245,7 @@ def distances(rows: pd.DataFrame, book: Chapter) -> render.BookFigure:
             y=group["name_en"], x=group["distance_km"], orientation="h", name=name,
             marker=dict(color=colour, pattern=dict(shape=pattern, fillmode="overlay", fgcolor="white", solidity=0.25)),
             text=[_say("distances.bar", km=km, bearing=b) for km, b in zip(group["distance_km"], group["bearing"])],
-            textposition="outside", cliponaxis=False,
+            textposition="auto", cliponaxis=False,
             customdata=[[words.compass(b),
                          _say("distances.population", population=p) if pd.notna(p) else _say("distances.population_unknown"),
                          y if pd.notna(y) else ""]
