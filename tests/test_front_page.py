@@ -129,7 +129,8 @@ def bottom_line_sentences(text: str) -> list[str]:
     return [sentence for sentence in re.split(r"(?<=[.!?])\s+", " ".join(body.split())) if sentence.strip(" ;")]
 
 
-@pytest.mark.parametrize("as_of", DATES)
+@pytest.mark.parametrize("as_of", sorted(DATES + [dt.date(2025, 11, 3), dt.date(2025, 12, 2), dt.date(2026, 1, 28),
+                                             dt.date(2026, 2, 15)]))
 def test_bottom_line_is_two_or_three_plain_sentences_as_of_its_date(as_of):
     book = book_at(as_of)
     text = figures.bottom_line(facts.bottom_line(book), book)
