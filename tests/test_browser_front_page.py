@@ -1,6 +1,7 @@
 """The front page in Chromium at a desktop and a phone width: it shows the edition's as-of date in
-its bottom line, the key-facts box and the hero map; and every map in the book opens at full
-size from a click on it."""
+its bottom line, the key-facts box and the hero map; the bottom line quotes no headline and the
+map's caption names a few sources with the rest in a fold; and every map in the book opens at
+full size from a click on it."""
 
 from __future__ import annotations
 
@@ -39,6 +40,28 @@ def test_front_page_opens_with_the_bottom_line_key_facts_and_a_map(site, browser
     assert 0 < shown["width"] <= width
     # The box comes before the map, the bottom line before both: what a reader sees first.
     assert bottom.bounding_box()["y"] < box.bounding_box()["y"] < shown["y"]
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_bottom_line_is_plain_sentences_and_the_map_credits_fold_their_long_list(site, browser, width):
+    html, base = site
+    page = open_page(browser, f"{base}/{FRONT}", width)
+    as_of = words.date(data.latest_date(REPO / "data"))
+    bottom = page.locator("p", has_text=f"The bottom line, as of {as_of}")
+    text = bottom.inner_text()
+    assert '"' not in text and "\u201c" not in text
+    assert 1 <= bottom.locator("a").count() <= 6  # one or two links a sentence
+    assert bottom.bounding_box()["width"] <= width
+    caption = page.locator("#front-page-map figcaption")
+    fold = caption.locator("details.pk-more-sources")
+    shown = caption.locator("a[href*='bibliography']").count() - fold.locator("a").count()
+    assert 2 <= shown <= 3
+    assert not fold.locator("a").first.is_visible()
+    fold.locator("summary").click()
+    every = fold.locator("a")
+    assert every.first.is_visible() and every.count() > shown
+    assert f"All {every.count()} sources" in fold.locator("summary").inner_text()
     page.close()
 
 

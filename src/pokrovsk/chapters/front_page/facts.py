@@ -3,9 +3,10 @@ records of codes, numbers, dates and source ids (the words are in ``words/<langu
 
 Each fact is the one its chapter shows, asked of that chapter's own query, so the front page
 can never disagree with the chapter it summarises: the population (chapter 1), the straight
-line to Kramatorsk (chapter 1), the days of battle by the main count (chapter 3), each side's
-latest statement about the city (chapter 4); the measured state of the city on DeepState's map
-and the nearest occupied ground come from our measurements (``pokrovsk.holders``).
+line to Kramatorsk (chapter 1), the days of battle by the main count (chapter 3), Russia's claim
+to have taken the city (the day chapter 3's count by that claim ends) with Ukraine's answers to it,
+or before it Russia's latest statement about the city (chapter 4); the measured state of the city
+on DeepState's map and the nearest occupied ground come from our measurements (``pokrovsk.holders``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import dataclasses
 import datetime as dt
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from pokrovsk import data, holders, maps
@@ -49,12 +51,20 @@ class Measured:
 
 @dataclasses.dataclass(frozen=True)
 class BottomLine:
+    """Two or three sentences' worth: the city on the map, what the sides said, how long it lasted."""
+
     place: str
-    russia: Event | None
-    """Russia's latest statement about the city known at as_of."""
-    ukraine: Event | None
-    independent: Event | None
     measured: Measured | None
+    capture_claim: Event | None
+    """Russia's claim to have taken the city, known at as_of: the end of the battle's count by that
+    claim (battles.csv, end_kind 'claim')."""
+    answers: tuple[Event, ...]
+    """Ukraine's statements about the city since that claim, known at as_of: the first, and the
+    latest when there are more."""
+    russia: Event | None
+    """Russia's latest statement about the city known at as_of (the one weighed before a capture claim)."""
+    battle: how_long.Span | None
+    """The main count of chapter 3 (None before it starts)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +101,9 @@ class HeroMap:
     """The occupied area on the store's latest date by as_of (a WGS84 shape), or None without a store."""
     occupied_date: dt.date | None
     source_ids: tuple[str, ...]
+    layer_source_ids: tuple[str, ...]
+    """The gazetteers the towns' points come from: with the basemap, the sources the map is drawn
+    from (the others back single towns' facts or claims)."""
 
 
 def _last(events: tuple[Event, ...], side: str) -> Event | None:
@@ -98,13 +111,47 @@ def _last(events: tuple[Event, ...], side: str) -> Event | None:
     return spoken[-1] if spoken else None
 
 
+def _event(event_id: str, row: pd.Series) -> Event:
+    return Event(event_id=event_id, date=str(row["date"]), date_precision=row["date_precision"],
+                 claimant=row["claimant"], verification=row["verification"], title=row["title"],
+                 description=row["description"], source_ids=tuple(split_ids(row["source_ids"])))
+
+
+def _statements_about_city(book: Chapter, side: str) -> pd.DataFrame:
+    """The side's statements about the city known at as_of, oldest first."""
+    events = data.load_events(book.data_dir, book.as_of)
+    spoken = events[events["claimant"].eq(side) & events["category"].isin(holders.CLAIM_CATEGORIES)
+                    & events["place_id"].eq(PLACE)]
+    return spoken.sort_values(["date_start", "event_id"]).set_index("event_id")
+
+
+def _capture_claim(book: Chapter) -> Event | None:
+    """Russia's statement, known at as_of, made on the day the battle's count by Russia's claim ends."""
+    battles = data.load_battles(book.data_dir)
+    ends = battles.loc[battles["battle_id"].eq(how_long.BATTLE_ID) & battles["end_kind"].eq("claim")
+                       & battles["end"].notna(), "end"]
+    if ends.empty:
+        return None
+    claims = _statements_about_city(book, holders.RUSSIA)
+    end = min(data.period_bounds(day)[0] for day in ends)
+    on_the_day = claims[claims["date_precision"].eq("day") & (claims["date_start"].dt.date == end)]
+    return None if on_the_day.empty else _event(on_the_day.index[-1], on_the_day.iloc[-1])
+
+
 def bottom_line(book: Chapter) -> BottomLine:
     town = next(status for status in what_next.status(book).towns if status.place_id == PLACE)
     held = holders.holdings(book.data_dir, book.as_of, [PLACE]).iloc[0]
     measured = holders.measurement(book.data_dir, book.as_of)
+    claim = _capture_claim(book)
+    answers: tuple[Event, ...] = ()
+    if claim is not None:
+        said = _statements_about_city(book, holders.UKRAINE)
+        said = said[said["date_start"].dt.date >= dt.date.fromisoformat(claim.date)]
+        first_and_latest = dict.fromkeys([*said.index[:1], *said.index[-1:]])
+        answers = tuple(_event(event_id, said.loc[event_id]) for event_id in first_and_latest)
     return BottomLine(
-        place=town.name, russia=_last(town.latest, "russia"), ukraine=_last(town.latest, "ukraine"),
-        independent=_last(town.latest, "independent"),
+        place=town.name, capture_claim=claim, answers=answers, russia=_last(town.latest, holders.RUSSIA),
+        battle=how_long.answer(book).main,
         measured=None if measured is None or held["basis"] != holders.MEASURED else Measured(
             measured.date, held["holder"], held["since"], measured.nearest_occupied_km))
 
@@ -112,10 +159,7 @@ def bottom_line(book: Chapter) -> BottomLine:
 def _troop_reports(book: Chapter) -> tuple[Event, ...]:
     events = data.load_events(book.data_dir, book.as_of).set_index("event_id")
     chosen = [event_id for event_id in data.editorial_ids(CHAPTER, TROOPS, book.data_dir) if event_id in events.index]
-    return tuple(Event(event_id=event_id, date=str(row["date"]), date_precision=row["date_precision"],
-                       claimant=row["claimant"], verification=row["verification"], title=row["title"],
-                       description=row["description"], source_ids=tuple(split_ids(row["source_ids"])))
-                 for event_id, row in events.loc[chosen].iterrows())
+    return tuple(_event(event_id, row) for event_id, row in events.loc[chosen].iterrows())
 
 
 def key_facts(book: Chapter) -> KeyFacts:
@@ -145,4 +189,5 @@ def hero_map(book: Chapter) -> HeroMap:
         place_id=PLACE, places=gpd.GeoDataFrame(table, geometry="geometry", crs=places.crs),
         frame=(float(west), float(south), float(east), float(north)), gateway=gateway,
         measurement=holders.measurement(book.data_dir, book.as_of), occupied=occupied, occupied_date=occupied_date,
-        source_ids=tuple(data.sources_known_by(list(dict.fromkeys(ids_in(shown) + claims)), book.as_of, book.data_dir)))
+        source_ids=tuple(data.sources_known_by(list(dict.fromkeys(ids_in(shown) + claims)), book.as_of, book.data_dir)),
+        layer_source_ids=tuple(dict.fromkeys(shown["gazetteer"].dropna())))

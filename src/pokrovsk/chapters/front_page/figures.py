@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyproj
 
 from pokrovsk import boundaries, data, maps, render, words
-from pokrovsk.chapter import Chapter
+from pokrovsk.chapter import Chapter, _role_text
 from pokrovsk.chapters.front_page import facts
 from pokrovsk.charts import PALETTE
 
@@ -19,13 +19,24 @@ def _say(key: str, **fields) -> str:
     return words.say(f"{facts.CHAPTER}.{key}", **fields)
 
 
+def _publisher_links(book: Chapter, source_ids) -> str:
+    """Sources as links into the bibliography named by their publisher alone: short enough for
+    a phone, where each sentence of the bottom line and each key fact cites one or two sources
+    (the chapters give the full citations)."""
+    publishers = data.load_sources(book.data_dir).set_index("source_id")["publisher"]
+    return "; ".join(f"{{ref}}`{_role_text(publishers[source_id])} <source-{source_id}>`"
+                     for source_id in dict.fromkeys(source_ids))
+
+
 def bottom_line(record: facts.BottomLine, book: Chapter) -> str:
-    return words.markdown(f"{facts.CHAPTER}.bottom_line", cite=book.cite_markdown, as_of=book.as_of, **vars(record))
+    return words.markdown(f"{facts.CHAPTER}.bottom_line", cite=lambda ids: _publisher_links(book, ids),
+                          as_of=book.as_of, **vars(record))
 
 
 def key_facts(record: facts.KeyFacts, book: Chapter) -> str:
     """The key facts as a box (a MyST admonition) with its title."""
-    body = words.markdown(f"{facts.CHAPTER}.key_facts", cite=book.cite_markdown, as_of=book.as_of, **vars(record))
+    body = words.markdown(f"{facts.CHAPTER}.key_facts", cite=lambda ids: _publisher_links(book, ids),
+                          as_of=book.as_of, **vars(record))
     title = _say("key_facts_title", as_of=book.as_of)
     return f"```{{admonition}} {title}\n:class: pk-key-facts\n{body}\n```\n"
 
@@ -84,5 +95,13 @@ def hero_map(record: facts.HeroMap, book: Chapter) -> render.BookFigure:
         name="front-page-map",
         title=_say("map.title", **fields), alt=_say("map.alt", **fields),
         long_description=_say("map.long_description", **fields), caption=_say("map.caption", **fields),
-        citations=book.cite([*record.source_ids, "natural-earth", *([oblasts.source_id] if oblasts.source_id else [])]),
+        citations=book.cite([*record.layer_source_ids, "natural-earth", *([oblasts.source_id] if oblasts.source_id else []),
+                             *record.source_ids]),
         data_date=book.as_of, data=record.places, image=fig, notes=[basemap.note, oblasts.message])
+
+
+def layer_source_ids(record: facts.HeroMap, figure: render.BookFigure) -> tuple[str, ...]:
+    """The sources the map is drawn from: the towns' gazetteers and the basemap's and boundaries'
+    sources (every cited source that backs no single town or claim)."""
+    return tuple(source_id for _, source_id in figure.citations
+                 if source_id in record.layer_source_ids or source_id not in record.source_ids)

@@ -45,14 +45,19 @@ def _say(key: str, **fields) -> str:
     return words.say(f"{facts.CHAPTER}.{key}", **fields)
 
 
-def map_markdown(figure: render.BookFigure, image: str, download: str) -> str:
+def _links(citations) -> str:
+    return "; ".join(f"{{ref}}`{label.replace('`', '')} <source-{source_id}>`" for label, source_id in citations)
+
+
+def map_markdown(figure: render.BookFigure, image: str, download: str, layer_source_ids) -> str:
     """The map as a MyST figure: Sphinx copies the image and, the figure being scaled to the
-    column, links it to the full-size file; the caption cites into the bibliography."""
-    book_sources = "; ".join(f"{{ref}}`{label.replace('`', '')} <source-{source_id}>`"
-                             for label, source_id in figure.citations)
+    column, links it to the full-size file; the caption cites into the bibliography the sources
+    the map is drawn from (``layer_source_ids``), every source one click away in a fold."""
+    main = [(label, source_id) for label, source_id in figure.citations if source_id in layer_source_ids]
     notes = " ".join(md_text(note) for note in figure.notes if note)
-    caption = _say("map.figure_caption", caption=md_text(figure.caption), sources=book_sources,
-                   date=figure.data_date, notes=notes, download=f"{FROM_INTRO}/{download}")
+    caption = _say("map.figure_caption", caption=md_text(figure.caption), main_sources=_links(main),
+                   more_sources=_links(figure.citations) if len(main) < len(figure.citations) else "",
+                   count=len(figure.citations), date=figure.data_date, notes=notes, download=f"{FROM_INTRO}/{download}")
     return "\n".join([
         f"**{md_text(figure.title)}**", "",
         f"```{{figure}} {FROM_INTRO}/{image}",
@@ -70,12 +75,13 @@ def map_markdown(figure: render.BookFigure, image: str, download: str) -> str:
 
 def page_markdown(book: Chapter, folder: Path) -> str:
     """The bottom line, the key facts and the hero map; the map's files are written to ``folder``."""
-    figure = figures.hero_map(facts.hero_map(book), book)
+    record = facts.hero_map(book)
+    figure = figures.hero_map(record, book)
     image = render._write_image(figure, folder)
     download = render._write_download(figure, folder)
     return "\n".join([figures.bottom_line(facts.bottom_line(book), book), "",
                       figures.key_facts(facts.key_facts(book), book),
-                      map_markdown(figure, image, download)])
+                      map_markdown(figure, image, download, figures.layer_source_ids(record, figure))])
 
 
 def write(root: Path, params: BookParams, data_dir: Path) -> list[Path]:
