@@ -22,8 +22,8 @@ VERIFICATION_FILL = {"established": ("", "supported"), "corroborated": ("", "sup
 beside the side's colour (a figure's wording, "about" or "more than", is in its hover label)."""
 MODE_COLOUR = {"road": PALETTE["vermillion"], "rail": PALETTE["black"]}
 PLOTLY_DASH = {"road": "solid", "rail": "dash"}
-NETWORK_RADIUS_KM = 150
-RING_STEP_KM = 50
+NETWORK_RADIUS_KM = 55
+RING_STEP_KM = 25
 FIRST_POINT_ROOM = pd.Timedelta(days=30)
 """Room before the first report; the axis ends at ``as_of``, never later."""
 
