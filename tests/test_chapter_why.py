@@ -19,6 +19,7 @@ from later_dates import dates_after
 from pokrovsk import data
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.why import facts, figures
+from pokrovsk.chapters.why import network_map as drawing
 
 DATA = REPO / "data"
 EARLY = "2025-06-01"
@@ -233,6 +234,11 @@ def test_network_map_labels_stay_apart_and_legible_on_a_phone(shown):
     boxes = [(t.get_text(), (t.get_bbox_patch() or t).get_window_extent(renderer)) for t in labels]
     overlapping = [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
     assert len(labels) > 15 and overlapping == []
+    numbered = {t.get_text() for t in labels}
+    roads = {drawing.short_designation(e["designation"]) for e in rows("network_edges") if e["mode"] == "road"}
+    left_out = sorted(roads - numbered)
+    assert left_out == [] or f"leaves out the number{'s' if len(left_out) > 1 else ''}" in shown["map"].caption
+    assert all(road in shown["map"].caption for road in left_out)
 
 
 def test_network_map_counts_the_lines_and_directions_out_of_pokrovsk(shown):

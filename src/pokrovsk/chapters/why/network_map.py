@@ -58,10 +58,11 @@ def _legend(ring_km: int) -> list[Line2D]:
 
 
 def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
-         ) -> tuple[Figure, maps.Basemap, pd.DataFrame]:
+         ) -> tuple[Figure, maps.Basemap, pd.DataFrame, list[str]]:
     """The schematic network around Pokrovsk: roads solid and vermillion, railways dashed and
     black, links no independent source supports dotted. Returns the figure, its basemap and the
-    places beyond the map's edge (``place_id``, ``name_en``, ``distance_km``, ``x``, ``y``, ``mode``)."""
+    places beyond the map's edge (``place_id``, ``name_en``, ``distance_km``, ``x``, ``y``, ``mode``) and
+    the roads whose numbers found no room on it."""
     places = network.places
     home = places.loc[HOME]
     lines = network.edges.to_crs(maps.WEB_MERCATOR)
@@ -118,8 +119,8 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
     _place_labels(ax, fig, [(p.geometry.x, p.geometry.y, p["name_en"], p.name == HOME)
                             for _, p in labelled.iterrows()], taken)
     # Road numbers last: a town's name must not vanish, a number may (the caption lists every road).
-    _road_labels(ax, lines[lines["mode"] == "road"], frame, taken)
-    return fig, basemap, off_map
+    unnumbered = _road_labels(ax, lines[lines["mode"] == "road"], frame, taken)
+    return fig, basemap, off_map, unnumbered
 
 
 ROAD_LABEL_SPOTS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)
@@ -150,11 +151,12 @@ def _point_extent(ax, point, radius_pt: float):
     return Bbox([[x - r, y - r], [x + r, y + r]])
 
 
-def _road_labels(ax, roads: gpd.GeoDataFrame, frame, taken: list) -> None:
+def _road_labels(ax, roads: gpd.GeoDataFrame, frame, taken: list) -> list[str]:
     """Each road's number on a stretch inside the frame, at the first spot along it (longest
-    stretch first) that covers no label already placed; a number with no free spot is left to
-    the caption, which names every road (near Pokrovsk a phone has too little room for all)."""
+    stretch first) that covers no label already placed. Returns the roads left without a number
+    (near Pokrovsk a phone has too little room for all), for the caption to name."""
     renderer = ax.figure.canvas.get_renderer()
+    unnumbered = []
     for designation, group in roads.groupby("designation"):
         stretches = sorted((piece for piece in group.geometry.intersection(frame) if not piece.is_empty),
                            key=lambda piece: -piece.length)
@@ -167,6 +169,9 @@ def _road_labels(ax, roads: gpd.GeoDataFrame, frame, taken: list) -> None:
                 taken.append(extent)
                 break
             label.remove()
+        else:
+            unnumbered.append(short_designation(designation))
+    return unnumbered
 
 
 def _place_labels(ax, fig, labels: list[tuple[float, float, str, bool]], taken: list) -> None:
