@@ -264,6 +264,35 @@ def test_timeline_still_works_before_any_russian_claim_on_the_towns():
     assert set(figure.data["place_id"]).isdisjoint({"pokrovsk", "myrnohrad"})
 
 
+def test_timeline_numbers_the_editors_key_moments_and_lists_every_statement_in_a_fold():
+    book = chapter()
+    timeline = facts.claims_timeline(book)
+    figure = figures.claims_timeline(timeline, book)
+    shown = set(figure.data["event_id"])
+    chosen = [r["event_id"] for r in rows("editorial")
+              if r["chapter"] == "what_next" and r["role"] == "key-moment" and r["event_id"] in shown]
+    assert 6 <= len(chosen) <= 8
+    assert list(timeline.key_moments) == [e for e in figure.data["event_id"] if e in chosen]  # in date order
+    numbers = [trace for trace in figure.chart.data if trace.mode == "text"]
+    assert [list(trace.text) for trace in numbers] == [[str(n) for n in range(1, len(chosen) + 1)]]
+    listed = figures.claims_key_moments(timeline, book).data
+    items = re.findall(r"^(\d+)\. \*\*", listed, flags=re.M)
+    assert items == [str(n) for n in range(1, len(chosen) + 1)]
+    fold = listed.split("<details", 1)[1]
+    assert fold.count("\n- **") == len(figure.data)
+    how_long_chosen = {r["event_id"] for r in rows("editorial") if r["chapter"] == "how_long" and r["role"] == "key-moment"}
+    assert how_long_chosen.isdisjoint(chosen)
+
+
+def test_before_any_key_moment_the_timeline_has_no_numbers():
+    book = chapter("2025-11-01")
+    timeline = facts.claims_timeline(book)
+    assert timeline.key_moments == ()
+    figure = figures.claims_timeline(timeline, book)
+    assert [trace for trace in figure.chart.data if trace.mode == "text"] == []
+    assert "numbered on the chart" not in figures.claims_key_moments(timeline, book).data
+
+
 # --- Status at as_of -------------------------------------------------------------------------------
 
 def test_status_paragraph_names_each_sides_latest_statement_and_the_conflict():

@@ -19,6 +19,7 @@ from later_dates import dates_after
 from pokrovsk import data
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.why import facts, figures
+from pokrovsk.chapters.why import network_map as drawing
 
 DATA = REPO / "data"
 EARLY = "2025-06-01"
@@ -211,6 +212,34 @@ def test_wider_region_lists_every_figure_outside_donetsk_oblast(book, shown):
 
 
 # --- Roads and railways ----------------------------------------------------------------------
+
+def test_network_map_labels_stay_apart_and_legible_on_a_phone(shown):
+    """At the size a phone shows it, the map keeps its drawn size (no label reaches past it to
+    shrink the image), every text shows at 11 px or more, and no two labels' boxes overlap."""
+    import matplotlib
+    from pokrovsk import render
+
+    fig = shown["map"].image
+    width = fig.get_figwidth()
+    render.legible_on_phones(fig)
+    assert fig.get_figwidth() == pytest.approx(width)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_text().strip()]
+    legend = [t for t in ax.get_legend().get_texts()] + [ax.get_legend().get_title()]
+    width_in = fig.get_tightbbox().width + 2 * matplotlib.rcParams["savefig.pad_inches"]
+    shown_px = min(t.get_fontsize() for t in labels + legend) / 72 * render.PHONE_COLUMN_CSS_PX / width_in
+    assert shown_px >= render.SMALLEST_TEXT_CSS_PX
+    boxes = [(t.get_text(), (t.get_bbox_patch() or t).get_window_extent(renderer)) for t in labels]
+    overlapping = [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+    assert len(labels) > 15 and overlapping == []
+    numbered = {t.get_text() for t in labels}
+    roads = {drawing.short_designation(e["designation"]) for e in rows("network_edges") if e["mode"] == "road"}
+    left_out = sorted(roads - numbered)
+    assert left_out == [] or f"leaves out the number{'s' if len(left_out) > 1 else ''}" in shown["map"].caption
+    assert all(road in shown["map"].caption for road in left_out)
+
 
 def test_network_map_counts_the_lines_and_directions_out_of_pokrovsk(shown):
     figure = shown["map"]

@@ -142,6 +142,24 @@ def test_map_text_shows_at_11_css_px_or_more_on_a_phone(tmp_path, width_in, font
     assert width_px >= 2 * render.PHONE_COLUMN_CSS_PX  # a click still opens a sharper image
 
 
+def test_labels_of_an_axis_switched_off_do_not_shrink_a_map():
+    """geopandas names a projected map's axes ("Easting [metre]"); switched off, they are never
+    drawn, so their smaller size must not shrink the map on a phone."""
+    import matplotlib.figure
+
+    def width_after(axis_labels: bool) -> float:
+        image = matplotlib.figure.Figure(figsize=(render.MAP_WIDTH_PX / 300, 3))
+        axes = image.add_subplot()
+        axes.text(0.1, 0.5, "Myrnohrad", fontsize=9)
+        if axis_labels:
+            axes.set_xlabel("Easting [metre]", fontsize=6)
+        axes.set_axis_off()
+        render.legible_on_phones(image)
+        return image.get_figwidth()
+
+    assert width_after(axis_labels=True) == pytest.approx(width_after(axis_labels=False))
+
+
 READER_MUST_NOT_SEE = re.compile(r"Show code cell|offline build|--param [a-z_]+=")
 
 

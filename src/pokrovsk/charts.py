@@ -174,3 +174,14 @@ def reserve_label_margins(fig: go.Figure) -> go.Figure:
     if needed > (current if current is not None else 80):
         fig.update_layout(margin_l=math.ceil(needed))
     return fig
+
+
+def number_key_moments(fig: go.Figure, x, y) -> go.Figure:
+    """Numbers 1, 2, … beside the key moments' markers at (``x``, ``y``), in the order of the list
+    under the chart; above and below their markers in turn, so neighbours' numbers stay apart."""
+    if len(x):
+        fig.add_scatter(x=list(x), y=list(y), mode="text", text=[str(n) for n in range(1, len(x) + 1)],
+                        textposition=["top center" if n % 2 else "bottom center" for n in range(len(x))],
+                        textfont=dict(size=13, color=PALETTE["black"]), showlegend=False, hoverinfo="skip",
+                        cliponaxis=False)
+    return fig

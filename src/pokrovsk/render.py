@@ -327,7 +327,11 @@ def legible_on_phones(fig: "matplotlib.figure.Figure") -> float:
     from matplotlib.text import Text
 
     pad_in = 2 * matplotlib.rcParams["savefig.pad_inches"]  # bbox_inches="tight" adds it on both sides
-    sizes = [text.get_fontsize() for text in fig.findobj(Text) if text.get_visible() and text.get_text().strip()]
+    # An axis switched off keeps its label objects (geopandas names them "Easting [metre]"), but
+    # they are never drawn: counting them would shrink a map for text no reader sees.
+    undrawn = {id(label) for ax in fig.axes if not ax.axison for label in (ax.xaxis.label, ax.yaxis.label)}
+    sizes = [text.get_fontsize() for text in fig.findobj(Text)
+             if text.get_visible() and text.get_text().strip() and id(text) not in undrawn]
     width_in = fig.get_tightbbox().width + pad_in
     for _ in range(5):  # the tight box holds text that does not shrink with the figure: converge
         shown_px = min(sizes, default=SMALLEST_TEXT_CSS_PX * 72) / 72 * PHONE_COLUMN_CSS_PX / width_in

@@ -20,6 +20,7 @@ import shapely
 
 from pokrovsk import data, holders, maps
 from pokrovsk.chapter import Chapter
+from pokrovsk.chapters.front_line import facts as front_line
 from pokrovsk.chapters.how_long import facts as how_long
 from pokrovsk.chapters.what_next import facts as what_next
 from pokrovsk.chapters.where import facts as where
@@ -104,6 +105,10 @@ class HeroMap:
     layer_source_ids: tuple[str, ...]
     """The gazetteers the towns' points come from: with the basemap, the sources the map is drawn
     from (the others back single towns' facts or claims)."""
+    measured_area: object | None = None
+    """The circle the store's front lines were cut to on import (WGS84), or None without a store:
+    outside it the map shows no occupied ground, whoever held it."""
+    measured_radius_km: float | None = None
 
 
 def _last(events: tuple[Event, ...], side: str) -> Event | None:
@@ -181,8 +186,11 @@ def hero_map(book: Chapter) -> HeroMap:
     table = holders.with_holders(shown[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]],
                                  book.data_dir, book.as_of)
     occupied, occupied_date = holders.occupied_area(book)
+    measured_area = radius_km = None
     if occupied is not None:
         occupied = shapely.clip_by_rect(occupied, west, south, east, north)
+        aoi = front_line.front_lines(book).store.aoi
+        measured_area, radius_km = maps.area_of_interest((aoi.lat, aoi.lon), aoi.radius_km).iloc[0], aoi.radius_km
     gateway = next(city for city in where.locator(book, PLACE).cities if city.place_id == GATEWAY)
     claims = [i for ids in held["source_ids"] for i in split_ids(ids)]
     return HeroMap(
@@ -190,4 +198,5 @@ def hero_map(book: Chapter) -> HeroMap:
         frame=(float(west), float(south), float(east), float(north)), gateway=gateway,
         measurement=holders.measurement(book.data_dir, book.as_of), occupied=occupied, occupied_date=occupied_date,
         source_ids=tuple(data.sources_known_by(list(dict.fromkeys(ids_in(shown) + claims)), book.as_of, book.data_dir)),
-        layer_source_ids=tuple(dict.fromkeys(shown["gazetteer"].dropna())))
+        layer_source_ids=tuple(dict.fromkeys(shown["gazetteer"].dropna())),
+        measured_area=measured_area, measured_radius_km=radius_km)

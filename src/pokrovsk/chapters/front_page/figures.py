@@ -3,6 +3,7 @@ and the map, every word from ``words/<language>/front_page.yml``."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pyproj
 
 from pokrovsk import boundaries, data, maps, render, words
@@ -64,6 +65,12 @@ def hero_map(record: facts.HeroMap, book: Chapter) -> render.BookFigure:
     if record.occupied is not None and not record.occupied.is_empty:
         maps.occupied_area(ax, record.occupied)
         ax.fill([], [], label=_say("map.occupied_legend"), **maps.OCCUPIED_FILL)
+        # The store holds front lines only within this circle: its edge, where it crosses the map,
+        # must not pass for a front.
+        edge = gpd.GeoSeries([record.measured_area], crs="EPSG:4326").to_crs(maps.WEB_MERCATOR).boundary
+        edge.plot(ax=ax, color=PALETTE["grey"], linewidth=1.2, linestyle=(0, (4, 2)), zorder=3,
+                  label=_say("map.measured_edge_legend", radius_km=record.measured_radius_km,
+                             place=record.places.set_index("place_id").loc[record.place_id, "name_en"]))
     points = record.places.set_index("place_id").to_crs(maps.WEB_MERCATOR).geometry
     start, end = points[record.place_id], points[record.gateway.place_id]
     ax.plot([start.x, end.x], [start.y, end.y], color=PALETTE["black"], linewidth=2, linestyle=(0, (1, 1.5)), zorder=4)
@@ -90,7 +97,8 @@ def hero_map(record: facts.HeroMap, book: Chapter) -> render.BookFigure:
                   place_holder=holder[record.place_id], gateway_holder=holder[record.gateway.place_id],
                   nearest_km=record.measurement.nearest_occupied_km if record.measurement else None,
                   held=held, measured_on=record.measurement.date if record.measurement else None,
-                  occupied_drawn=record.occupied is not None, occupied_date=record.occupied_date, as_of=book.as_of)
+                  occupied_drawn=record.occupied is not None, occupied_date=record.occupied_date,
+                  measured_radius_km=record.measured_radius_km, as_of=book.as_of)
     return render.BookFigure(
         name="front-page-map",
         title=_say("map.title", **fields), alt=_say("map.alt", **fields),

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from pokrovsk import render, words
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.how_long import facts
-from pokrovsk.charts import DATE_TICKS, PALETTE, hover_text as _hover_text
+from pokrovsk.charts import DATE_TICKS, PALETTE, hover_text as _hover_text, number_key_moments
 from pokrovsk.frontlines.metrics import DISTANCE_COLUMN
 from pokrovsk.sources import ids_in
 
@@ -198,8 +198,7 @@ def _lane_positions(events: pd.DataFrame, lanes: list[str]) -> pd.Series:
 
 def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date, key_moments: tuple[str, ...] = ()) -> go.Figure:
     """Events in lanes by category; verification told apart by colour and marker shape; the key
-    moments numbered, in date order, as in the list under the chart (above and below their
-    markers in turn, so neighbours' numbers stay apart)."""
+    moments numbered, in date order, as in the list under the chart."""
     lanes = [c for c in CATEGORY_STYLE if c in set(events["category"])]
     rows = events.assign(y=_lane_positions(events, lanes),
                          x=events["date_start"] + (events["date_end"] - events["date_start"]) / 2)
@@ -215,11 +214,7 @@ def _timeline_chart(events: pd.DataFrame, start: dt.date, end: dt.date, key_mome
             hovertemplate=hover,
         )
     keys = rows.set_index("event_id").loc[list(key_moments)]
-    if not keys.empty:
-        fig.add_scatter(x=keys["x"], y=keys["y"], mode="text", text=[str(n) for n in range(1, len(keys) + 1)],
-                        textposition=["top center" if n % 2 else "bottom center" for n in range(len(keys))],
-                        textfont=dict(size=13, color=PALETTE["black"]), showlegend=False, hoverinfo="skip",
-                        cliponaxis=False)
+    number_key_moments(fig, keys["x"], keys["y"])
     fig.update_layout(
         height=460, hovermode="closest", legend_title_text=_say("timeline.legend_title"),
         xaxis=dict(DATE_TICKS, range=[start, end], title=None),

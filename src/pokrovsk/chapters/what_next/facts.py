@@ -17,6 +17,7 @@ import pandas as pd
 
 from pokrovsk import data, holders, maps
 from pokrovsk.chapter import Chapter
+from pokrovsk.chapters.how_long.facts import KEY_MOMENT
 from pokrovsk.sources import ids_in, split_ids
 from pokrovsk.records import Event
 from pokrovsk.vocabulary import PARTIES
@@ -151,6 +152,8 @@ class ClaimsTimeline:
     answers: int
     latest_answer: Event | None
     source_ids: tuple[str, ...]
+    key_moments: tuple[str, ...] = ()
+    """The editors' key moments (data/editorial.csv, role ``key-moment``) among ``statements``, in date order."""
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -352,7 +355,9 @@ def claims_timeline(book: Chapter) -> ClaimsTimeline:
         counts=tuple((side, int(counts.get(side, 0))) for side in SIDES), towns_claimed=not town_claims.empty,
         latest_claim=None if last_claim is None else _statement(last_claim, names), answers=len(answers),
         latest_answer=None if latest_answer is None else _statement(latest_answer, names),
-        source_ids=tuple(ids_in(statements)))
+        source_ids=tuple(ids_in(statements)),
+        key_moments=tuple(statements.loc[statements["event_id"].isin(
+            data.editorial_ids(CHAPTER, KEY_MOMENT, book.data_dir)), "event_id"]))
 
 
 def status(book: Chapter) -> Status:

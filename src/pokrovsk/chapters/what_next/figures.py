@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from pokrovsk import boundaries, data, datapages, maps, render, words
 from pokrovsk.chapter import Chapter
 from pokrovsk.chapters.what_next import facts
-from pokrovsk.charts import DATE_TICKS, PALETTE
+from pokrovsk.charts import DATE_TICKS, PALETTE, number_key_moments
 
 FRAME_MARGIN_KM = 4.0
 """Room between the outermost marker and the pocket map's edge, for its label."""
@@ -224,7 +224,8 @@ def _date_range(statements: pd.DataFrame, as_of) -> list[pd.Timestamp]:
 
 
 def _claims_chart(timeline: facts.ClaimsTimeline, as_of) -> go.Figure:
-    """Who said what when: one row per side, verification by colour and marker shape."""
+    """Who said what when: one row per side, verification by colour and marker shape; the key
+    moments numbered, in date order, as in the list under the chart."""
     statements = timeline.statements
     rows = statements["claimant"].map(_row_label)
     fig = go.Figure()
@@ -245,6 +246,8 @@ def _claims_chart(timeline: facts.ClaimsTimeline, as_of) -> go.Figure:
                 name=words.label("verification", verification),
                 marker=dict(color=colour, symbol=symbol, size=14, line=dict(color="white", width=1)),
                 hovertext=[_hover(row) for _, row in group.iterrows()], hovertemplate="%{hovertext}<extra></extra>")
+    keys = statements.set_index("event_id", drop=False).loc[list(timeline.key_moments)]
+    number_key_moments(fig, facts.midpoint(keys), keys["claimant"].map(_row_label))
     claim = timeline.latest_claim
     if claim is not None:
         x = facts.midpoint(statements.set_index("event_id").loc[claim.event_id])
@@ -278,6 +281,13 @@ def claims_timeline(timeline: facts.ClaimsTimeline, book: Chapter) -> render.Boo
     return _chart_figure("what-next-claims-timeline", "timeline", fields, book, timeline.source_ids,
                          timeline.statements[columns], _claims_chart(timeline, book.as_of),
                          data_date=timeline.statements["date"].iloc[-1])
+
+
+def claims_key_moments(timeline: facts.ClaimsTimeline, book: Chapter) -> Markdown:
+    """The numbered key moments of the claims timeline, with every statement one fold away."""
+    statements = timeline.statements.set_index("event_id", drop=False)
+    return book.write(f"{facts.CHAPTER}.key_moments", chosen=[statements.loc[i] for i in timeline.key_moments],
+                      every=[row for _, row in timeline.statements.iterrows()])
 
 
 def _distances_chart(measured: facts.Distances) -> go.Figure:

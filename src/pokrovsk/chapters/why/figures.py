@@ -22,8 +22,8 @@ VERIFICATION_FILL = {"established": ("", "supported"), "corroborated": ("", "sup
 beside the side's colour (a figure's wording, "about" or "more than", is in its hover label)."""
 MODE_COLOUR = {"road": PALETTE["vermillion"], "rail": PALETTE["black"]}
 PLOTLY_DASH = {"road": "solid", "rail": "dash"}
-NETWORK_RADIUS_KM = 150
-RING_STEP_KM = 50
+NETWORK_RADIUS_KM = 55
+RING_STEP_KM = 25
 FIRST_POINT_ROOM = pd.Timedelta(days=30)
 """Room before the first report; the axis ends at ``as_of``, never later."""
 
@@ -148,7 +148,7 @@ def network_map(network: facts.Network, book: Chapter, radius_km: float = NETWOR
     at_home = network.at_home
     if at_home.empty:
         return _write(book, "network_map.not_yet")
-    fig, basemap, off_map = drawing.draw(network, book, radius_km, RING_STEP_KM)
+    fig, basemap, off_map, unnumbered = drawing.draw(network, book, radius_km, RING_STEP_KM)
     directions = list(dict.fromkeys(words.compass(bearing) for bearing in network.neighbour_bearings))
     fields = dict(roads=at_home.loc[at_home["mode"] == "road", "designation"].nunique(),
                   rails=at_home.loc[at_home["mode"] == "rail", "designation"].nunique(),
@@ -160,7 +160,8 @@ def network_map(network: facts.Network, book: Chapter, radius_km: float = NETWOR
             "network_map.long_description", rings=list(range(RING_STEP_KM, int(radius_km) + 1, RING_STEP_KM)),
             directions=directions, routes=list(dict.fromkeys(_route_names(network.route_table).values())),
             beyond=[_say("network_map.beyond", name=row.name_en, km=row.distance_km) for row in off_map.itertuples()]),
-        caption=_say("network_map.caption", onward=onward, left_out=network.left_out, as_of=book.as_of),
+        caption=_say("network_map.caption", onward=onward, left_out=network.left_out, as_of=book.as_of,
+                     unnumbered=unnumbered),
         citations=book.cite(ids_in(network.edges) + ids_in(network.nodes) + ["natural-earth"]),
         data_date=book.as_of,
         data=network.edges,
