@@ -59,6 +59,8 @@ SEARCH_TOOLS = re.compile(r"\{% if pagename == 'search' %\}.*?searchindex\.js.*?
 # all wait until it is parsed (keeping their order), but the tiny documentation_options.js that
 # the inline scripts after it write to. The search page keeps its scripts in order with its own.
 UNDEFERRED_SCRIPT = "_static/documentation_options.js"
+THEME_CSS_IMPORTING_BASIC = re.compile(r"_static/styles/theme\.css'")
+SCRIPT_PRELOAD = re.compile(r'[ \t]*<link rel="preload" as="script"[^>]*>\n?')
 SEARCH_PAGE = "search"
 FIRST_PICTURE = re.compile(r'<picture><source media="([^"]+)" srcset="([^"]+)">' + re.escape(PREVIEW_IMAGE) + r' src="([^"]+)"')
 # A control's name must contain the words it shows (WCAG 2.5.3, label in name; axe:
@@ -85,7 +87,8 @@ def _register_static(app, config) -> None:
     # out fontawesome.js, whose icons icons.css draws instead.
     templates = Path(app.doctreedir).parent / "pokrovsk-templates"
     (templates / "static").mkdir(parents=True, exist_ok=True)
-    macros = icons.macros_without_fontawesome(_theme_file("static/webpack-macros.html").read_text(encoding="utf-8"))
+    macros = _macros_for_first_paint(icons.macros_without_fontawesome(
+        _theme_file("static/webpack-macros.html").read_text(encoding="utf-8")))
     (templates / "static" / "webpack-macros.html").write_text(macros, encoding="utf-8")
     # ... and this copy of its page layout leaves out the search index (about 100 KB, parsed
     # before anything is painted) on every page but the search page, which loads it itself:
@@ -95,6 +98,18 @@ def _register_static(app, config) -> None:
         _layout_without_search_tools(_theme_file("layout.html").read_text(encoding="utf-8")), encoding="utf-8")
     config.templates_path.insert(0, str(templates))
     _date_footer(config)
+
+
+def _macros_for_first_paint(macros: str) -> str:
+    """The theme's first stylesheet only @imports basic.css, a second round trip before the first
+    paint: link basic.css itself. Its two scripts run deferred at the end of <body>; preloading
+    them in <head> makes them compete with the stylesheets the first paint waits for."""
+    macros, linked = THEME_CSS_IMPORTING_BASIC.subn("_static/basic.css'", macros)
+    macros, unloaded = SCRIPT_PRELOAD.subn("", macros)
+    if (linked, unloaded) != (1, 2):
+        raise ValueError("pydata-sphinx-theme's webpack-macros.html no longer links styles/theme.css once and "
+                         "preloads two scripts: update pokrovsk.sphinx_ext._macros_for_first_paint")
+    return macros
 
 
 def _layout_without_search_tools(layout: str) -> str:
