@@ -85,9 +85,13 @@ def test_a_chart_becomes_interactive_when_scrolled_into_view(site, browser):
         last.scroll_into_view_if_needed()
         page.wait_for_function(DRAWN, arg=last.element_handle(), timeout=15000)
         assert last.locator("img.pk-preview").evaluate("img => img.getClientRects().length") == 0  # hidden
-        last.hover()  # interactive: plotly answers the pointer with its toolbar
-        page.wait_for_function("node => getComputedStyle(node.querySelector('.modebar-group')).opacity === '1'",
-                               arg=last.element_handle(), timeout=15000)
+        # Interactive: plotly answers the pointer, passing down the plot, with a hover label.
+        plot = last.locator(".nsewdrag").first.bounding_box()
+        for y in range(0, int(plot["height"]), 10):
+            page.mouse.move(plot["x"] + plot["width"] * 0.3, plot["y"] + y)
+            if last.locator(".hoverlayer .hovertext").count():
+                break
+        last.locator(".hoverlayer .hovertext").first.wait_for(timeout=15000)
 
 
 def test_a_touched_chart_becomes_interactive_before_it_nears_the_screen(site, browser):

@@ -4,6 +4,8 @@
   book, see pokrovsk.plotlyjs). Pages that contain a chart get the book's chart script
   (static/pokrovsk-charts.js, deferred), which shows each chart's static image at once and
   fetches plotly.js after the page has loaded, to draw the charts a reader comes to.
+- Nothing in <head> holds back the first paint: the theme's scripts are deferred, the search
+  index is loaded by the search page alone, and the first chart's image is preloaded.
 - Files that chapters write (maps, data downloads) are copied next to their pages.
 - The footer tells the edition's date ("Data as of") apart from the day the pages were made
   ("Built on"): a build date is not the date of the information.
@@ -52,6 +54,15 @@ SOURCE_PAGES = "_modules/"
 # announce nothing. Give each one a name (axe: summary-name).
 UNNAMED_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
 NAMED_TOGGLE = '<summary aria-label="Show or hide the pages in this section"><span class="toctree-toggle" role="presentation">'
+SEARCH_TOOLS = re.compile(r"\{% if pagename == 'search' %\}.*?searchindex\.js.*?\{% endif %\}", re.S)
+# Scripts in <head> hold back the first paint; none of the theme's is needed to show a page, so
+# all wait until it is parsed (keeping their order), but the tiny documentation_options.js that
+# the inline scripts after it write to. The search page keeps its scripts in order with its own.
+UNDEFERRED_SCRIPT = "_static/documentation_options.js"
+THEME_CSS_IMPORTING_BASIC = re.compile(r"_static/styles/theme\.css'")
+SCRIPT_PRELOAD = re.compile(r'[ \t]*<link rel="preload" as="script"[^>]*>\n?')
+SEARCH_PAGE = "search"
+FIRST_PICTURE = re.compile(r'<picture><source media="([^"]+)" srcset="([^"]+)">' + re.escape(PREVIEW_IMAGE) + r' src="([^"]+)"')
 # A control's name must contain the words it shows (WCAG 2.5.3, label in name; axe:
 # label-content-name-mismatch), so speech users can say what they see. The theme's search
 # button shows "Search Ctrl+K" but is named "Search", and MyST-NB's folds show "Show code cell
@@ -76,10 +87,37 @@ def _register_static(app, config) -> None:
     # out fontawesome.js, whose icons icons.css draws instead.
     templates = Path(app.doctreedir).parent / "pokrovsk-templates"
     (templates / "static").mkdir(parents=True, exist_ok=True)
-    macros = icons.macros_without_fontawesome(_theme_file("static/webpack-macros.html").read_text(encoding="utf-8"))
+    macros = _macros_for_first_paint(icons.macros_without_fontawesome(
+        _theme_file("static/webpack-macros.html").read_text(encoding="utf-8")))
     (templates / "static" / "webpack-macros.html").write_text(macros, encoding="utf-8")
+    # ... and this copy of its page layout leaves out the search index (about 100 KB, parsed
+    # before anything is painted) on every page but the search page, which loads it itself:
+    # with search-as-you-type off, the search dialog only sends the words to the search page.
+    (templates / "pydata_sphinx_theme").mkdir(exist_ok=True)
+    (templates / "pydata_sphinx_theme" / "layout.html").write_text(
+        _layout_without_search_tools(_theme_file("layout.html").read_text(encoding="utf-8")), encoding="utf-8")
     config.templates_path.insert(0, str(templates))
     _date_footer(config)
+
+
+def _macros_for_first_paint(macros: str) -> str:
+    """The theme's first stylesheet only @imports basic.css, a second round trip before the first
+    paint: link basic.css itself. Its two scripts run deferred at the end of <body>; preloading
+    them in <head> makes them compete with the stylesheets the first paint waits for."""
+    macros, linked = THEME_CSS_IMPORTING_BASIC.subn("_static/basic.css'", macros)
+    macros, unloaded = SCRIPT_PRELOAD.subn("", macros)
+    if (linked, unloaded) != (1, 2):
+        raise ValueError("pydata-sphinx-theme's webpack-macros.html no longer links styles/theme.css once and "
+                         "preloads two scripts: update pokrovsk.sphinx_ext._macros_for_first_paint")
+    return macros
+
+
+def _layout_without_search_tools(layout: str) -> str:
+    without, found = SEARCH_TOOLS.subn("", layout)
+    if found != 1:
+        raise ValueError("pydata-sphinx-theme's layout.html no longer loads the search tools in one "
+                         "{% if pagename == 'search' %} block: update pokrovsk.sphinx_ext.SEARCH_TOOLS")
+    return without
 
 
 def _date_footer(config) -> None:
@@ -102,6 +140,7 @@ def _page_assets(app, pagename, templatename, context, doctree) -> None:
         context["body"] = _anchor_first_figures(context["body"])
     if CHART_MARKER in context.get("body", ""):
         context["body"] = _first_chart_image_at_once(context["body"])
+        context["metatags"] = context.get("metatags", "") + _first_chart_image_preload(context["body"])
         app.add_js_file(CHARTS_SCRIPT, priority=200, defer="defer",
                         **{"data-plotly": context["pathto"](f"_static/{PLOTLY_STATIC}", 1)})
     for key in ("script_files", "css_files"):
@@ -117,6 +156,27 @@ def _first_chart_image_at_once(body: str) -> str:
         return body
     end = body.find(">", start)
     return body[:start] + body[start:end].replace(' loading="lazy"', ' fetchpriority="high"') + body[end:]
+
+
+def _first_chart_image_preload(body: str) -> str:
+    """<link rel=preload> for the first chart's image, the phone or the wide one as its <picture>
+    would choose: the browser starts fetching it with the page's head, before the text above it."""
+    picture = FIRST_PICTURE.search(body)
+    if picture is None:
+        return ""
+    media, phone, wide = picture.groups()
+    return (f'\n<link rel="preload" as="image" href="{phone}" media="{media}" fetchpriority="high">'
+            f'\n<link rel="preload" as="image" href="{wide}" media="not all and {media}" fetchpriority="high">')
+
+
+def _defer_theme_scripts(app, pagename, templatename, context, doctree) -> None:
+    if pagename == SEARCH_PAGE or "script_files" not in context:
+        return
+    context["script_files"][:] = [
+        type(script)(script.filename, priority=script.priority, **{**script.attributes, "defer": "defer"})
+        if getattr(script, "filename", None) and str(script.filename) != UNDEFERRED_SCRIPT
+        and not {"defer", "async"} & set(script.attributes) else script
+        for script in context["script_files"]]
 
 
 def _register_builders(app, doctree) -> None:
@@ -217,6 +277,7 @@ def setup(app):
     app.add_css_file(BOOK_CSS)
     app.add_css_file(ICONS_CSS)
     app.connect("html-page-context", _page_assets)
+    app.connect("html-page-context", _defer_theme_scripts, priority=900)  # after every extension's scripts
     app.connect("doctree-read", _register_builders)
     app.connect("viewcode-find-source", _module_source)
     app.connect("build-finished", _copy_files)
