@@ -29,3 +29,16 @@ def visit(browser, url: str):
     page.on("pageerror", lambda error: errors.append(str(error)))
     response = page.goto(url, wait_until="load")
     return page, response, foreign, errors
+
+
+DRAWN_CHARTS = "[...document.querySelectorAll('.plotly-graph-div')].filter(d => d.querySelector('svg.main-svg')).length"
+
+
+def draw_every_chart(page) -> None:
+    """Bring every chart outside closed folds to the screen in turn, as a reader scrolling down
+    does, and wait until each is drawn: charts are drawn only when they near the screen."""
+    for chart in page.locator(".plotly-graph-div").all():
+        if chart.evaluate("node => !node.closest('details:not([open])')"):
+            chart.scroll_into_view_if_needed()
+            page.wait_for_function("node => node.querySelector('svg.main-svg')", arg=chart.element_handle(),
+                                   timeout=15000)

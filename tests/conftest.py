@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,6 +91,16 @@ def browser(chromium):
         instance = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+
+CHART_SPEC = re.compile(r'<script type="application/json" id="(chart-[\w-]+)-figure">(.*?)</script>', re.S)
+
+
+def chart_specs(page: str) -> dict[str, str]:
+    """Each chart's figure (data, layout, frames, config) as JSON text, by its box's id: the JSON
+    beside each chart, which the page's chart script hands to plotly.js when the chart is needed."""
+    return dict(CHART_SPEC.findall(page))
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browsing import content_pages, pages_of, visit
+from browsing import DRAWN_CHARTS, content_pages, draw_every_chart, pages_of, visit
 from pokrovsk.browser import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
@@ -52,19 +52,6 @@ def test_every_chart_draws(site, browser):
         finally:
             page.close()
     assert folded_in_book > 0, "no chart sits in a fold (the exercise solutions did), so folding went untested"
-
-
-DRAWN_CHARTS = "[...document.querySelectorAll('.plotly-graph-div')].filter(d => d.querySelector('svg.main-svg')).length"
-
-
-def draw_every_chart(page) -> None:
-    """Bring every chart outside closed folds to the screen in turn, as a reader scrolling down
-    does, and wait until each is drawn: charts are drawn only when they near the screen."""
-    for chart in page.locator(".plotly-graph-div").all():
-        if chart.evaluate("node => !node.closest('details:not([open])')"):
-            chart.scroll_into_view_if_needed()
-            page.wait_for_function("node => node.querySelector('svg.main-svg')", arg=chart.element_handle(),
-                                   timeout=15000)
 
 
 def open_every_fold(page) -> None:

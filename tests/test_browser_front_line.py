@@ -29,6 +29,7 @@ def measurements() -> list[dict[str, str]]:
 def drawn_traces(page, figure_id: str) -> list[dict]:
     """The traces plotly drew in a figure, once its chart is drawn: name, mode and y values."""
     chart = f"document.querySelector('#{figure_id} .plotly-graph-div')"
+    page.locator(f"#{figure_id} .plotly-graph-div").scroll_into_view_if_needed()  # drawn as it nears the screen
     page.wait_for_function(f"{chart} && {chart}.querySelector('svg.main-svg')", timeout=15000)
     # _fullData: the traces as plotly read them (its input may hold the y values base64-encoded).
     return page.evaluate(f"{chart}._fullData.map(t => ({{name: t.name, mode: t.mode, y: Array.from(t.y || [])}}))")

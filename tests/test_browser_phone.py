@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from test_browser import DRAWN_CHARTS
+from browsing import DRAWN_CHARTS, draw_every_chart
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
@@ -48,6 +48,7 @@ def open_chapter(context, base: str, name: str):
     page.goto(f"{base}/{name}", wait_until="load")
     page.evaluate("document.fonts.ready.then(() => true)")
     shown = page.locator(".plotly-graph-div").count() - page.locator("details:not([open]) .plotly-graph-div").count()
+    draw_every_chart(page)
     page.wait_for_function(f"{DRAWN_CHARTS} >= {shown}", timeout=15000)
     return page, shown
 

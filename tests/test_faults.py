@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_repo, pokrovsk, project_env
+from conftest import chart_specs, copy_repo, pokrovsk, project_env
 
 pytestmark = pytest.mark.slow
 BUILD_KEY = ".pokrovsk-build-key"
@@ -56,9 +55,9 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_book(built_book, tmp
     assert [p.name for p in (root / "_build").glob("site-*")] == [(root / "_build" / "html").resolve().name]
 
 
-def figure_json(page: Path) -> list[str]:
-    """Each chart's data and layout as the page passes them to Plotly.newPlot."""
-    return re.findall(r'Plotly\.newPlot\(\s*"[\w-]+",\s*(.*?)\s*\)\s*}\);\s*</script>', page.read_text(), flags=re.S)
+def figure_json(page: Path) -> dict[str, str]:
+    """Each chart's figure as the page hands it to plotly.js."""
+    return chart_specs(page.read_text(encoding="utf-8"))
 
 
 def test_the_same_inputs_build_identical_downloads_and_figure_json(built_book, tmp_path):

@@ -5,12 +5,11 @@ and the whole book built offline with ``pokrovsk build --frontlines STORE``. Ski
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_repo, pokrovsk
+from conftest import chart_specs, copy_repo, pokrovsk
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 DEEPSTATE = REALDATA / "deepstate"
@@ -34,17 +33,8 @@ def page(tmp_path_factory) -> str:
 
 
 def plotly_figures(page: str) -> dict[str, dict]:
-    """Each chart's figure as the page hands it to plotly.js: data, layout and frames, by div id."""
-    decoder = json.JSONDecoder()
-    figures = {}
-    for call in re.finditer(r'Plotly\.newPlot\(\s*"(chart-[\w-]+)",\s*', page):
-        data, position = decoder.raw_decode(page, call.end())
-        layout, position = decoder.raw_decode(page, re.compile(r"\s*,\s*").match(page, position).end())
-        added = re.compile(r"\s*,\s*\{[^}]*\}\s*\)\.then\(function\(\)\{\s*Plotly\.addFrames\('[\w-]+',\s*").match(
-            page, position)
-        frames = decoder.raw_decode(page, added.end())[0] if added else []
-        figures[call.group(1)] = {"data": data, "layout": layout, "frames": frames}
-    return figures
+    """Each chart's figure as the page hands it to plotly.js (data, layout and frames), by div id."""
+    return {chart: json.loads(spec) for chart, spec in chart_specs(page).items()}
 
 
 def test_the_page_carries_the_animated_map(page):

@@ -29,9 +29,13 @@ SPHINX_UTILITY_PAGES = {"search.html", "genindex.html"}
 """Made by Sphinx from no page of the book: nothing to share."""
 
 
+PRINTABLE_SHEETS = "worksheets"
+"""The classroom kit's sheets: standalone A4 pages for printing, linked from the lessons' pages."""
+
+
 def pages(site: Path) -> list[Path]:
     return [p for p in site.rglob("*.html") if not p.relative_to(site).parts[0].startswith("_")
-            and p.name not in SPHINX_UTILITY_PAGES and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8")]
+            and p.name not in SPHINX_UTILITY_PAGES and PRINTABLE_SHEETS not in p.relative_to(site).parts and 'http-equiv="Refresh"' not in p.read_text(encoding="utf-8")]
 
 
 def tags(page: Path) -> dict[str, str]:
