@@ -176,11 +176,17 @@ def reserve_label_margins(fig: go.Figure) -> go.Figure:
     return fig
 
 
+KEY_MOMENT_CLEARANCE_PX = 18
+
+
 def number_key_moments(fig: go.Figure, x, y) -> go.Figure:
     """Numbers 1, 2, … beside the key moments' markers at (``x``, ``y``), in the order of the list
     under the chart; above and below their markers in turn, so neighbours' numbers stay apart."""
     if len(x):
-        fig.add_scatter(x=list(x), y=list(y), mode="text", text=[str(n) for n in range(1, len(x) + 1)],
+        # An invisible marker as large as the key moment's own keeps each number clear of it: plotly
+        # offsets text from a point by its marker's size, which a text-only trace does not have.
+        fig.add_scatter(x=list(x), y=list(y), mode="markers+text", text=[str(n) for n in range(1, len(x) + 1)],
+                        marker=dict(size=KEY_MOMENT_CLEARANCE_PX, color="rgba(0,0,0,0)"),
                         textposition=["top center" if n % 2 else "bottom center" for n in range(len(x))],
                         textfont=dict(size=13, color=PALETTE["black"]), showlegend=False, hoverinfo="skip",
                         cliponaxis=False)
