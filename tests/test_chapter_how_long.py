@@ -324,7 +324,7 @@ def test_timeline_title_counts_claims_and_disputes(book):
     assert sum(len(trace.x) for trace in marked) == len(events)
     assert len({trace.marker.symbol for trace in marked}) == len(marked)
     assert all("Who says so" in trace.hovertemplate for trace in marked)
-    numbers = [trace for trace in figure.chart.data if trace.mode == "text"]
+    numbers = [trace for trace in figure.chart.data if "text" in (trace.mode or "")]
     chosen = [r["event_id"] for r in rows("editorial") if r["chapter"] == "how_long" and r["role"] == "key-moment"
               and r["event_id"] in {e["event_id"] for e in events}]
     assert [len(trace.text) for trace in numbers] == ([len(chosen)] if chosen else [])

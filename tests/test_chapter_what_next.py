@@ -273,7 +273,7 @@ def test_timeline_numbers_the_editors_key_moments_and_lists_every_statement_in_a
               if r["chapter"] == "what_next" and r["role"] == "key-moment" and r["event_id"] in shown]
     assert 6 <= len(chosen) <= 8
     assert list(timeline.key_moments) == [e for e in figure.data["event_id"] if e in chosen]  # in date order
-    numbers = [trace for trace in figure.chart.data if trace.mode == "text"]
+    numbers = [trace for trace in figure.chart.data if "text" in (trace.mode or "")]
     assert [list(trace.text) for trace in numbers] == [[str(n) for n in range(1, len(chosen) + 1)]]
     listed = figures.claims_key_moments(timeline, book).data
     items = re.findall(r"^(\d+)\. \*\*", listed, flags=re.M)
@@ -289,7 +289,7 @@ def test_before_any_key_moment_the_timeline_has_no_numbers():
     timeline = facts.claims_timeline(book)
     assert timeline.key_moments == ()
     figure = figures.claims_timeline(timeline, book)
-    assert [trace for trace in figure.chart.data if trace.mode == "text"] == []
+    assert [trace for trace in figure.chart.data if "text" in (trace.mode or "")] == []
     assert "numbered on the chart" not in figures.claims_key_moments(timeline, book).data
 
 
