@@ -42,3 +42,15 @@ def draw_every_chart(page) -> None:
             chart.scroll_into_view_if_needed()
             page.wait_for_function("node => node.querySelector('svg.main-svg')", arg=chart.element_handle(),
                                    timeout=15000)
+
+
+def open_laid_out(context, url: str):
+    """A page as a reader finally sees it: loaded, fonts in, every chart outside a closed fold
+    drawn at its size. Returns the page and how many charts are shown."""
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    shown = page.locator(".plotly-graph-div").count() - page.locator("details:not([open]) .plotly-graph-div").count()
+    draw_every_chart(page)
+    page.wait_for_function(f"{DRAWN_CHARTS} >= {shown}", timeout=15000)
+    return page, shown

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browsing import DRAWN_CHARTS, content_pages, draw_every_chart, pages_of, visit
+from browsing import DRAWN_CHARTS, content_pages, draw_every_chart, open_laid_out, pages_of, visit
 from pokrovsk.browser import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
@@ -214,13 +214,8 @@ def test_pages_fit_a_phone_screen(site, browser):
     context = browser.new_context(viewport={"width": 375, "height": 740})
     try:
         for name in content_pages(html):
-            page = context.new_page()
-            page.goto(f"{base}/{name}", wait_until="load")
             # Measured once the page is laid out for good: fonts in, open charts drawn at their size.
-            page.evaluate("document.fonts.ready.then(() => true)")
-            shown = page.locator(".plotly-graph-div").count() - page.locator("details:not([open]) .plotly-graph-div").count()
-            draw_every_chart(page)
-            page.wait_for_function(f"{DRAWN_CHARTS} >= {shown}", timeout=15000)
+            page, _ = open_laid_out(context, f"{base}/{name}")
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"{name} is {overflow}px wider than a 375px screen"
             page.close()

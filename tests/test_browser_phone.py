@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from browsing import DRAWN_CHARTS, draw_every_chart
+from browsing import open_laid_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
@@ -44,13 +44,7 @@ CHART_TEXTS = """() => [...document.querySelectorAll('.plotly-graph-div')]
 
 def open_chapter(context, base: str, name: str):
     """A chapter page with every chart outside a closed fold drawn."""
-    page = context.new_page()
-    page.goto(f"{base}/{name}", wait_until="load")
-    page.evaluate("document.fonts.ready.then(() => true)")
-    shown = page.locator(".plotly-graph-div").count() - page.locator("details:not([open]) .plotly-graph-div").count()
-    draw_every_chart(page)
-    page.wait_for_function(f"{DRAWN_CHARTS} >= {shown}", timeout=15000)
-    return page, shown
+    return open_laid_out(context, f"{base}/{name}")
 
 
 @pytest.fixture(scope="module", params=WIDTHS, ids=lambda width: f"{width}px")

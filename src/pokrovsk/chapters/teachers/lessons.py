@@ -19,7 +19,7 @@ from IPython.display import Markdown
 
 from pokrovsk import paths, render, words
 from pokrovsk.chapter import Chapter
-from pokrovsk.chapters.front_line import animation, facts as front_line_facts, figures as front_line_figures
+from pokrovsk.chapters.front_line import animation, facts as front_line_facts
 from pokrovsk.chapters.how_long import facts as how_long_facts, figures as how_long_figures
 from pokrovsk.chapters.what_next import facts as what_next_facts, figures as what_next_figures
 from pokrovsk.chapters.where import facts as where_facts, figures as where_figures
