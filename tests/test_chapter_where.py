@@ -212,7 +212,7 @@ def test_region_map_counts_places_within_the_radius(book):
     inside = [r for r in rows("places") if r["lat"] and r["place_id"] != "pokrovsk" and r["kind"] not in ("station", "mine")
               and geodesic_km(pokrovsk, r) < 20]
     assert f"{len(inside)} settlements within 20 km" in figure.title
-    assert {"Myrnohrad", "Rodynske", "Selydove"} <= set(figure.data["name_en"])
+    assert {"Myrnohrad", "Rodynske", "Selydove"} <= set(figure.data["name"])
     assert any(note.startswith("Basemap: ") for note in figure.notes)
 
 

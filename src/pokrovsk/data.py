@@ -126,11 +126,31 @@ def load_table(name: str, data_dir: str | Path | None = None, as_of: dt.date | s
     _ensure_valid(folder, fingerprint)
     _FILES_READ.update(_resource_files(folder, name, fingerprint))
     if as_of is not None and name in DATED_TABLES:
-        return _known_table(folder, name, pd.Timestamp(as_of).date(), fingerprint).copy()
-    if as_of is not None and name in MEASURED_TABLES:
+        frame = _known_table(folder, name, pd.Timestamp(as_of).date(), fingerprint).copy()
+    elif as_of is not None and name in MEASURED_TABLES:
         frame = _read_table(folder, name, fingerprint)
-        return frame[frame[MEASURED_TABLES[name]] <= pd.Timestamp(as_of).date()].reset_index(drop=True)
-    return _read_table(folder, name, fingerprint).copy()
+        frame = frame[frame[MEASURED_TABLES[name]] <= pd.Timestamp(as_of).date()].reset_index(drop=True)
+    else:
+        frame = _read_table(folder, name, fingerprint).copy()
+    return _in_reader_language(frame, name, folder)
+
+
+def _in_reader_language(frame: pd.DataFrame, name: str, folder: Path) -> pd.DataFrame:
+    """The table's sentences in the language of the words catalogs, and ``name``: each place's
+    name in that language (``name_<language>``, English where none is recorded)."""
+    from pokrovsk import translations, words
+
+    language = words.language()
+    if language != translations.SOURCE_LANGUAGE and name in translations.TRANSLATED_COLUMNS:
+        catalog = translations.catalog_path(folder, language, name)
+        if catalog.is_file():
+            _FILES_READ.add(catalog)
+        frame = translations.localise(frame, name, folder, language)
+    if name == "places":
+        local = f"name_{language}"
+        names = frame[local].fillna(frame["name_en"]) if local in frame else frame["name_en"]
+        frame = frame.assign(name=names)
+    return frame
 
 
 @functools.lru_cache(maxsize=64)

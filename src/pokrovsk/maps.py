@@ -231,7 +231,7 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
     fig.tight_layout()
     labelled = in_view[(in_view["kind"] != "station") | (in_view["place_id"] == highlight)]  # a station's label would hide its city's
     labelled = labelled.assign(first=labelled["place_id"].ne(highlight)).sort_values("first", kind="stable")
-    place_labels(ax, [(row["name_en"], row.geometry.x, row.geometry.y,
+    place_labels(ax, [(row["name"], row.geometry.x, row.geometry.y,
                        dict(fontsize=11 if row["place_id"] == highlight else 10,
                             fontweight="bold" if row["place_id"] == highlight else "normal", zorder=6,
                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75)))
@@ -292,7 +292,7 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
     ax.set_axis_off()
     fig.tight_layout()
     shown = shown.assign(first=shown["place_id"].ne(highlight)).sort_values("first", kind="stable")
-    place_labels(ax, [(row["name_en"], row.geometry.x, row.geometry.y,
+    place_labels(ax, [(row["name"], row.geometry.x, row.geometry.y,
                        dict(fontsize=11 if row["place_id"] == highlight else SMALLEST_MAP_TEXT_PT,
                             fontweight="bold" if row["place_id"] == highlight else "normal", zorder=6,
                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8)))

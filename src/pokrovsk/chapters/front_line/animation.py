@@ -98,7 +98,7 @@ def _place_traces(view: View, places) -> list[go.Scatter]:
     xy = np.array([view.km(to_metric(point)).coords[0] for point in places.geometry])
     centre = places["place_id"].eq(CENTRE_PLACE).to_numpy()
     labelled = places["kind"].isin(LABELLED_KINDS).to_numpy()
-    names = places["name_en"]
+    names = places["name"]
     return [
         go.Scatter(x=xy[~centre, 0], y=xy[~centre, 1], mode="markers+text",
                    name=say("map.places_legend"),

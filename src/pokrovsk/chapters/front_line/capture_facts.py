@@ -121,7 +121,7 @@ def captures(book: Chapter) -> Captures | None:
     places = data.load_places(book.data_dir)
     control = states.control.set_index("place_id")
     events = data.load_events(book.data_dir, book.as_of).set_index("event_id")
-    names = places.set_index("place_id")["name_en"]
+    names = places.set_index("place_id")["name"]
     days = states.days
     in_area = control["in_area"].eq(True)
     rows = []
@@ -150,11 +150,11 @@ def captures(book: Chapter) -> Captures | None:
 def _other_places(book: Chapter, states: PlaceStates, compared: set[str]) -> OtherPlaces:
     places = data.load_places(book.data_dir)
     places = places[~places["kind"].isin(data.NON_SETTLEMENT_KINDS) & ~places["place_id"].isin(compared)]
-    control = states.control.merge(places[["place_id", "name_en"]], on="place_id")
+    control = states.control.merge(places[["place_id", "name"]], on="place_id")
     located = control[control["in_area"].eq(True)]
     later = located[located["first_occupied"].notna() & located["occupied_on_first_date"].eq(False)]
     return OtherPlaces(
-        tuple(located.loc[located["occupied_on_first_date"].eq(True), "name_en"]),
-        tuple(zip(later["name_en"], later["first_occupied"])),
-        tuple(located.loc[located["first_occupied"].isna(), "name_en"]),
-        tuple(control.loc[control["in_area"].isna(), "name_en"]))
+        tuple(located.loc[located["occupied_on_first_date"].eq(True), "name"]),
+        tuple(zip(later["name"], later["first_occupied"])),
+        tuple(located.loc[located["first_occupied"].isna(), "name"]),
+        tuple(control.loc[control["in_area"].isna(), "name"]))

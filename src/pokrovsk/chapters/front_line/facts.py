@@ -209,7 +209,7 @@ def measured_sources(book: Chapter) -> tuple[str, ...]:
 
 
 def _centre_name(book: Chapter) -> str:
-    return str(book.place(CENTRE_PLACE)["name_en"])
+    return str(book.place(CENTRE_PLACE)["name"])
 
 
 def known_ids(book: Chapter, source_ids) -> tuple[str, ...]:

@@ -183,7 +183,7 @@ def hero_map(book: Chapter) -> HeroMap:
     metric = shown.to_crs(maps.METRIC_CRS)
     west, south, east, north = metric.buffer(MAP_MARGIN_KM * 1000).to_crs("EPSG:4326").total_bounds
     held = holders.holdings(book.data_dir, book.as_of, shown["place_id"])
-    table = holders.with_holders(shown[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]],
+    table = holders.with_holders(shown[["place_id", "name", "kind", "lat", "lon", "source_ids", "geometry"]],
                                  book.data_dir, book.as_of)
     occupied, occupied_date = holders.occupied_area(book)
     measured_area = radius_km = None

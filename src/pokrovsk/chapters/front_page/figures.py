@@ -70,7 +70,7 @@ def hero_map(record: facts.HeroMap, book: Chapter) -> render.BookFigure:
         edge = gpd.GeoSeries([record.measured_area], crs="EPSG:4326").to_crs(maps.WEB_MERCATOR).boundary
         edge.plot(ax=ax, color=PALETTE["grey"], linewidth=1.2, linestyle=(0, (4, 2)), zorder=3,
                   label=_say("map.measured_edge_legend", radius_km=record.measured_radius_km,
-                             place=record.places.set_index("place_id").loc[record.place_id, "name_en"]))
+                             place=record.places.set_index("place_id").loc[record.place_id, "name"]))
     points = record.places.set_index("place_id").to_crs(maps.WEB_MERCATOR).geometry
     start, end = points[record.place_id], points[record.gateway.place_id]
     ax.plot([start.x, end.x], [start.y, end.y], color=PALETTE["black"], linewidth=2, linestyle=(0, (1, 1.5)), zorder=4)
@@ -84,16 +84,16 @@ def hero_map(record: facts.HeroMap, book: Chapter) -> render.BookFigure:
     fig.tight_layout()
     shown = record.places.to_crs(maps.WEB_MERCATOR)
     shown = shown.assign(first=shown["place_id"].ne(record.place_id)).sort_values("first", kind="stable")
-    maps.place_labels(ax, [(row["name_en"], row.geometry.x, row.geometry.y,
+    maps.place_labels(ax, [(row["name"], row.geometry.x, row.geometry.y,
                             dict(fontsize=11 if row["place_id"] == record.place_id else maps.SMALLEST_MAP_TEXT_PT,
                                  fontweight="bold" if row["place_id"] == record.place_id else "normal", zorder=8,
                                  bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8)))
                            for _, row in shown.iterrows()])
     held = [(holder or "unknown", tuple(record.places.loc[record.places["holder"].isna() if holder is None
-                                                          else record.places["holder"].eq(holder), "name_en"]))
+                                                          else record.places["holder"].eq(holder), "name"]))
             for holder in HOLDER_ORDER]
     holder = record.places.set_index("place_id")["holder"]
-    fields = dict(place=record.places.set_index("place_id").loc[record.place_id, "name_en"], gateway=record.gateway,
+    fields = dict(place=record.places.set_index("place_id").loc[record.place_id, "name"], gateway=record.gateway,
                   place_holder=holder[record.place_id], gateway_holder=holder[record.gateway.place_id],
                   nearest_km=record.measurement.nearest_occupied_km if record.measurement else None,
                   held=held, measured_on=record.measurement.date if record.measurement else None,

@@ -359,7 +359,7 @@ def distances(book: Chapter, battle_id: str = BATTLE_ID) -> Distances:
     reports = _with_notes_once_complete(reports, every_source, "distance_id", ["verification_note"])
     near = reports[reports["measure"].isin(CITY_MEASURES)]
     return Distances(
-        city=book.place(battle_id)["name_en"], start=_timeline_start(book, battle_id), reports=reports,
+        city=book.place(battle_id)["name"], start=_timeline_start(book, battle_id), reports=reports,
         first=_record(DistanceReport, near.iloc[0]) if not near.empty else None,
         closest=_record(DistanceReport, _closest_report(near)) if not near.empty else None,
         disputed=int((near["verification"] == "disputed").sum()),
@@ -402,7 +402,7 @@ def _population(book: Chapter, place_id: str = BATTLE_ID) -> tuple[PopulationCon
     if prewar.empty or wartime.empty:
         return None, ()
     before, low = prewar.iloc[-1], wartime.loc[wartime["population"].idxmin()]
-    return PopulationContrast(place=book.place(place_id)["name_en"], before=int(before["population"]),
+    return PopulationContrast(place=book.place(place_id)["name"], before=int(before["population"]),
                               before_date=before["date"], low=int(low["population"]),
                               low_qualifier=low["qualifier"], low_date=low["date"]), tuple(ids_in(pd.DataFrame([before, low])))
 

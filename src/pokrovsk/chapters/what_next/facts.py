@@ -206,7 +206,7 @@ class Assessments:
 
 def _names(book: Chapter) -> dict[str, str]:
     places = data.load_places(book.data_dir)
-    return dict(zip(places["place_id"], places["name_en"]))
+    return dict(zip(places["place_id"], places["name"]))
 
 
 def _located_places(book: Chapter) -> gpd.GeoDataFrame:
@@ -279,14 +279,14 @@ def _layers(book: Chapter, area, emphasised: tuple[str, ...], measured: tuple[st
     network = data.load_network(book.data_dir)
     links = network[network.intersects(area)]
     claims = _latest_russian_claims(_known_events(book), shown["place_id"])
-    table = shown[["place_id", "name_en", "kind", "lat", "lon", "source_ids", "geometry"]].merge(
+    table = shown[["place_id", "name", "kind", "lat", "lon", "source_ids", "geometry"]].merge(
         claims[["place_id", "event_id", "date", "verification"]].rename(
             columns={"event_id": "latest_russian_claim", "date": "claim_date", "verification": "claim_status"}),
         on="place_id", how="left")
     table = holders.with_holders(table, book.data_dir, book.as_of)
     return MapLayers(
         places=table, emphasised=emphasised,
-        others=tuple(shown.loc[~shown["place_id"].isin([*emphasised, *measured]), "name_en"]),
+        others=tuple(shown.loc[~shown["place_id"].isin([*emphasised, *measured]), "name"]),
         links=links, link_list=tuple(Link(row["designation"], row["mode"], names[row["from_place"]],
                                           names[row["to_place"]]) for _, row in links.iterrows()),
         claims=_statements(claims, names), source_ids=_cited(book, ids_in(shown) + ids_in(links) + ids_in(claims)))

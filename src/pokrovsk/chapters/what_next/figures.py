@@ -67,7 +67,7 @@ def _label_places(ax: Axes, places: gpd.GeoDataFrame, emphasised: tuple[str, ...
     labels = []
     for _, row in shown.iterrows():
         big = row["place_id"] in emphasised
-        labels.append((row["name_en"], row.geometry.x, row.geometry.y,
+        labels.append((row["name"], row.geometry.x, row.geometry.y,
                        dict(fontsize=11 if big else maps.SMALLEST_MAP_TEXT_PT, fontweight="bold" if big else "normal",
                             zorder=7, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))))
     maps.place_labels(ax, labels)
@@ -103,14 +103,14 @@ def _plot_network(ax: Axes, links: gpd.GeoDataFrame, highlight: str | None = Non
 def _held(places: gpd.GeoDataFrame) -> list[tuple[str, tuple[str, ...]]]:
     """(holder code or 'unknown', the names of the places it held), for the long descriptions."""
     holder = places["holder"].where(places["holder"].notna(), "unknown")
-    return [(side, tuple(places.loc[holder.eq(side), "name_en"])) for side in ("russia", "ukraine", "unknown")]
+    return [(side, tuple(places.loc[holder.eq(side), "name"])) for side in ("russia", "ukraine", "unknown")]
 
 
 def _towns_held(layers: facts.MapLayers) -> list[tuple[str, str]]:
     """(name, measured date by which it was Russian-held) for each emphasised town that was."""
     towns = layers.places.set_index("place_id").loc[list(layers.emphasised)]
     taken = towns[towns["holder"].eq("russia") & towns["held_since"].notna()]
-    return list(zip(taken["name_en"], taken["held_since"]))
+    return list(zip(taken["name"], taken["held_since"]))
 
 
 def _map_axes(window, book: Chapter, size: tuple[float, float]) -> tuple[Figure, Axes, list[str], list[str]]:

@@ -26,8 +26,8 @@ UKRAINE_CITIES = ("kramatorsk", "donetsk", "dnipro", "zaporizhzhia", "mariupol")
 """The cities the map of Ukraine names and measures to: large ones a reader may know, around Pokrovsk."""
 LANGUAGE_ORDER = ("en", "uk", "ru")
 """The order of a period's names: the English form first, then Ukrainian, then Russian."""
-PLACE_COLUMNS = ["place_id", "name_en", "lat", "lon", "population", "population_year", "source_ids", "geometry"]
-REGION_COLUMNS = ["place_id", "name_en", "name_uk", "name_ru", "kind", "lat", "lon", "population",
+PLACE_COLUMNS = ["place_id", "name", "lat", "lon", "population", "population_year", "source_ids", "geometry"]
+REGION_COLUMNS = ["place_id", "name", "name_uk", "name_ru", "kind", "lat", "lon", "population",
                   "population_year", "source_ids", "geometry"]
 
 
@@ -179,10 +179,10 @@ def locator(book: Chapter, place_id: str = "pokrovsk") -> Locator:
     places = _places(book)
     km = maps.straight_line_km(places, place_id, UKRAINE_CITIES)
     by_id = places.set_index("place_id")
-    cities = sorted((City(city, str(by_id.loc[city, "name_en"]), round(km[city]),
+    cities = sorted((City(city, str(by_id.loc[city, "name"]), round(km[city]),
                           _known(book, split_ids(by_id.loc[city, "source_ids"]))) for city in UKRAINE_CITIES),
                     key=lambda city: city.km)
-    return Locator(place_id, str(home["name_en"]), _known(book, split_ids(home["source_ids"])), tuple(cities),
+    return Locator(place_id, str(home["name"]), _known(book, split_ids(home["source_ids"])), tuple(cities),
                    places[places["place_id"].isin([place_id, *UKRAINE_CITIES])][PLACE_COLUMNS])
 
 
@@ -197,18 +197,18 @@ def region(book: Chapter, place_id: str = "pokrovsk", radius_km: float | None = 
     links = network[network.intersects(circle)]
     others = shown[shown["place_id"] != place_id]
     at_place = data.lines_at(network, place_id)
-    names = dict(zip(places["place_id"], places["name_en"]))
+    names = dict(zip(places["place_id"], places["name"]))
     uncited = [designation for designation, ids in zip(links["designation"], links["source_ids"])
                if not _known(book, split_ids(ids))]
     return Region(
         place_id=place_id,
-        place=str(home["name_en"]),
+        place=str(home["name"]),
         centre=tuple(book.params.centre),
         radius_km=radius,
         roads=at_place.loc[at_place["mode"] == "road", "designation"].nunique(),
         rails=at_place.loc[at_place["mode"] == "rail", "designation"].nunique(),
         settlements=int((~others["kind"].isin(data.NON_SETTLEMENT_KINDS)).sum()),
-        neighbours=tuple(others["name_en"]),
+        neighbours=tuple(others["name"]),
         links=tuple(Link(str(row["designation"]), str(row["mode"]), names[row["from_place"]], names[row["to_place"]])
                     for _, row in links.iterrows()),
         uncited_links=tuple(dict.fromkeys(uncited)),
@@ -228,7 +228,7 @@ def population(book: Chapter, place_id: str = "pokrovsk") -> Population:
     before = undisputed[undisputed["basis"] != "wartime_estimate"]
     return Population(
         place_id=place_id,
-        place=str(home["name_en"]),
+        place=str(home["name"]),
         first=_count(undisputed.iloc[0]) if len(undisputed) else None,
         prewar=_count(before.iloc[-1]) if len(before) else None,
         lowest_wartime=_count(wartime.loc[wartime["population"].idxmin()]) if len(wartime) else None,
@@ -250,7 +250,7 @@ def key_facts(book: Chapter, place_id: str = "pokrovsk") -> KeyFacts:
     events = data.load_events(book.data_dir, book.as_of).set_index("event_id")
     chosen = [event_id for event_id in data.editorial_ids("where", "key_fact", book.data_dir) if event_id in events.index]
     return KeyFacts(
-        place=str(home["name_en"]),
+        place=str(home["name"]),
         prewar=prewar,
         census=_count(censuses.sort_values("date_start").iloc[-1]) if len(censuses) else None,
         events=tuple(KeyEvent(event_id, str(events.loc[event_id, "date"]),
@@ -276,4 +276,4 @@ def names(book: Chapter, place_id: str = "pokrovsk") -> Names:
                     in zip(rows["valid_from"], rows["valid_to"], rows["name"], rows["language"])), key=order)
     periods = tuple(NamePeriod(start, end, tuple((name, language) for _, _, name, language in group))
                     for (start, end), group in itertools.groupby(forms, key=lambda form: form[:2]))
-    return Names(str(home["name_en"]), periods, _known(book, ids_in(rows)))
+    return Names(str(home["name"]), periods, _known(book, ids_in(rows)))

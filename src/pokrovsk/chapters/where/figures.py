@@ -58,7 +58,7 @@ def europe(record: Locator, book: Chapter) -> render.BookFigure:
         citations=book.cite(["natural-earth", *record.source_ids]),
         data_date=book.as_of,
         data=record.places[record.places["place_id"] == record.place_id][
-            ["place_id", "name_en", "lat", "lon", "source_ids", "geometry"]],
+            ["place_id", "name", "lat", "lon", "source_ids", "geometry"]],
         image=fig,
         notes=[basemap.note],
     )
@@ -81,7 +81,7 @@ def ukraine(record: Locator, book: Chapter) -> render.BookFigure:
                                     seas={_say(f"seas.{sea}", book): at for sea, at in SEAS.items()},
                                     occupied=occupied, **_map_options(book))
     fields = dict(place=record.place, cities=record.cities, nearest=record.cities[0], oblast_drawn=donetsk is not None,
-                  capital=capital["name_en"].iloc[0], occupied_date=occupied_date if occupied is not None else None)
+                  capital=capital["name"].iloc[0], occupied_date=occupied_date if occupied is not None else None)
     return render.BookFigure(
         name=f"where-ukraine-{record.place_id}",
         **_texts("ukraine", book, **fields),

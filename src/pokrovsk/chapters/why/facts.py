@@ -283,7 +283,7 @@ def _route_table(routes: list[list[pd.Series]], places: gpd.GeoDataFrame) -> pd.
             arriving = edges[step - 1] if step else {}
             rows.append({
                 "route": number, "mode": edges[0]["mode"], "step": step, "place_id": place_id,
-                "place": places.loc[place_id, "name_en"],
+                "place": places.loc[place_id, "name"],
                 "distance_km": round(float(places.loc[place_id, "distance_km"]), 1),
                 "bearing": round(float(places.loc[place_id, "bearing"]), 1) if step else None,
                 **{column: arriving.get(column, "") for column in ("edge_id", "designation", "verification",
@@ -322,7 +322,7 @@ def distances(book: Chapter, targets: tuple[str, ...] = DISTANCE_TARGETS,
     if missing:
         raise KeyError(f"no coordinates for {', '.join(missing)} in {book.data_dir / 'places.csv'}")
     rows = places.loc[list(targets)].sort_values("distance_km")
-    return pd.DataFrame(rows[["place_id", "name_en", "lat", "lon", "distance_km", "bearing", "population",
+    return pd.DataFrame(rows[["place_id", "name", "lat", "lon", "distance_km", "bearing", "population",
                               "population_year", "source_ids"]]).assign(
         gateway=rows["place_id"].isin(gateways)).reset_index(drop=True)
 
@@ -350,7 +350,7 @@ def mine_events(book: Chapter) -> tuple[Event, ...]:
 def gateway(book: Chapter, gateways: tuple[str, ...] = GATEWAY_CITIES) -> Gateway:
     """The gateway cities in numbers, and what the data record about them and the roads to them."""
     rows = distances(book, gateways, gateways)
-    cities = tuple(City(r.place_id, r.name_en, float(r.distance_km), float(r.bearing),
+    cities = tuple(City(r.place_id, r.name, float(r.distance_km), float(r.bearing),
                         None if pd.isna(r.population) else int(r.population),
                         None if pd.isna(r.population_year) else int(r.population_year), r.source_ids)
                    for r in rows.itertuples())

@@ -159,7 +159,7 @@ def network_map(network: facts.Network, book: Chapter, radius_km: float = NETWOR
         long_description=_say(
             "network_map.long_description", rings=list(range(RING_STEP_KM, int(radius_km) + 1, RING_STEP_KM)),
             directions=directions, routes=list(dict.fromkeys(_route_names(network.route_table).values())),
-            beyond=[_say("network_map.beyond", name=row.name_en, km=row.distance_km) for row in off_map.itertuples()]),
+            beyond=[_say("network_map.beyond", name=row.name, km=row.distance_km) for row in off_map.itertuples()]),
         caption=_say("network_map.caption", onward=onward, left_out=network.left_out, as_of=book.as_of,
                      unnumbered=unnumbered),
         citations=book.cite(ids_in(network.edges) + ids_in(network.nodes) + ["natural-earth"]),
@@ -237,13 +237,13 @@ def distances(rows: pd.DataFrame, book: Chapter) -> render.BookFigure:
     fig = go.Figure()
     gateways = rows[rows["gateway"]]
     for highlighted, name, colour, pattern in (
-            (True, words.listing(gateways["name_en"]), PALETTE["orange"], "/"),
+            (True, words.listing(gateways["name"]), PALETTE["orange"], "/"),
             (False, _say("distances.others"), PALETTE["blue"], "")):
         group = rows[rows["gateway"] == highlighted]
         if group.empty:
             continue
         fig.add_bar(
-            y=group["name_en"], x=group["distance_km"], orientation="h", name=name,
+            y=group["name"], x=group["distance_km"], orientation="h", name=name,
             marker=dict(color=colour, pattern=dict(shape=pattern, fillmode="overlay", fgcolor="white", solidity=0.25)),
             text=[_say("distances.bar", km=km, bearing=b) for km, b in zip(group["distance_km"], group["bearing"])],
             textposition="auto", cliponaxis=False,
@@ -254,7 +254,7 @@ def distances(rows: pd.DataFrame, book: Chapter) -> render.BookFigure:
             hovertemplate=_say("distances.hover"))
     fig.update_layout(
         xaxis_title=_say("distances.axis"), yaxis_title=None,
-        yaxis=dict(categoryorder="array", categoryarray=list(rows["name_en"]), autorange="reversed", automargin=True),
+        yaxis=dict(categoryorder="array", categoryarray=list(rows["name"]), autorange="reversed", automargin=True),
         xaxis=dict(range=[0, rows["distance_km"].max() * 1.2], showgrid=True, gridcolor="#e3e3e3"),
         height=420, bargap=0.35)
     cities = list(rows.itertuples())
@@ -266,7 +266,7 @@ def distances(rows: pd.DataFrame, book: Chapter) -> render.BookFigure:
         citations=book.cite(ids_in(rows)),
         data_date=book.as_of,
         data=rows.assign(direction=[words.compass(b) for b in rows["bearing"]])[
-            ["place_id", "name_en", "lat", "lon", "distance_km", "direction", "population", "population_year",
+            ["place_id", "name", "lat", "lon", "distance_km", "direction", "population", "population_year",
              "source_ids"]].round({"distance_km": 1}),
         chart=fig,
     )

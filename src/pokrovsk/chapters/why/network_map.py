@@ -61,7 +61,7 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
          ) -> tuple[Figure, maps.Basemap, pd.DataFrame, list[str]]:
     """The schematic network around Pokrovsk: roads solid and vermillion, railways dashed and
     black, links no independent source supports dotted. Returns the figure, its basemap and the
-    places beyond the map's edge (``place_id``, ``name_en``, ``distance_km``, ``x``, ``y``, ``mode``) and
+    places beyond the map's edge (``place_id``, ``name``, ``distance_km``, ``x``, ``y``, ``mode``) and
     the roads whose numbers found no room on it."""
     places = network.places
     home = places.loc[HOME]
@@ -104,7 +104,7 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
     # long description names every place beyond it.
     for _, row in off_map[off_map["mode"].eq("road")].iterrows():
         left = row["x"] < (west + east) / 2
-        text = _say("off_map_" + ("left" if left else "right"), name=row["name_en"],
+        text = _say("off_map_" + ("left" if left else "right"), name=row["name"],
                          km=row["distance_km"])
         ax.annotate(text, (row["x"], row["y"]), xytext=(4 if left else -4, 0), textcoords="offset points",
                     ha="left" if left else "right", va="center", fontsize=maps.SMALLEST_MAP_TEXT_PT, fontstyle="italic",
@@ -116,7 +116,7 @@ def draw(network: Network, book: Chapter, radius_km: float, ring_km: int
     # On a phone-sized map only the larger towns can be named legibly; the long description names every one.
     named = places.loc[inside.index, "population"].fillna(0).ge(LABELLED_POPULATION) | (inside.index == HOME)
     labelled = inside[named].assign(distance=places.loc[inside.index[named], "distance_km"]).sort_values("distance")
-    _place_labels(ax, fig, [(p.geometry.x, p.geometry.y, p["name_en"], p.name == HOME)
+    _place_labels(ax, fig, [(p.geometry.x, p.geometry.y, p["name"], p.name == HOME)
                             for _, p in labelled.iterrows()], taken)
     # Road numbers last: a town's name must not vanish, a number may (the caption lists every road).
     unnumbered = _road_labels(ax, lines[lines["mode"] == "road"], frame, taken)
@@ -212,9 +212,9 @@ def _off_map_destinations(lines: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, fram
                 point = crossing if crossing.geom_type == "Point" else crossing.geoms[0]
                 crossings.append({"place_id": end, "x": point.x, "y": point.y, "mode": edge["mode"]})
     if not crossings:
-        return pd.DataFrame(columns=["place_id", "x", "y", "mode", "name_en", "distance_km"])
+        return pd.DataFrame(columns=["place_id", "x", "y", "mode", "name", "distance_km"])
     # A place reached by road and by rail counts as a road's end: the road is what the map labels.
     table = (pd.DataFrame(crossings).sort_values("mode", key=lambda m: m.ne("road"), kind="stable")
              .groupby("place_id", as_index=False).agg(x=("x", "mean"), y=("y", "mean"), mode=("mode", "first")))
-    return table.assign(name_en=places.loc[table["place_id"], "name_en"].to_numpy(),
+    return table.assign(name=places.loc[table["place_id"], "name"].to_numpy(),
                         distance_km=places.loc[table["place_id"], "distance_km"].to_numpy())
