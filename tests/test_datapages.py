@@ -47,7 +47,7 @@ def test_an_early_bibliography_lists_later_sources_only_for_timeless_facts_and_m
             timeless_ids |= {i for row in csv.DictReader(handle) for i in row["source_ids"].split(";")}
     assert later <= timeless_ids
     page = plain(datapages.bibliography_page(DATA, as_of))
-    assert page.count(datapages.LATER_SOURCE_NOTE) == len(later)
+    assert page.count(datapages.later_source_note()) == len(later)
     assert page.count("(source-") == len(listed)
 
 

@@ -25,7 +25,7 @@ import pytest
 
 from conftest import REPO, copy_repo, pokrovsk
 from later_dates import dates_after
-from pokrovsk.datapages import LATER_SOURCE_NOTE, TIMELESS_TABLES
+from pokrovsk.datapages import TIMELESS_TABLES, later_source_note
 from pokrovsk.params import PERIOD_START
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ EDITION_PAGES = {f"book/chapters/{stem}.html" for stem in
 """Pages of an edition of the war, each of which the sweep must find and check (more may exist)."""
 ACCESS_NOTE = re.compile(r"Accessed [^“”]*$")
 """An entry's last sentence, "Accessed <date> via <copy>.": how the book's editors read the source."""
-LATER_NOTE_TEXT = LATER_SOURCE_NOTE.strip("*")
+LATER_NOTE_TEXT = later_source_note().strip("*")
 NOT_TEXT = {"script", "style", "template"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pokrovsk import data as datamodule, words
+from markupsafe import Markup
+
+from pokrovsk import data as datamodule, translations, words
 from pokrovsk.markup import md_code, md_text
 from pokrovsk.sources import bibliography_entry, ids_in, split_ids
 from pokrovsk.validation import is_geojson
@@ -29,62 +31,78 @@ PAGES_DIR = Path("book") / "data"
 TIMELESS_TABLES = ("places", "place_names", "network_edges")
 """Tables of facts that do not change with the war (places, coordinates, names, roads): an edition
 may cite a later source for them when no earlier one records them."""
-LATER_SOURCE_NOTE = ("*Published after this edition's date; cited only for timeless facts (a place, its "
-                     "coordinates or names, a road), which no earlier source in the data records.*")
+
+
+def later_source_note() -> str:
+    """Beside a source an edition lists though it was published later (a timeless fact's)."""
+    return words.say("pages.bibliography.later_source")
+
+
+def _code(text: str) -> Markup:
+    return Markup(md_code(text))
+
+
+def _described(data_dir: Path | None, key: str, text: str) -> str:
+    """A title or description of the data package, in the reader's language."""
+    if data_dir is None:
+        return text
+    return translations.datapackage_text(data_dir, words.language(), key, text)
 
 
 def _constraints(field: dict) -> str:
     parts = []
     for key, value in field.get("constraints", {}).items():
         if key == "enum":
-            parts.append("one of " + ", ".join(str(v) for v in value))
-        elif key == "required" and value:
-            parts.append("required")
-        elif key == "unique" and value:
-            parts.append("unique")
+            parts.append(words.say("pages.data.constraints.enum", values=", ".join(str(v) for v in value)))
+        elif key in ("required", "unique"):
+            if value:
+                parts.append(words.say(f"pages.data.constraints.{key}"))
         elif key == "pattern":
-            parts.append(f"pattern {value}")
-        elif key not in ("required", "unique"):
-            parts.append(f"{key} {value}")
+            parts.append(words.say("pages.data.constraints.pattern", value=value))
+        else:
+            parts.append(words.say("pages.data.constraints.other", key=key, value=value))
     return "; ".join(parts)
 
 
 def resource_page(resource: dict, relative_data: str, row_count: int, known_rows: int | None = None,
-                  as_of: dt.date | None = None) -> str:
+                  as_of: dt.date | None = None, data_dir: Path | None = None) -> str:
     """``known_rows`` of the file's ``row_count`` are known by ``as_of``; the page says what the
-    later ones are, since the file holds them too."""
+    later ones are, since the file holds them too. Titles and descriptions are read in the
+    reader's language from ``data_dir``'s catalogs."""
     schema = resource.get("schema", {})
-    kind = "features, GeoJSON" if is_geojson(resource) else "rows, CSV"
+    download = Markup(f"{{download}}`{resource['path']} <{relative_data}/{resource['path']}>`")
     lines = [
-        f"# {md_text(resource.get('title', resource['name']))}",
+        f"# {md_text(_described(data_dir, 'title', resource.get('title', resource['name'])))}",
         "",
-        md_text(resource.get("description", "")),
+        md_text(_described(data_dir, "description", resource.get("description", ""))),
         "",
-        f"- File: {{download}}`{resource['path']} <{relative_data}/{resource['path']}>` ({row_count} {kind}, UTF-8)",
+        "- " + words.markdown("pages.data.file", download=download, count=words.number(row_count),
+                              geojson=is_geojson(resource)),
     ]
     if known_rows is not None and known_rows < row_count:
-        lines.append(f"- This edition uses the {known_rows} rows known by {words.date(as_of)}. The file also holds "
-                     f"{row_count - known_rows} later rows, which it leaves out: rows about a later day, and rows "
-                     "whose sources were all published after it.")
+        lines.append("- " + words.markdown("pages.data.known_rows", known=known_rows, as_of=as_of,
+                                           later=row_count - known_rows))
     if schema.get("primaryKey"):
         key = schema["primaryKey"]
-        lines.append(f"- Primary key: `{', '.join(key) if isinstance(key, list) else key}`")
+        lines.append("- " + words.markdown("pages.data.primary_key", key=_code(", ".join(key) if isinstance(key, list) else key)))
     for key in schema.get("foreignKeys", []):
         fields = key["fields"] if isinstance(key["fields"], list) else [key["fields"]]
-        target = key["reference"]
-        lines.append(f"- `{', '.join(fields)}` refers to `{target.get('resource') or resource['name']}`")
+        target = key["reference"].get("resource") or resource["name"]
+        lines.append("- " + words.markdown("pages.data.refers_to", fields=_code(", ".join(fields)), target=_code(target)))
     licences = resource.get("licenses", [])
     if licences:
-        lines.append("- Licence: " + "; ".join(md_text(lic.get("title") or lic.get("name", "")) for lic in licences))
+        lines.append("- " + words.markdown("pages.data.licence",
+                                           licences="; ".join(lic.get("title") or lic.get("name", "") for lic in licences)))
     if resource.get("sources"):
-        lines.append("- Sources: " + "; ".join(md_text(s.get("title", "")) for s in resource["sources"]))
+        lines.append("- " + words.markdown("pages.data.sources", sources="; ".join(s.get("title", "") for s in resource["sources"])))
     if schema.get("fields"):
-        lines += ["", "| Field | Type | Meaning | Constraints |", "| --- | --- | --- | --- |"]
+        lines += ["", words.say("pages.data.table_head"), "| --- | --- | --- | --- |"]
         for field in schema["fields"]:
-            lines.append(f"| {md_code(field['name'])} | {md_text(field.get('type', 'string'))} | {md_text(field.get('description', ''))} "
+            meaning = _described(data_dir, "description", field.get("description", ""))
+            lines.append(f"| {md_code(field['name'])} | {md_text(field.get('type', 'string'))} | {md_text(meaning)} "
                          f"| {md_text(_constraints(field))} |")
     if any(field["name"] == "source_ids" for field in schema.get("fields", [])):
-        lines += ["", "Every row names its sources by id in `source_ids`; see the [bibliography](../bibliography.md)."]
+        lines += ["", words.say("pages.data.cites")]
     return "\n".join(lines) + "\n"
 
 
@@ -127,14 +145,11 @@ def bibliography_page(data_dir: Path, as_of: dt.date | None = None) -> str:
     listed, later = edition_sources(data_dir, as_of)
     sources = datamodule.load_sources(data_dir)
     sources = sources[sources["source_id"].isin(listed)].sort_values(["publisher", "source_id"])
-    lines = ["# Bibliography", "",
-             f"The sources of this edition, as of {words.date(as_of)}, by id: those published by that day, and the",
-             "later ones that only timeless facts cite ({ref}`Limitations <edition-rule>`",
-             "gives the rule). Where a source was read through a mirror or an aggregator, the entry says so.", ""]
+    lines = [f"# {words.say('pages.bibliography.title')}", "", words.markdown("pages.bibliography.intro", as_of=as_of), ""]
     for _, row in sources.iterrows():
         entry = f"**{md_code(row['source_id'])}**: {bibliography_entry(row)}"
         if row["source_id"] in later:
-            entry += f" {LATER_SOURCE_NOTE}"
+            entry += " " + later_source_note()
         lines += [f"(source-{row['source_id']})=", entry, ""]
     return "\n".join(lines)
 
@@ -142,16 +157,13 @@ def bibliography_page(data_dir: Path, as_of: dt.date | None = None) -> str:
 def corrections_page(data_dir: Path) -> str:
     """Newest first, one entry per correction: date, what changed, why and the rows concerned."""
     corrections = datamodule.load_table("corrections", data_dir).sort_values("date", ascending=False, kind="stable")
-    lines = ["# Corrections", "",
-             "Every correction made to this book's data and text, newest first, as newsrooms publish theirs.",
-             "Each names the table and rows it concerns, so the change can be checked in the",
-             "[data](index.md). To report an error, see the end of [Limitations](../limitations.md).", ""]
+    lines = [f"# {words.say('pages.corrections.title')}", "", words.say("pages.corrections.intro"), ""]
     for _, row in corrections.iterrows():
         lines += [f"**{words.date(row['date'])}.** {md_text(row['what_changed'])}", "",
-                  f"*Why:* {md_text(row['why'])}"]
+                  words.markdown("pages.corrections.why", why=row["why"])]
         if pd.notna(row["table"]):
-            rows = f", rows {md_text(row['row_id'].replace(';', ', '))}" if pd.notna(row["row_id"]) else ""
-            lines.append(f"*Where:* {md_text(row['table'].replace(';', ', '))}{rows}.")
+            rows = row["row_id"].replace(";", ", ") if pd.notna(row["row_id"]) else ""
+            lines.append(words.markdown("pages.corrections.where", tables=row["table"].replace(";", ", "), rows=rows))
         lines.append("")
     return "\n".join(lines)
 
@@ -162,22 +174,23 @@ def edition_note(data_dir: Path, as_of: dt.date | None) -> str:
     as_of = as_of or datamodule.latest_date(data_dir)
     last = datamodule.latest_report(data_dir, as_of)
     measured = datamodule.latest_measurement(data_dir, as_of)
-    maps = f"the DeepState maps of the front line that this book measures run to {words.date(measured)}."
     if datamodule.period_bounds(last)[1] >= as_of:
-        gap = f"We found no reporting after {words.date(last)}: where the data stop, so does the book."
-        gap += f" {maps[:1].upper()}{maps[1:]}" if measured else ""
+        gap = words.markdown("pages.edition_note.no_later_reporting", last=last)
+        gap += " " + words.markdown("pages.edition_note.maps_sentence", measured=measured) if measured else ""
     else:
-        gap = f"Our data hold no reporting between {words.date(last)} and that date" + (f"; {maps}" if measured else ".")
-    return f"**This edition describes the battle as of {words.date(as_of)}.** Nothing published after that date is shown. {gap}\n"
+        gap = words.markdown("pages.edition_note.gap", last=last, measured=measured)
+    return f"{words.markdown('pages.edition_note.as_of', as_of=as_of)} {gap}\n"
 
 
-def index_page(descriptor: dict) -> str:
-    lines = ["# Data and sources", "",
-             md_text(descriptor.get("description", "")), "",
-             "The book reads these tables and nothing else. Each page below describes one of them.", ""]
+def index_page(descriptor: dict, data_dir: Path | None = None) -> str:
+    lines = [f"# {words.say('pages.data.index_title')}", "",
+             md_text(_described(data_dir, "description", descriptor.get("description", ""))), "",
+             words.say("pages.data.index_intro"), ""]
     for resource in descriptor["resources"]:
-        lines.append(f"- [{md_text(resource.get('title', resource['name']))}](datasets/{resource['name']}.md)")
-    lines += ["- [Bibliography](bibliography.md)", "- [Corrections](corrections.md)", ""]
+        title = _described(data_dir, "title", resource.get("title", resource["name"]))
+        lines.append(f"- [{md_text(title)}](datasets/{resource['name']}.md)")
+    lines += [f"- [{words.say('pages.data.bibliography')}](bibliography.md)",
+              f"- [{words.say('pages.data.corrections')}](corrections.md)", ""]
     return "\n".join(lines)
 
 
@@ -203,7 +216,7 @@ def write_pages(root: Path, data_dir: Path, as_of: dt.date | None = None) -> lis
     datasets.mkdir(parents=True, exist_ok=True)
     descriptor = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
     relative_data = Path(os.path.relpath(data_dir, datasets)).as_posix()
-    written = [write_if_changed(folder / "index.md", index_page(descriptor)),
+    written = [write_if_changed(folder / "index.md", index_page(descriptor, data_dir)),
                write_if_changed(folder / "bibliography.md", bibliography_page(data_dir, as_of)),
                write_if_changed(folder / "corrections.md", corrections_page(data_dir)),
                write_if_changed(folder / "edition.md", edition_note(data_dir, as_of))]
@@ -213,7 +226,7 @@ def write_pages(root: Path, data_dir: Path, as_of: dt.date | None = None) -> lis
         else:
             rows = len(datamodule.load_table(resource["name"], data_dir))
             known = known_row_count(resource["name"], data_dir, as_of)
-        page = resource_page(resource, relative_data, rows, known, as_of)
+        page = resource_page(resource, relative_data, rows, known, as_of, data_dir)
         written.append(write_if_changed(datasets / f"{resource['name']}.md", page))
     for stale in set(folder.rglob("*.md")) - set(written):
         stale.unlink()

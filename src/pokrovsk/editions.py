@@ -17,8 +17,11 @@ import io
 import json
 import subprocess
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator
+from typing import Callable
 
+from markupsafe import Markup
+
+from pokrovsk import words
 from pokrovsk.markup import md_code, md_text
 
 PAGES_DIR = Path("book") / "edition"
@@ -234,61 +237,64 @@ def data_history(data_dir: Path, limit: int = HISTORY_LIMIT) -> list[DataEdition
 # --- the page ------------------------------------------------------------------------------
 
 
-def _listed(keys: list[str]) -> Iterator[str]:
-    yield from (md_code(key) for key in keys[:ROWS_LISTED])
+def _code(text: str) -> Markup:
+    return Markup(md_code(text))
+
+
+def _listed(keys: list[str]) -> Markup:
+    shown = [md_code(key) for key in keys[:ROWS_LISTED]]
     if len(keys) > ROWS_LISTED:
-        yield f"and {len(keys) - ROWS_LISTED} more"
+        shown.append(words.markdown("pages.changes.more", n=len(keys) - ROWS_LISTED))
+    return Markup(", ".join(shown))
 
 
 def _table_lines(change: TableChange) -> list[str]:
-    counts = [f"{len(rows)} {kind}" for kind, rows in
+    counts = [words.say(f"pages.changes.counts.{kind}", n=len(rows)) for kind, rows in
               (("added", change.added), ("changed", change.changed), ("removed", change.removed)) if rows]
-    key = ", ".join(change.key_fields)
-    lines = [f"**{md_text(change.table)}** (rows named by {md_code(key)}): {', '.join(counts) or 'no rows changed'}", ""]
+    lines = [words.markdown("pages.changes.table", table=change.table, key=_code(", ".join(change.key_fields)),
+                            counts=Markup(", ".join(counts))), ""]
     if change.columns_added:
-        lines.append(f"- Columns added: {', '.join(md_code(c) for c in change.columns_added)}")
+        lines.append("- " + words.markdown("pages.changes.columns_added", columns=_listed(change.columns_added)))
     if change.columns_removed:
-        lines.append(f"- Columns removed: {', '.join(md_code(c) for c in change.columns_removed)}")
+        lines.append("- " + words.markdown("pages.changes.columns_removed", columns=_listed(change.columns_removed)))
     if change.added:
-        lines.append(f"- Added: {', '.join(_listed(change.added))}")
+        lines.append("- " + words.markdown("pages.changes.added", rows=_listed(change.added)))
+    empty = words.say("pages.changes.empty")
     for row, fields in change.changed[:ROWS_LISTED]:
-        described = "; ".join(f"{md_code(field)} {md_code(old or '(empty)')} → {md_code(new or '(empty)')}"
+        described = "; ".join(f"{md_code(field)} {md_code(old or empty)} → {md_code(new or empty)}"
                               for field, old, new in fields)
-        lines.append(f"- Changed {md_code(row)}: {described}")
+        lines.append("- " + words.markdown("pages.changes.changed_row", row=_code(row), fields=Markup(described)))
     if len(change.changed) > ROWS_LISTED:
-        lines.append(f"- Changed: {len(change.changed) - ROWS_LISTED} more rows")
+        lines.append("- " + words.markdown("pages.changes.changed_more", n=len(change.changed) - ROWS_LISTED))
     if change.removed:
-        lines.append(f"- Removed: {', '.join(_listed(change.removed))}")
+        lines.append("- " + words.markdown("pages.changes.removed", rows=_listed(change.removed)))
     return lines + [""]
 
 
 def _edition_heading(entry: DataEdition, current: Edition) -> str:
     if entry.commit is None:
-        return f"## This build: changes not yet committed ({md_text(current.id)})"
-    return f"## {entry.date.isoformat()}, commit {md_code(entry.commit[:7])}"
+        return "## " + words.markdown("pages.changes.uncommitted", edition=current.id)
+    return "## " + words.markdown("pages.changes.commit", date=Markup(entry.date.isoformat()), commit=_code(entry.commit[:7]))
 
 
 def changes_page(current: Edition, history: list[DataEdition] | None) -> str:
     """Markdown of the "What changed" page; ``history`` None when git could not be read."""
-    lines = ["# What changed", "",
-             "Each published build of this book is an edition, named by the date its data describes and "
-             "the commit it was built from. Below, newest first, every edition that changed the data: "
-             "the rows added, changed and removed in each table.", "",
-             f"This is edition **{md_text(current.id)}**, with data as of {current.data_date.isoformat()}.", ""]
+    lines = [f"# {words.say('pages.changes.title')}", "", words.say("pages.changes.intro"), "",
+             words.markdown("pages.changes.this_edition", edition=current.id, data_date=Markup(current.data_date.isoformat())), ""]
     if history is None:
         return "\n".join(lines)
     if not history:
-        return "\n".join(lines + ["No edition has changed the data yet.", ""])
+        return "\n".join(lines + [words.say("pages.changes.none_yet"), ""])
     for entry in history:
         lines += [_edition_heading(entry, current), ""]
         if entry.first:
             rows = sum(len(change.added) for change in entry.changes)
-            lines += [f"The first edition with data: {rows} rows in {len(entry.changes)} tables.", ""]
+            lines += [words.markdown("pages.changes.first", rows=rows, tables=len(entry.changes)), ""]
             continue
         for change in entry.changes:
             lines += _table_lines(change)
         if not entry.changes:
-            lines += ["Files of the data package changed, but no table's rows did.", ""]
+            lines += [words.say("pages.changes.files_only"), ""]
     return "\n".join(lines)
 
 
@@ -342,9 +348,8 @@ def repository_url(root: Path) -> str:
 
 def citation(author: str, title: str, edition: dict[str, str], url: str) -> str:
     """The suggested citation, in Markdown."""
-    year = edition["data_date"][:4]
-    where = f" {url}" if url else ""
-    return f"{md_text(author)} ({year}). *{md_text(title)}*, edition {md_text(edition['id'])}.{where}"
+    return words.markdown("pages.about.citation", author=author, year=edition["data_date"][:4], title=title,
+                          edition=edition["id"], url=Markup(url))
 
 
 def configure_sphinx(app, config) -> None:
@@ -365,9 +370,8 @@ def configure_sphinx(app, config) -> None:
     options["footer_content_items"] = items + [FOOTER_TEMPLATE]
     config.html_context.update(pokrovsk_edition=edition["id"], pokrovsk_changes=CHANGES_PAGE.with_suffix("").as_posix(),
                                pokrovsk_report_error=report or "")
-    report_line = (f"Found a mistake? [Report an error]({report})."
-                   if report else "This copy of the book names no address for reports "
-                   "(set `repository.url` or `pokrovsk_contact` in `_config.yml`).")
+    report_line = (words.markdown("pages.about.report_error", url=Markup(report)) if report
+                   else words.say("pages.about.no_report_address"))
     config.myst_substitutions = {**(config.myst_substitutions or {}),
                                  "edition": edition["id"],
                                  "citation": citation(config.author, config.html_title, edition, config.html_baseurl),
