@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import geopandas as gpd
 import requests
 
-from pokrovsk import paths
+from pokrovsk import paths, words
 from pokrovsk.buildnotes import tell_the_builder
 
 with warnings.catch_warnings():
@@ -87,7 +87,7 @@ def load_oblasts(
     origin = f"from cache, downloaded {downloaded}" if was_cached else f"downloaded {downloaded}"
     return BoundaryResult(
         frame=frame,
-        message=f"Oblast boundaries: {ATTRIBUTION}.",
+        message=words.say("figures.oblast_boundaries", attribution=ATTRIBUTION),
         source_id=OBLASTS_SOURCE_ID,
         build_note=f"Oblast boundaries: {ATTRIBUTION}; {origin}",
     )

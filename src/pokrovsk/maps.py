@@ -17,7 +17,7 @@ from matplotlib.transforms import Bbox
 from shapely.geometry import box
 from shapely.geometry import Point
 
-from pokrovsk import paths
+from pokrovsk import paths, words
 from pokrovsk.buildnotes import tell_the_builder
 from pokrovsk.charts import PALETTE
 from pokrovsk.render import PHONE_COLUMN_CSS_PX, SMALLEST_TEXT_CSS_PX
@@ -41,7 +41,7 @@ class Basemap:
     @property
     def note(self) -> str:
         """What lies under the map and whose it is; why web tiles were not used goes to the build's report."""
-        return f"Basemap: {self.name} ({self.attribution})."
+        return words.say("figures.basemap.credit", name=self.name, attribution=self.attribution)
 
 
 def osm_provider():
@@ -125,10 +125,10 @@ def _offline_basemap(ax, countries: gpd.GeoDataFrame, oblasts: gpd.GeoDataFrame 
     land[~ukraine & ~occupied].plot(ax=ax, color=LAND, edgecolor="#9a948a", linewidth=0.6, zorder=0)
     land[ukraine].plot(ax=ax, color=UKRAINE, edgecolor="#4d4d4d", linewidth=1.2, zorder=0)
     land[occupied].plot(ax=ax, color=UKRAINE, edgecolor="#4d4d4d", linewidth=0.6, hatch=OCCUPIED_HATCH, zorder=0)
-    drawn = ["country outlines from Natural Earth"]
+    drawn = [words.say("figures.basemap.countries")]
     if oblasts is not None:
         oblasts.to_crs(WEB_MERCATOR).boundary.plot(ax=ax, color="#8c8c8c", linewidth=0.5, linestyle="--", zorder=0)
-        drawn.append("oblast boundaries from geoBoundaries")
+        drawn.append(words.say("figures.basemap.oblasts"))
     return drawn
 
 
@@ -146,14 +146,15 @@ def add_basemap(ax, countries: gpd.GeoDataFrame, oblasts: gpd.GeoDataFrame | Non
         try:
             contextily.add_basemap(ax, source=provider, zoom=zoom, timeout=timeout_s,
                                    attribution=False, reset_extent=True)
-            return Basemap(name=f"{provider.name} tiles", attribution=provider.get("attribution", "tile provider"))
+            return Basemap(name=words.say("figures.basemap.tiles", provider=provider.name),
+                           attribution=provider.get("attribution", words.say("figures.basemap.tile_provider")))
         except Exception as error:  # network down, slow, HTTP error or a broken image: all mean "fall back"
             reason = f"{type(error).__name__}: {str(error).splitlines()[0][:160] if str(error) else 'no detail'}"
             tell_the_builder(f"Map drawn over the offline basemap: {provider.name} tiles could not be fetched ({reason})")
             drawn = _offline_basemap(ax, countries, oblasts)
-            return Basemap(name="offline vector basemap", attribution="; ".join(drawn), fallback_reason=reason)
+            return Basemap(name=words.say("figures.basemap.offline"), attribution="; ".join(drawn), fallback_reason=reason)
     drawn = _offline_basemap(ax, countries, oblasts)
-    return Basemap(name="offline vector basemap", attribution="; ".join(drawn))
+    return Basemap(name=words.say("figures.basemap.offline"), attribution="; ".join(drawn))
 
 
 def scale_bar(ax, length_km: float) -> None:
@@ -274,12 +275,12 @@ def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight
         visible = shape.geometry.iloc[0].intersection(frame) if not shape.empty else None
         if visible is not None and not visible.is_empty:
             point = visible.representative_point()  # inside the frame, so labels never widen the figure
-            ax.text(point.x, point.y, name, fontsize=10, color="#4d4d4d", ha="center", style="italic", zorder=3,
+            ax.text(point.x, point.y, words.entry("figures.countries").get(name, name), fontsize=10, color="#4d4d4d", ha="center", style="italic", zorder=3,
                     clip_on=True)
     crimea = land[land["status"] == "occupied_since_2014"]
     if label_crimea and not crimea.empty and crimea.intersects(frame).any():
         point = crimea.geometry.iloc[0].representative_point()
-        ax.annotate("Crimea (occupied\nby Russia since 2014)", (point.x, point.y), xytext=(0, -28),
+        ax.annotate(words.say("figures.crimea"), (point.x, point.y), xytext=(0, -28),
                     textcoords="offset points", fontsize=SMALLEST_MAP_TEXT_PT, ha="center", color="#333333", zorder=3,
                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
     shown = places[places["place_id"].isin([*label_places, highlight])].to_crs(WEB_MERCATOR)

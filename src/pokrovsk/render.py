@@ -391,11 +391,11 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
     else:
         image = f"{esc(prefix)}/{esc(_write_image(figure, folder))}"
         # A click opens the full-size image: the column shrinks the map, the file keeps every label.
-        body = (f'<a class="pk-map-full" href="{image}" title="Open the map at full size">'
+        body = (f'<a class="pk-map-full" href="{image}" title="{esc(words.say("figures.full_size"))}">'
                 f'<img class="pk-map" src="{image}" alt="{esc(figure.alt)}" loading="lazy"></a>')
     long = ""
     if figure.long_description:
-        long = (f'<details class="pk-long-description"><summary>Describe this map in words</summary>'
+        long = (f'<details class="pk-long-description"><summary>{esc(words.say("figures.describe"))}</summary>'
                 f"<p>{esc(figure.long_description)}</p></details>")
     notes = "".join(f'<span class="pk-note">{esc(note)}</span> ' for note in figure.notes if note)
     main, every = _credits(figure)
@@ -406,7 +406,8 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
         f'<figcaption class="pk-caption">{esc(figure.caption)} '
         f'<span class="pk-source">{main}</span> '
         f'<span class="pk-date">{esc(words.say("common.footer.data_as_of", date=figure.data_date))}.</span> {notes}'
-        f'<a class="pk-download" href="{esc(prefix)}/{esc(download)}" download>Download the data ({esc(download.rsplit(".", 1)[1].upper())})</a>'
+        f'<a class="pk-download" href="{esc(prefix)}/{esc(download)}" download>'
+        f'{esc(words.say("figures.download", format=download.rsplit(".", 1)[1].upper()))}</a>'
         f"{_how_it_was_made(figure.builder, prefix)}{every}</figcaption>{long}</figure>"
     )
 
@@ -448,13 +449,14 @@ def _how_it_was_made(builder: str | None, prefix: str) -> str:
     """One hop to the code: the function that drew the figure and the chapter's notebook."""
     links = []
     if builder:
-        links.append(f'<a href="{html.escape(source_page(builder))}">the function that drew it</a>')
+        links.append(f'<a href="{html.escape(source_page(builder))}">{html.escape(words.say("figures.builder_link"))}</a>')
     notebook = notebook_download(prefix)
     if notebook:
-        links.append(f'<a href="{html.escape(notebook)}" download>the chapter notebook</a>')
+        links.append(f'<a href="{html.escape(notebook)}" download>{html.escape(words.say("figures.notebook_link"))}</a>')
     if not links:
         return ""
-    return f' <span class="pk-how" data-pk-builder="{html.escape(builder or "")}">How this was made: {" and ".join(links)}.</span>'
+    made = words.say("figures.how_made", links=words.listing(links))
+    return f' <span class="pk-how" data-pk-builder="{html.escape(builder or "")}">{made}</span>'
 
 
 class _HTML:
