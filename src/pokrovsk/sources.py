@@ -37,10 +37,8 @@ def bibliography_entry(row: pd.Series) -> str:
     if url:
         text += f" <{url}>."
     if pd.notna(row.get("date_accessed")):
-        text += f" Accessed {words.date(row['date_accessed'])}"
-        if isinstance(row.get("accessed_via"), str) and row["accessed_via"]:
-            text += f" via {md_text(row['accessed_via'])}"
-        text += "."
+        via = row["accessed_via"] if isinstance(row.get("accessed_via"), str) else ""
+        text += " " + words.markdown("pages.bibliography.accessed", date=row["date_accessed"], via=via)
     return text
 
 
