@@ -115,3 +115,11 @@ def test_the_data_pages_describe_the_tables_in_the_readers_language(data_copy, t
     assert "| Поле | Тип | Значення | Обмеження |" in page
     corrections = (tmp_path / datapages.PAGES_DIR / "corrections.md").read_text(encoding="utf-8")
     assert corrections.startswith("# Виправлення") and "*Чому:*" in corrections
+
+
+def test_a_broken_catalog_is_named_with_its_line(data_copy):
+    path = translations.catalog_path(data_copy, "uk", "events")
+    path.write_text(path.read_text(encoding="utf-8") + '\nmsgctxt "title"\nmsgid "Unclosed\n', encoding="utf-8")
+    words.set_language("uk")
+    with pytest.raises(translations.TranslationsInvalid, match=r"events\.po, line \d+: missing msgstr"):
+        data.load_events(data_copy)

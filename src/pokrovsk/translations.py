@@ -21,7 +21,7 @@ from typing import Iterator
 
 import pandas as pd
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, write_po
 
 SOURCE_LANGUAGE = "en"
 LOCALES_DIR = Path("locales")
@@ -43,6 +43,10 @@ TRANSLATED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns a reader sees as sentences; names of places come from ``places.name_<language>``."""
 DATAPACKAGE_KEYS = ("title", "description")
+
+
+class TranslationsInvalid(ValueError):
+    """A catalog that is not a valid PO file; the message names the file and the line."""
 
 
 @dataclass(frozen=True)
@@ -145,8 +149,11 @@ def merge_templates(data_dir: Path, language: str) -> list[Path]:
 @functools.lru_cache(maxsize=32)
 def _translations(path: Path, modified: int) -> dict[tuple[str | None, str], str]:
     """(column, English) → translation, for the entries a translator finished (not fuzzy)."""
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, abort_invalid=True)
+    except PoFileError as error:
+        raise TranslationsInvalid(f"{path}, line {error.lineno}: {error}") from None
     return {(message.context, message.id): message.string for message in catalog
             if message.id and message.string and not message.fuzzy}
 
