@@ -1,8 +1,8 @@
 """The classroom kit: for each lesson a printable worksheet and an answer sheet, as standalone
 HTML pages laid out for A4 (``pokrovsk.pdf`` prints them to PDF offline).
 
-The words are in ``words/<language>/lessons.yml``; the key words' definitions come from
-``book/glossary.md``; the figure is the static image the lesson's chapter draws, and every value
+The words are in ``words/<language>/lessons.yml``; the key words and their definitions come from
+``book/glossary.md``, through its page catalog in another language; the figure is the static image the lesson's chapter draws, and every value
 in a model answer comes from the chapters' facts functions at the edition's ``as_of``.
 """
 
@@ -153,9 +153,10 @@ _ROLE = re.compile(r"\{term\}`([^`<]+?)\s*(?:<[^>]*>)?`")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 
-def glossary(path: Path | None = None) -> dict[str, str]:
-    """Every term of the book's glossary with its definition as plain text (roles and links
-    reduced to their words)."""
+def glossary(path: Path | None = None) -> dict[str, tuple[str, str]]:
+    """Every term of the book's glossary → (the term, its definition) as the reader reads them:
+    plain text (roles and links reduced to their words), in the words' language through the
+    glossary page's own catalog. Keyed by the English term, which ``lessons.yml`` names."""
     path = path or paths.project_root() / "book" / "glossary.md"
     text = path.read_text(encoding="utf-8")
     block = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.S)
@@ -173,15 +174,36 @@ def glossary(path: Path | None = None) -> dict[str, str]:
         else:
             current = line.strip()
             terms[current] = []
-    return {term: _LINK.sub(r"\1", _ROLE.sub(r"\1", " ".join(lines))) for term, lines in terms.items()}
+    translated = _page_translations(path)
+
+    def read(markup: str) -> str:
+        shown = translated.get(" ".join(markup.split()), markup)
+        return _LINK.sub(r"\1", _ROLE.sub(r"\1", " ".join(shown.split())))
+
+    return {term: (read(term), read(" ".join(lines))) for term, lines in terms.items()}
 
 
-def _vocabulary(lesson: str, definitions: dict[str, str]) -> tuple[tuple[str, str], ...]:
+def _page_translations(page: Path) -> dict[str, str]:
+    """The finished entries of a page's catalog in the words' language (none in English), by
+    their English text with its line breaks flattened."""
+    from babel.messages.pofile import read_po
+
+    language = words.language()
+    catalog = page.parent / "locales" / language / "LC_MESSAGES" / page.parent.name / f"{page.stem}.po"
+    if language == words.DEFAULT_LANGUAGE or not catalog.is_file():
+        return {}
+    with catalog.open("rb") as handle:
+        entries = read_po(handle)
+    return {" ".join(entry.id.split()): entry.string for entry in entries
+            if entry.id and entry.string and not entry.fuzzy}
+
+
+def _vocabulary(lesson: str, definitions: dict[str, tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     wanted = words.entry(f"lessons.lessons.{lesson}.vocabulary")
     missing = [term for term in wanted if term not in definitions]
     if missing:
         raise KeyError(f"lessons.yml, lesson {lesson!r}: {', '.join(missing)} not in the glossary (book/glossary.md)")
-    return tuple((term, definitions[term]) for term in wanted)
+    return tuple(definitions[term] for term in wanted)
 
 
 # --- Sheets -------------------------------------------------------------------------------------
