@@ -219,3 +219,28 @@ def test_a_caption_names_the_sources_most_rows_rest_on_and_folds_the_rest(tmp_pa
     assert fold and re.findall(r">(Publisher \d)<", fold.group(1)) == [label for label, _ in citations]
     few = render.figure_html(figure_of(citations=citations[:2], data=data), "assets", tmp_path)
     assert "pk-all-sources" not in few and "more." not in few
+
+
+def test_charts_name_months_and_separate_numbers_in_the_readers_language(tmp_path):
+    import json as json_module
+
+    import plotly.graph_objects as go
+
+    from pokrovsk import render, words
+
+    figure = go.Figure(go.Scatter(x=["2025-11-01", "2025-12-01"], y=[1500, 60127]))
+    english = render.plotly_html(figure, "chart-en")
+    assert '"locale"' not in english
+    try:
+        words.set_language("uk")
+        ukrainian = render.plotly_html(figure, "chart-uk")
+        render.request_static_png(figure, tmp_path / "chart.png", (342, 300))
+    finally:
+        words.set_language("en")
+    spec = json_module.loads(ukrainian.split('id="chart-uk-figure">')[1].split("</script>")[0])
+    formats = spec["config"]["locales"]["uk"]["format"]
+    assert spec["config"]["locale"] == "uk"
+    assert formats["months"][10] == "листопад" and formats["shortMonths"][11] == "груд."
+    assert formats["days"][0] == "неділя" and formats["decimal"] == ","
+    pending = json_module.loads((tmp_path / "chart.static.json").read_text(encoding="utf-8"))
+    assert pending["figure"]["config"]["locales"]["uk"]["format"] == formats

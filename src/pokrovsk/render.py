@@ -56,6 +56,28 @@ CHART_HEIGHT_PX = 450
 """plotly.js's own height for a chart whose layout sets none."""
 
 
+def plotly_language_config() -> dict:
+    """plotly.js's own words (month and day names on date axes and in hover labels, number
+    separators) in the words' language, from Babel's data; nothing in English, plotly's own."""
+    from babel import Locale
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    language = words.language()
+    if language == words.DEFAULT_LANGUAGE:
+        return {}
+    locale = Locale.parse(language)
+    sunday_first = (6, 0, 1, 2, 3, 4, 5)  # Babel counts from Monday, plotly from Sunday
+    days, months = locale.days["format"], locale.months
+    formats = {
+        "days": [days["wide"][day] for day in sunday_first],
+        "shortDays": [days["abbreviated"][day] for day in sunday_first],
+        "months": [months["stand-alone"]["wide"][month] for month in range(1, 13)],
+        "shortMonths": [months["format"]["abbreviated"][month] for month in range(1, 13)],
+        "decimal": get_decimal_symbol(locale), "thousands": get_group_symbol(locale),
+    }
+    return {"locale": language, "locales": {language: {"dictionary": {}, "format": formats}}}
+
+
 def chart_height(fig: go.Figure) -> int:
     return int(fig.layout.height or fig.layout.template.layout.height or CHART_HEIGHT_PX)
 
@@ -72,7 +94,7 @@ def plotly_html(fig: go.Figure, div_id: str, preview: str = "") -> str:
     """
     reserve_label_margins(fig)
     spec = fig.to_dict()
-    spec["config"] = {**PLOTLY_CONFIG, "responsive": True}
+    spec["config"] = {**PLOTLY_CONFIG, "responsive": True, **plotly_language_config()}
     return (f'<div data-trace-types="{trace_types(fig)}">'
             f'<div id="{div_id}" class="plotly-graph-div" style="height:{chart_height(fig)}px; width:100%;">'
             f'{preview}</div>'
@@ -124,7 +146,8 @@ def request_static_png(fig: go.Figure, path: Path, size: tuple[int, int], scale:
     (about 2.5 s each) costs more than drawing all of the book's images in one session. The
     image is ``size`` CSS pixels, drawn at ``scale`` device pixels per CSS pixel."""
     pending = path.with_name(path.stem + PENDING_SUFFIX)
-    pending.write_text(json.dumps({"figure": fig.to_plotly_json(), "width": size[0], "height": size[1],
+    figure = {**fig.to_plotly_json(), "config": plotly_language_config()}
+    pending.write_text(json.dumps({"figure": figure, "width": size[0], "height": size[1],
                                    "scale": scale}, cls=plotly.utils.PlotlyJSONEncoder), encoding="utf-8")
 
 
@@ -152,7 +175,7 @@ def _save_with_palette(png: bytes, path: Path) -> None:
 
 
 DRAW_IMAGES_JS = """specs => Promise.all(specs.map(spec => Plotly.toImage(
-  {data: spec.figure.data || [], layout: spec.figure.layout || {}},
+  {data: spec.figure.data || [], layout: spec.figure.layout || {}, config: spec.figure.config || {}},
   {format: 'png', width: spec.width, height: spec.height, scale: spec.scale || 1})))"""
 
 
