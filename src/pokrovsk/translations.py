@@ -43,6 +43,8 @@ TRANSLATED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns a reader sees as sentences; names of places come from ``places.name_<language>``."""
 DATAPACKAGE_KEYS = ("title", "description")
+CATALOG_PROJECT = "The battle for Pokrovsk: data"
+COPYRIGHT = "The Pokrovsk explainer contributors"
 
 
 class TranslationsInvalid(ValueError):
@@ -76,7 +78,7 @@ def _datapackage_messages(data_dir: Path) -> Iterator[Message]:
         if isinstance(node, dict):
             for key, value in node.items():
                 if key in DATAPACKAGE_KEYS and isinstance(value, str) and value.strip():
-                    yield Message(key, value, f"datapackage.json:{pointer}/{key}")
+                    yield Message(key, value, f"datapackage.json#{pointer}/{key}")
                 elif key != "sources":  # sources' titles are the publications' own
                     yield from walk(value, f"{pointer}/{key}")
         elif isinstance(node, list):
@@ -98,13 +100,15 @@ def catalog_names() -> list[str]:
 
 def template(data_dir: Path, catalog: str) -> Catalog:
     """The catalog's template: every text with its locations, no translations."""
-    result = Catalog(project="pokrovsk data", fuzzy=False)
+    result = Catalog(project=CATALOG_PROJECT, copyright_holder=COPYRIGHT, fuzzy=False)
     for message in messages(data_dir, catalog):
+        file, _, line = message.location.rpartition(":")
+        location = (file, int(line)) if line.isdigit() else (message.location, None)  # as PO files read back
         entry = result.get(message.text, context=message.context)
         if entry is None:
-            result.add(message.text, context=message.context, locations=[(message.location, None)])
+            result.add(message.text, context=message.context, locations=[location])
         else:
-            entry.locations.append((message.location, None))
+            entry.locations.append(location)
     return result
 
 
@@ -125,25 +129,32 @@ def write_templates(data_dir: Path, folder: Path) -> list[Path]:
 
 def merge_templates(data_dir: Path, language: str) -> list[Path]:
     """Bring ``language``'s catalogs up to date with the data: new texts are added untranslated,
-    texts gone from the data are dropped, translations of unchanged texts are kept."""
+    texts gone from the data are dropped, translations of unchanged texts are kept. Returns the
+    catalogs rewritten (only those whose entries changed)."""
     written = []
     for name in catalog_names():
         path = catalog_path(data_dir, language, name)
         fresh = template(data_dir, name)
         if path.is_file():
             with path.open("rb") as handle:
-                existing = read_po(handle, locale=language)
-            existing.update(fresh, no_fuzzy_matching=True)
-            existing.obsolete.clear()
-            catalog = existing
+                catalog = read_po(handle, locale=language)
+            before = _entries(catalog)
+            catalog.update(fresh, no_fuzzy_matching=True)
+            catalog.obsolete.clear()
+            if _entries(catalog) == before:
+                continue  # rewriting would only change the header's date
         else:
-            catalog = Catalog(locale=language, project="pokrovsk data", fuzzy=False)
+            catalog = Catalog(locale=language, project=CATALOG_PROJECT, copyright_holder=COPYRIGHT, fuzzy=False)
             catalog.update(fresh, no_fuzzy_matching=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
-            write_po(handle, catalog, width=100, omit_header=False)
+            write_po(handle, catalog, width=100)
         written.append(path)
     return written
+
+
+def _entries(catalog: Catalog) -> list[tuple]:
+    return [(m.context, m.id, m.string, sorted(m.flags), sorted(m.locations, key=str)) for m in catalog if m.id]
 
 
 @functools.lru_cache(maxsize=32)
