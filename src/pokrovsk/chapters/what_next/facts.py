@@ -35,7 +35,10 @@ EARLIER_CHAPTERS = ("where", "why", "how_long")
 """Events these chapters single out (data/editorial.csv) are told there and not repeated here."""
 ON_THE_ROADS = ("rodynske", "dobropillia", *NEXT_CITIES)
 """Places whose mention puts an event on the roads north and north-east."""
-NORTHERN_ROAD = "T-05-15"
+NORTHERN_ROAD_EDGES = ("road-t0515-pokrovsk-rodynske", "road-t0515-rodynske-dobropillia",
+                       "road-t0515-dobropillia-bilozerske")
+"""The northern road out of the pocket (the T-05-15), south to north: chosen by edge, since its
+designation is shown in the reader's language."""
 STATEMENT_CATEGORIES = ("claim", "military")
 ONWARD_CATEGORIES = ("claim", "military", "infrastructure")
 SIDES = ("russia", "ukraine", "independent")
@@ -297,15 +300,14 @@ def _layers(book: Chapter, area, emphasised: tuple[str, ...], measured: tuple[st
 def corridor(book: Chapter) -> Corridor:
     """The northern road and the widths of the corridor reported by as_of."""
     names = _names(book)
-    road = data.load_network(book.data_dir)
-    road = road[road["designation"].eq(NORTHERN_ROAD)]
+    road = data.load_network(book.data_dir).set_index("edge_id").loc[list(NORTHERN_ROAD_EDGES)].reset_index()
     stops = dict.fromkeys([*road["from_place"], *road["to_place"]])
     rows = data.load_reported_distances(book.data_dir, book.as_of)
     rows = rows[rows["measure"] == "corridor_width"].sort_values("date_start")
     widths = tuple(CorridorWidth(str(row["date"]), float(row["distance_km"]), row["qualifier"],
                                  tuple(split_ids(row["source_ids"])), row["claimant"], row["verification"])
                    for _, row in rows.iterrows())
-    return Corridor(NORTHERN_ROAD, tuple(names[p] for p in stops), _cited(book, ids_in(road)), widths)
+    return Corridor(str(road["designation"].iloc[0]), tuple(names[p] for p in stops), _cited(book, ids_in(road)), widths)
 
 
 def _towns_centre(places: gpd.GeoDataFrame) -> tuple[float, float]:
