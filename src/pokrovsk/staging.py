@@ -59,7 +59,8 @@ def edition_config(project_config: dict, language: str) -> dict:
         sphinx.update(language=language, locale_dirs=LOCALE_DIRS, gettext_compact=False,
                       nb_code_prompt_show=words.say("site.solution.show"),
                       nb_code_prompt_hide=words.say("site.solution.hide"))
-        sphinx.setdefault("html_theme_options", {})["extra_footer"] = words.say("site.extra_footer")
+        options = sphinx.setdefault("html_theme_options", {})
+        options.update(extra_footer=words.say("site.extra_footer"), search_bar_text=words.say("site.search_placeholder"))
     html = config.setdefault("html", {})
     if html.get("baseurl"):
         html["baseurl"] = html["baseurl"].rstrip("/") + f"/{language}/"
