@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("clean", help="remove executed notebooks, caches and _build")
 
+    locales = commands.add_parser("locales", help="extract the pages' text afresh and update the translators' catalogs "
+                                                  "(book/locales/<language>/LC_MESSAGES)")
+    locales.add_argument("--language", "--languages", dest="languages", metavar="LANG[,LANG]",
+                         help="update only these languages' catalogs (default: every translated edition)")
+
     data = commands.add_parser("data", help="work with the curated data in data/")
     data_commands = data.add_subparsers(dest="data_command", required=True)
     validate = data_commands.add_parser("validate", help="check every rule; report all errors at once")
@@ -79,6 +84,25 @@ def _languages(option: str | None) -> list[str]:
     if unknown or not chosen:
         raise ParameterError(f"--language: {option!r} names no edition of the book (editions: {', '.join(LANGUAGES)})")
     return list(dict.fromkeys(chosen))
+
+
+def _update_locales(project: paths.Project, option: str | None) -> int:
+    from pokrovsk import locales
+
+    languages = [language for language in _languages(option) if language != locales.SOURCE_LANGUAGE]
+    if not languages:
+        print(f"pokrovsk: {locales.SOURCE_LANGUAGE} is the language the pages are written in: it has no catalogs")
+        return 0
+    try:
+        merged = locales.update(project, languages)
+    except locales.LocalesError as error:
+        print(f"pokrovsk: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    for catalog in merged:
+        state = "created" if catalog.created else "updated"
+        todo = f"{catalog.untranslated} to translate, {catalog.fuzzy} fuzzy" if catalog.untranslated or catalog.fuzzy else "complete"
+        print(f"{catalog.path.relative_to(project.root)}: {state}, {todo}")
+    return 0
 
 
 def _validate_or_fail(data_dir: Path) -> None:
@@ -115,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
         project = paths.Project.find()
+        if args.command == "locales":
+            return _update_locales(project, args.languages)
         if args.command == "clean":
             for path in pipeline.clean(project):
                 print(f"removed {path.relative_to(project.root)}")
