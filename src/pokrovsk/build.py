@@ -110,6 +110,9 @@ def publish(project: Project, editions: dict[str, Path], keys: dict[str, str]) -
             (site / language / BUILD_KEY_FILE).write_text(keys[language] + "\n")
         elif (project.html_link / language / BUILD_KEY_FILE).is_file():
             shutil.copytree(project.html_link / language, site / language)
+    # The site's own key names every edition's: a finished site has one (pokrovsk clean, tests).
+    (site / BUILD_KEY_FILE).write_text("".join(f"{language} {(site / language / BUILD_KEY_FILE).read_text()}"
+                                               for language in LANGUAGES if (site / language).is_dir()))
     start_page = yaml.safe_load((project.root / "_toc.yml").read_text(encoding="utf-8"))["root"] + ".html"
     site_root.write(site, [language for language in LANGUAGES if (site / language).is_dir()], start_page)
     link = project.html_link
@@ -159,8 +162,7 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
     # Tiles, downloads and plotly.js are cached with the project, and `clean` clears them.
     os.environ.setdefault(paths.CACHE_ENV, str(project.cache_dir))
     trees = {language: EditionTree.of(project, language) for language in languages}
-    edition_params = {language: dataclasses.replace(params, language=language).resolved(project.root)
-                      for language in languages}
+    edition_params = {language: dataclasses.replace(params, language=language) for language in languages}
     drawing = ChartImageDrawing()
     try:
         with pool_for(project, list(edition_params.values()), workers) as pool:  # kernels warm up while the data is validated
@@ -185,7 +187,7 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
         for language, tree in trees.items():
             with words.speaking(language):
                 generated = datapages.write_pages(tree.root, data_dir, params.as_of)
-                generated += front_page.write(tree.root, edition_params[language], data_dir)
+                generated += front_page.write(project.root, edition_params[language], data_dir, pages_root=tree.root)
                 generated += editions.write_pages(tree.root, data_dir, data_as_of, report, repository=project.root)
             keys[language] = book_key(project, tree, jobs[language], generated)
         # Images drawn now change the chapters of every edition: each is built again.
