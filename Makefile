@@ -16,7 +16,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 # More options for `pokrovsk build`, e.g. BUILD_ARGS="--frontlines frontlines" (the publish workflow).
 BUILD_ARGS ?=
 
-.PHONY: book pdf test serve clean bench lab lock help
+.PHONY: book pdf test serve clean bench lab lock locales help
 
 help:
 	@echo "make book   build the HTML book into _build/html (offline, from data/)"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench  measure build times, the dated-editions sweep and front-line import speed (benchmarks/results/)"
 	@echo "make lab    open the chapter notebooks in JupyterLab (installed on first use)"
 	@echo "make lock   recompile requirements.lock from the ranges in pyproject.toml (needs PyPI)"
+	@echo "make locales  extract the pages' text afresh and update the translators' catalogs in book/locales/"
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +75,9 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
 		--custom-compile-command 'make lock' --quiet -o $(LOCK)
 	$(BIN)/python -m pokrovsk.lockfile stamp
+
+locales: $(STAMP)
+	$(BIN)/pokrovsk locales
 
 clean:
 	@test -x $(BIN)/pokrovsk && $(BIN)/pokrovsk clean || rm -rf _build book/chapters book/data .cache

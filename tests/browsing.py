@@ -1,11 +1,35 @@
 """What the browser tests share: the built book served on 127.0.0.1, one Chromium, page helpers.
 
-Browser test modules use the `site` and `browser` fixtures (from conftest) and these helpers."""
+Browser test modules use the `site` and `browser` fixtures (from conftest) and these helpers.
+The site holds one edition per language (``_build/html/<language>/``): `site` is one edition,
+its tests run for each; `site_root` is the whole site, with the root page that chooses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import urlparse
+
+from pokrovsk.params import LANGUAGES
+from pokrovsk.paths import Project
+from pokrovsk.staging import EditionTree
+
+EDITIONS = LANGUAGES
+
+
+def site_html(root: Path) -> Path:
+    """The published site of the project at ``root``: the root page and every edition."""
+    return root / "_build" / "html"
+
+
+def edition_html(root: Path, language: str = "en") -> Path:
+    """One edition of the published site of the project at ``root``."""
+    return site_html(root) / language
+
+
+def edition_source(root: Path, language: str = "en") -> Path:
+    """The Sphinx source tree the build put one edition together in: its executed notebooks
+    (book/chapters), generated pages (book/data, book/front) and edition record (book/edition)."""
+    return EditionTree.of(Project(root), language).root
 
 
 def pages_of(html: Path) -> list[str]:

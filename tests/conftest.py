@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from browsing import EDITIONS, site_html
 from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from pokrovsk.paths import PROJECT_ENV
 
@@ -77,10 +78,26 @@ def built_book(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def site(built_book):
-    html = (built_book / "_build" / "html").resolve()
+def site_root(built_book):
+    """The whole published site, served: the root page that chooses an edition, and every edition."""
+    html = site_html(built_book).resolve()
     with serve(html) as base:
         yield html, base
+
+
+@pytest.fixture(scope="module", params=EDITIONS)
+def site(request, site_root):
+    """One edition of the site, served, as (its folder, its URL): a test that uses it runs for
+    every edition, so both pass the same checks."""
+    html, base = site_root
+    yield html / request.param, f"{base}/{request.param}"
+
+
+@pytest.fixture(scope="module")
+def english_site(site_root):
+    """The English edition, for tests that read its English words."""
+    html, base = site_root
+    yield html / "en", f"{base}/en"
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import pyproj
 import pytest
 
 from conftest import REPO
+from browsing import edition_html
 
 pytestmark = pytest.mark.slow
 DATA = REPO / "data"
@@ -24,7 +25,7 @@ def rows(table: str) -> list[dict[str, str]]:
 
 
 def page_text(built_book: Path, chapter: str) -> str:
-    raw = (built_book / "_build" / "html" / "book" / "chapters" / f"{chapter}.html").read_text(encoding="utf-8")
+    raw = (edition_html(built_book) / "book" / "chapters" / f"{chapter}.html").read_text(encoding="utf-8")
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", raw))
 
 
@@ -67,7 +68,7 @@ def audit(page: Path) -> FigureAudit:
 
 
 def test_every_image_has_alt_text_and_every_figure_a_source_date_and_download(built_book):
-    html_root = built_book / "_build" / "html"
+    html_root = edition_html(built_book)
     charts = maps = 0
     for page in html_root.rglob("*.html"):
         if page.relative_to(html_root).parts[0].startswith("_"):

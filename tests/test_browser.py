@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browsing import DRAWN_CHARTS, content_pages, draw_every_chart, open_laid_out, pages_of, visit
+from browsing import DRAWN_CHARTS, content_pages, draw_every_chart, edition_html, open_laid_out, pages_of, visit
 from pokrovsk.browser import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
@@ -89,7 +89,7 @@ def hostile_site(tmp_path_factory):
     edit_cell(data / "places.csv", {"place_id": "myrnohrad"}, "name_en", f"Myrnohrad {SCRIPT_PAYLOAD}")
     result = pokrovsk("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
-    with serve((root / "_build" / "html").resolve()) as base:
+    with serve(edition_html(root).resolve()) as base:
         yield base
 
 

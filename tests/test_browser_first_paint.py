@@ -40,8 +40,8 @@ def test_only_the_tiny_options_script_blocks_the_head_and_no_page_but_search_loa
             assert "searchindex.js" not in head, name
 
 
-def test_the_search_dialog_finds_words_on_the_search_page(site, browser):
-    _, base = site
+def test_the_search_dialog_finds_words_on_the_search_page(english_site, browser):
+    _, base = english_site
     context = browser.new_context()
     try:
         page = context.new_page()

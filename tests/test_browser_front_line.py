@@ -47,8 +47,8 @@ def opened(browser, url: str, width: int = 1280):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_chapter_5_draws_two_charts_from_the_committed_measurements(site, browser, width):
-    _, base = site
+def test_chapter_5_draws_two_charts_from_the_committed_measurements(english_site, browser, width):
+    _, base = english_site
     with opened(browser, f"{base}/{CHAPTER_5}", width) as page:
         rows = measurements()
         areas = {trace["name"]: trace["y"] for trace in drawn_traces(page, "fig-front-line-areas")}
@@ -64,8 +64,8 @@ def test_chapter_5_draws_two_charts_from_the_committed_measurements(site, browse
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
 
-def test_chapter_5_shows_readers_no_build_instructions_and_no_map_without_a_store(site, browser):
-    _, base = site
+def test_chapter_5_shows_readers_no_build_instructions_and_no_map_without_a_store(english_site, browser):
+    _, base = english_site
     with opened(browser, f"{base}/{CHAPTER_5}") as page:
         assert BUILD_WORDS.findall(page.locator("main").inner_text()) == []
         assert page.locator("#fig-front-line-map").count() == 0

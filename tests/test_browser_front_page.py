@@ -24,8 +24,8 @@ def open_page(browser, url: str, width: int):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_front_page_opens_with_the_bottom_line_key_facts_and_a_map(site, browser, width):
-    html, base = site
+def test_front_page_opens_with_the_bottom_line_key_facts_and_a_map(english_site, browser, width):
+    html, base = english_site
     page = open_page(browser, f"{base}/{FRONT}", width)
     as_of = words.date(data.latest_date(REPO / "data"))
     bottom = page.get_by_text(f"The bottom line, as of {as_of}")
@@ -44,8 +44,8 @@ def test_front_page_opens_with_the_bottom_line_key_facts_and_a_map(site, browser
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_bottom_line_is_plain_sentences_and_the_map_credits_fold_their_long_list(site, browser, width):
-    html, base = site
+def test_bottom_line_is_plain_sentences_and_the_map_credits_fold_their_long_list(english_site, browser, width):
+    html, base = english_site
     page = open_page(browser, f"{base}/{FRONT}", width)
     as_of = words.date(data.latest_date(REPO / "data"))
     bottom = page.locator("p", has_text=f"The bottom line, as of {as_of}")

@@ -37,7 +37,7 @@ def test_every_sheet_is_printed_with_its_questions(built_book, printed):
     texts, sheets = printed
     expected = {lessons.sheet_file(lesson, kind) for lesson in lessons.LESSONS for kind in lessons.SHEET_KINDS}
     assert set(texts) == expected
-    assert {p.stem for p in (built_book / "_build" / "pdf" / "worksheets").glob("*.pdf")} == expected
+    assert {p.stem for p in (built_book / "_build" / "pdf" / "en" / "worksheets").glob("*.pdf")} == expected
     for lesson, found in sheets.items():
         for kind in lessons.SHEET_KINDS:
             text = texts[lessons.sheet_file(lesson, kind)]

@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from conftest import pokrovsk
+from browsing import EDITIONS, edition_html, edition_source, site_html
 
 pytestmark = pytest.mark.slow
 
@@ -22,15 +23,16 @@ def warm_copy(built_book, tmp_path) -> Path:
 
 
 def site_snapshot(root: Path) -> dict[str, bytes]:
-    html = root / "_build" / "html"
+    html = site_html(root)
     return {p.relative_to(html).as_posix(): p.read_bytes() for p in html.rglob("*") if p.is_file()}
 
 
 def test_cold_build_makes_a_strict_offline_book(built_book):
-    html = built_book / "_build" / "html"
+    html = site_html(built_book)
     assert (html / "index.html").is_file()
-    assert (html / "book" / "chapters" / "01_where.html").is_file()
-    assert (html / "_static" / "pokrovsk" / "plotly.min.js").is_file()
+    for language in EDITIONS:
+        assert (html / language / "book" / "chapters" / "01_where.html").is_file()
+        assert (html / language / "_static" / "pokrovsk" / "plotly.min.js").is_file()
     for page in html.rglob("*.html"):
         text = page.read_text()
         for marker in ('src="http', "src='http", 'href="http://cdn', "cdn.plot.ly", "cdn.jsdelivr", "unpkg.com"):
@@ -38,13 +40,13 @@ def test_cold_build_makes_a_strict_offline_book(built_book):
 
 
 def test_executed_chapters_hide_parameters_and_remove_code(built_book):
-    executed = nbformat.read(built_book / "book" / "chapters" / "01_where.ipynb", as_version=4)
+    executed = nbformat.read(edition_source(built_book) / "book" / "chapters" / "01_where.ipynb", as_version=4)
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     parameter_cells = [c for c in code if {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
     assert len(parameter_cells) == 2
     assert all("remove-cell" in c.metadata["tags"] for c in parameter_cells)
     assert all("remove-input" in c.metadata["tags"] for c in code if c not in parameter_cells)
-    page = (built_book / "_build" / "html" / "book" / "chapters" / "01_where.html").read_text()
+    page = (edition_html(built_book) / "book" / "chapters" / "01_where.html").read_text()
     assert "tile_timeout_s = " not in page  # neither parameters cell reaches the reader
 
 
@@ -71,7 +73,7 @@ def test_a_changed_parameter_reexecutes_and_rebuilds(warm_copy):
     result = pokrovsk("build", "--param", "radius_km=25", cwd=warm_copy)
     assert result.returncode == 0, result.stderr
     assert "01_where: executed" in result.stdout
-    page = (warm_copy / "_build" / "html" / "book" / "chapters" / "01_where.html").read_text()
+    page = (edition_html(warm_copy) / "book" / "chapters" / "01_where.html").read_text()
     assert "within 25 km" in page
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import chart_specs, copy_repo, pokrovsk, project_env
+from browsing import edition_html
 
 pytestmark = pytest.mark.slow
 BUILD_KEY = ".pokrovsk-build-key"
@@ -51,7 +52,7 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_book(built_book, tmp
         site_state(root, f"killed {moment:.2f} s into the radius {radius} build, {rerun}")
     final = pokrovsk("build", "--param", "radius_km=24", cwd=root)
     assert final.returncode == 0, f"{rerun}: {final.stderr}"
-    assert "within 24 km" in (root / "_build" / "html" / "book" / "chapters" / "01_where.html").read_text()
+    assert "within 24 km" in (edition_html(root) / "book" / "chapters" / "01_where.html").read_text()
     assert [p.name for p in (root / "_build").glob("site-*")] == [(root / "_build" / "html").resolve().name]
 
 
@@ -64,7 +65,7 @@ def test_the_same_inputs_build_identical_downloads_and_figure_json(built_book, t
     again = copy_repo(tmp_path / "again")
     result = pokrovsk("build", "--jobs", "2", cwd=again)
     assert result.returncode == 0, result.stderr
-    first, second = built_book / "_build" / "html", again / "_build" / "html"
+    first, second = edition_html(built_book), edition_html(again)
     downloads = sorted(p.relative_to(first) for p in (first / "book" / "chapters" / "assets").rglob("*")
                        if p.suffix in (".csv", ".geojson"))
     assert downloads

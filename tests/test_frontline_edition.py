@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import chart_specs, copy_repo, pokrovsk
+from browsing import edition_html
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 DEEPSTATE = REALDATA / "deepstate"
@@ -29,7 +30,7 @@ def page(tmp_path_factory) -> str:
     assert imported.returncode == 0, imported.stderr
     result = pokrovsk("build", "--jobs", "2", "--frontlines", str(store), cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
-    return (root / "_build" / "html" / f"{CHAPTER}.html").read_text(encoding="utf-8")
+    return (edition_html(root) / f"{CHAPTER}.html").read_text(encoding="utf-8")
 
 
 def plotly_figures(page: str) -> dict[str, dict]:

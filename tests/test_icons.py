@@ -2,6 +2,10 @@
 
 from pathlib import Path
 
+import pytest
+
+from browsing import EDITIONS, edition_html
+
 from pokrovsk import icons
 
 FONTAWESOME_LIKE = (
@@ -59,8 +63,9 @@ def test_the_script_tag_is_removed_from_the_theme_macros():
     assert icons.macros_without_fontawesome(macros) == '  <link rel="preload" as="script" href="bootstrap.js" />\n'
 
 
-def test_the_built_book_loads_no_fontawesome_and_styles_every_icon(built_book):
-    html = built_book / "_build" / "html"
+@pytest.mark.parametrize("language", EDITIONS)
+def test_the_built_book_loads_no_fontawesome_and_styles_every_icon(built_book, language):
+    html = edition_html(built_book, language)
     css = (html / "_static" / "pokrovsk" / "icons.css").read_text()
     pages = [p for p in html.rglob("*.html") if not p.relative_to(html).parts[0].startswith("_")]
     for name in icons.used_icons(pages):

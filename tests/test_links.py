@@ -8,6 +8,8 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 
+from browsing import site_html
+
 pytestmark = pytest.mark.slow
 
 
@@ -35,9 +37,10 @@ def parse(page: Path) -> LinkCollector:
 
 
 def test_internal_links_and_anchors_resolve(built_book):
-    html = (built_book / "_build" / "html").resolve()
+    html = site_html(built_book).resolve()  # every edition, and the links between them
     # Theme template fragments under _static are not pages (they hold unrendered {{ }} macros).
-    pages = {page: parse(page) for page in html.rglob("*.html") if not page.relative_to(html).parts[0].startswith("_")}
+    pages = {page: parse(page) for page in html.rglob("*.html")
+             if not any(part.startswith("_") for part in page.relative_to(html).parts)}
     broken = []
     for page, collected in pages.items():
         for link in collected.links:
@@ -62,7 +65,7 @@ def test_internal_links_and_anchors_resolve(built_book):
 def test_external_links_are_only_citations(built_book):
     """Off-site links are fine as citations (a reader may follow them), but nothing the page
     loads may come from outside: scripts, styles, images, fonts and frames are all local."""
-    html = (built_book / "_build" / "html").resolve()
+    html = site_html(built_book).resolve()
     for page in html.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         for marker in ('<script src="http', '<link rel="stylesheet" href="http', '<img src="http', '<iframe'):

@@ -48,6 +48,16 @@ def test_a_notebook_that_forgets_a_parameter_is_told_which():
         Chapter.from_notebook(namespace)
 
 
+def test_a_chapter_speaks_its_editions_language(monkeypatch):
+    from pokrovsk import words
+
+    monkeypatch.setattr(words, "_language", words.language())  # restored after the test
+    Chapter.from_notebook(DEFAULTS | {"language": "uk"})
+    assert words.language() == "uk" and words.say("site.title") == "Битва за Покровськ"
+    Chapter.from_notebook(DEFAULTS)
+    assert words.language() == "en"
+
+
 def test_overrides_open_the_same_chapter_at_another_date():
     earlier = Chapter.from_notebook(DEFAULTS, as_of="2024-12-31")
     assert earlier.as_of.isoformat() == "2024-12-31"

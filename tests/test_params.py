@@ -41,6 +41,7 @@ def test_as_of_latest_means_the_latest_date_in_the_data():
         ("centre=248.3,37.2", "centre"),
         ("basemap=google", "basemap"),
         ("tile_timeout_s=0", "tile_timeout_s"),
+        ("language=de", "language"),
         ("nonsense=1", "nonsense"),
     ],
 )
@@ -195,6 +196,7 @@ def one_line_refusal(result, *named: str) -> str:
     ("as_of=2025-02-30", ("as_of", "2024-02-17")),
     (f"as_of={TODAY + dt.timedelta(days=30)}", ("as_of", "2024-02-17")),
     ("data_dir=/nonexistent", ("data_dir", "/nonexistent")),
+    ("language=english", ("language", "en, uk")),
 ])
 def test_the_command_refuses_a_bad_parameter_in_one_line_before_running_anything(command, assignment, named):
     one_line_refusal(pokrovsk(*command, "--param", assignment, cwd=REPO), *named)
@@ -202,6 +204,16 @@ def test_the_command_refuses_a_bad_parameter_in_one_line_before_running_anything
 
 def test_the_frontlines_option_is_checked_like_the_parameter(tmp_path):
     one_line_refusal(pokrovsk("build", "--frontlines", str(tmp_path), cwd=REPO), "frontlines", "holds no store.parquet")
+
+
+@pytest.mark.parametrize("option", ["de", "en,xx", ","])
+def test_the_language_option_names_the_editions_it_may_build(option):
+    one_line_refusal(pokrovsk("build", "--language", option, cwd=REPO), "--language", "en, uk")
+
+
+def test_each_edition_has_its_language():
+    assert BookParams().language == "en"
+    assert BookParams.from_mapping(parse_assignments(["language=uk"])).for_notebook()["language"] == "uk"
 
 
 def test_a_bad_params_file_on_the_command_line_is_refused_in_one_line(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import project_env
+from browsing import EDITIONS, edition_html
 from pokrovsk import pdf
 
 SITE_ONLY_PAGES = {"index.html", "genindex.html", "search.html"}  # a redirect and Sphinx's own pages
@@ -24,9 +25,10 @@ def book_pdf(built_book):
     result = subprocess.run([sys.executable, "-m", "pokrovsk.pdf"], cwd=built_book, env=project_env(built_book),
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    path = built_book / "_build" / "pdf" / "pokrovsk.pdf"
-    assert str(path) in result.stdout
-    return built_book, PdfReader(path)
+    for language in EDITIONS:
+        assert str(built_book / "_build" / "pdf" / language / "pokrovsk.pdf") in result.stdout
+        assert str(built_book / "_build" / "pdf" / language / "worksheets") in result.stdout
+    return built_book, PdfReader(built_book / "_build" / "pdf" / "en" / "pokrovsk.pdf")
 
 
 def plain(text: str) -> str:
@@ -104,7 +106,7 @@ def _images(resources) -> int:
 @pytest.mark.usefixtures("chromium")
 def test_pdf_holds_every_page_of_the_book_in_order(book_pdf):
     root, reader = book_pdf
-    html = (root / "_build" / "html").resolve()
+    html = edition_html(root).resolve()
     site_pages = [p for p in html.rglob("*.html") if not p.relative_to(html).parts[0].startswith("_")
                   and p.relative_to(html).as_posix() not in SITE_ONLY_PAGES]
     assert len(reader.pages) >= len(site_pages)
@@ -126,7 +128,7 @@ def test_pdf_holds_every_page_of_the_book_in_order(book_pdf):
 @pytest.mark.usefixtures("chromium")
 def test_chapter_pages_print_their_maps_and_static_charts(book_pdf):
     root, reader = book_pdf
-    html = (root / "_build" / "html").resolve()
+    html = edition_html(root).resolve()
     starts = sorted({page for _, page in bookmarks(reader)} | {len(reader.pages)})
     marks: dict[str, int] = {}
     for title, page in bookmarks(reader):
@@ -140,6 +142,19 @@ def test_chapter_pages_print_their_maps_and_static_charts(book_pdf):
         assert drawn >= len(pictures), f"{notebook.stem}: {drawn} images printed for {len(pictures)} figures"
         pictured += len(pictures)
     assert pictured > 0, "no chapter has a map or a static chart"
+
+
+@pytest.mark.browser
+@pytest.mark.usefixtures("chromium")
+def test_each_edition_prints_its_own_book_and_sheets(book_pdf):
+    root, english = book_pdf
+    ukrainian = PdfReader(root / "_build" / "pdf" / "uk" / "pokrovsk.pdf")
+    assert len(bookmarks(ukrainian)) == len(bookmarks(english))
+    assert "Українська" not in " ".join(page.extract_text() for page in english.pages[:3])  # no language switch on paper
+    for language in EDITIONS:
+        sheets = sorted((root / "_build" / "pdf" / language / "worksheets").glob("*.pdf"))
+        assert sheets and [sheet.name for sheet in sheets] == sorted(
+            sheet.name for sheet in (root / "_build" / "pdf" / "en" / "worksheets").glob("*.pdf"))
 
 
 def test_pages_follow_the_table_of_contents(tmp_path):

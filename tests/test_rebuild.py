@@ -24,10 +24,11 @@ def environment(root: Path) -> dict[str, str]:
 
 
 def build(root: Path) -> set[str]:
-    """Build the copy; return the notebooks the build's report says it executed."""
+    """Build the copy; return the notebooks the build's report says it executed (in any edition:
+    each is reported as ``<language>/<notebook>``)."""
     result = pokrovsk("build", "--jobs", "2", cwd=root, env=environment(root))
     assert result.returncode == 0, result.stdout + result.stderr
-    return set(re.findall(r"^\[\d+/\d+\] (\w+): executed", result.stdout, flags=re.M))
+    return set(re.findall(r"^\[\d+/\d+\] \w+/(\w+): executed", result.stdout, flags=re.M))
 
 
 @pytest.fixture(scope="module")

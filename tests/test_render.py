@@ -9,6 +9,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 from PIL import Image
+from browsing import edition_html
 
 from pokrovsk import render
 
@@ -41,7 +42,7 @@ def test_without_a_browser_a_placeholder_says_so(tmp_path, monkeypatch):
 
 
 def test_built_book_has_every_static_image_and_no_pending_requests(built_book):
-    html = built_book / "_build" / "html"
+    html = edition_html(built_book)
     for page in (html / "book" / "chapters").glob("*.html"):
         text = page.read_text(encoding="utf-8")
         for source in __import__("re").findall(r'<img class="pk-static" src="([^"]+)"', text):
@@ -168,21 +169,21 @@ def chapter_text(page: Path) -> str:
 
 
 def test_chapter_pages_show_no_code_toggles_or_build_commands(built_book):
-    pages = sorted((built_book / "_build" / "html" / "book" / "chapters").glob("*.html"))
+    pages = sorted((edition_html(built_book) / "book" / "chapters").glob("*.html"))
     assert len(pages) == 6
     found = {page.name: READER_MUST_NOT_SEE.findall(chapter_text(page)) for page in pages}
     assert found == {page.name: [] for page in pages}
 
 
 def test_chapter_pages_carry_no_notes_to_ourselves(built_book):
-    pages = sorted((built_book / "_build" / "html" / "book" / "chapters").glob("*.html"))
+    pages = sorted((edition_html(built_book) / "book" / "chapters").glob("*.html"))
     assert [page.name for page in pages if "our data has none" in chapter_text(page)] == []
 
 
 def test_each_figure_links_to_its_code_and_notebook(built_book):
     import nbformat
 
-    html = built_book / "_build" / "html"
+    html = edition_html(built_book)
     page = html / "book" / "chapters" / "01_where.html"
     links = re.findall(r'<span class="pk-how"[^>]*>How this was made: <a href="([^"]+)">the function that drew it</a> '
                        r'and <a href="([^"]+)" download>', page.read_text(encoding="utf-8"))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_repo, project_env, read_csv
+from browsing import edition_html, edition_source
 from pokrovsk import cli, data, words
 from pokrovsk.params import BookParams
 from pokrovsk.paths import Project
@@ -147,8 +148,8 @@ def test_following_the_guide_puts_the_new_event_in_the_book(tmp_path):
 
     event, source = example_event(), example_source()
     day = dt.date.fromisoformat(event["date"])
-    assert json.loads((root / "book" / "edition" / "edition.json").read_text())["data_date"] == event["date"]
-    site = root / "_build" / "html"
+    assert json.loads((edition_source(root) / "book" / "edition" / "edition.json").read_text())["data_date"] == event["date"]
+    site = edition_html(root)
     timeline = (site / "book" / "chapters" / "03_how_long.html").read_text(encoding="utf-8")
     assert f"Data as of {words.date(day)} · " in timeline
     assert event["title"] in timeline

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from conftest import REPO, pokrovsk
+from browsing import edition_html, edition_source
 from pokrovsk import words
 
 pytestmark = pytest.mark.slow
@@ -55,11 +56,11 @@ def published_book(built_book, tmp_path_factory) -> Path:
     result = pokrovsk("build", cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "executed" not in result.stdout
-    return root / "_build" / "html"
+    return edition_html(root)
 
 
 def test_every_page_carries_a_title_description_and_an_image_in_the_site(built_book):
-    site = built_book / "_build" / "html"
+    site = edition_html(built_book)
     for page in pages(site):
         found = tags(page)
         assert found.get("og:title") and found.get("og:description"), page.name
@@ -70,7 +71,7 @@ def test_every_page_carries_a_title_description_and_an_image_in_the_site(built_b
 
 
 def test_a_chapter_shares_its_first_figure(built_book):
-    page = built_book / "_build" / "html" / "book" / "chapters" / "02_why.html"
+    page = edition_html(built_book) / "book" / "chapters" / "02_why.html"
     text = page.read_text(encoding="utf-8")
     first_figure = text[text.index('<figure class="pk-figure"'):]
     first_image = re.search(r'<img class="pk-(?:static|map)" src="([^"]+)"', first_figure).group(1)
@@ -79,7 +80,7 @@ def test_a_chapter_shares_its_first_figure(built_book):
 
 
 def test_without_a_base_url_no_sitemap_and_no_canonical_link(built_book):
-    site = built_book / "_build" / "html"
+    site = edition_html(built_book)
     assert not (site / "sitemap.xml").exists()
     for page in pages(site):
         text = page.read_text(encoding="utf-8")
@@ -88,8 +89,8 @@ def test_without_a_base_url_no_sitemap_and_no_canonical_link(built_book):
 
 
 def test_the_footer_gives_data_date_build_date_and_edition_linking_what_changed(built_book):
-    site = built_book / "_build" / "html"
-    edition = (built_book / "book" / "edition" / "edition.json").read_text()
+    site = edition_html(built_book)
+    edition = (edition_source(built_book) / "book" / "edition" / "edition.json").read_text()
     assert '"id": "' in edition and "-local" in edition  # the test copy is no git checkout
     as_of = re.search(r'"data_date": "([^"]+)"', edition).group(1)
     today = dt.date.today()
@@ -105,8 +106,8 @@ def test_the_footer_gives_data_date_build_date_and_edition_linking_what_changed(
 
 
 def test_about_page_offers_a_citation_with_the_edition(built_book):
-    about = (built_book / "_build" / "html" / "book" / "about.html").read_text(encoding="utf-8")
-    edition = re.search(r'"id": "([^"]+)"', (built_book / "book" / "edition" / "edition.json").read_text()).group(1)
+    about = (edition_html(built_book) / "book" / "about.html").read_text(encoding="utf-8")
+    edition = re.search(r'"id": "([^"]+)"', (edition_source(built_book) / "book" / "edition" / "edition.json").read_text()).group(1)
     cite = about[about.index('id="cite-this-book"'):]
     assert "The Pokrovsk explainer contributors" in cite and "<em>The battle for Pokrovsk</em>" in cite
     assert f"edition {edition}" in cite
@@ -114,16 +115,16 @@ def test_about_page_offers_a_citation_with_the_edition(built_book):
 
 def test_with_a_base_url_sitemap_canonical_links_and_absolute_images(published_book):
     sitemap = (published_book / "sitemap.xml").read_text(encoding="utf-8")
-    assert f"<loc>{BASEURL}book/chapters/01_where.html</loc>" in sitemap
+    assert f"<loc>{BASEURL}en/book/chapters/01_where.html</loc>" in sitemap
     page = published_book / "book" / "chapters" / "01_where.html"
     text = page.read_text(encoding="utf-8")
-    assert f'<link rel="canonical" href="{BASEURL}book/chapters/01_where.html" />' in text
+    assert f'<link rel="canonical" href="{BASEURL}en/book/chapters/01_where.html" />' in text
     found = tags(page)
-    assert found["og:url"] == f"{BASEURL}book/chapters/01_where.html"
+    assert found["og:url"] == f"{BASEURL}en/book/chapters/01_where.html"
     for shared in pages(published_book):
         image = tags(shared)["og:image"]
         assert image.startswith(BASEURL), shared.name
-        assert (published_book / image.removeprefix(BASEURL)).is_file(), image
+        assert (published_book.parent / image.removeprefix(BASEURL)).is_file(), image
     assert urljoin(found["og:url"], "assets/") in tags(page)["og:image"]
 
 
@@ -152,7 +153,7 @@ def header_menus(page: Path) -> dict[str, dict[str, str]]:
 
 
 def test_a_chapter_offers_its_notebook_and_without_a_repository_nothing_links_off_the_site(built_book):
-    site = built_book / "_build" / "html"
+    site = edition_html(built_book)
     chapter = site / "book" / "chapters" / "03_how_long.html"
     assert header_menus(chapter) == {"pk-notebook-buttons": {"Download the notebook": "notebooks/03_how_long.ipynb"}}
     download = chapter.parent / "notebooks" / "03_how_long.ipynb"

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_repo, pokrovsk
+from browsing import edition_html
 from later_dates import dates_after
 from pokrovsk.datapages import TIMELESS_TABLES, later_source_note
 from pokrovsk.params import PERIOD_START
@@ -219,7 +220,7 @@ def sweep_repo(tmp_path_factory) -> Path:
 def test_every_edition_builds_and_nothing_later_leaks(sweep_repo, as_of):
     result = pokrovsk("build", "--jobs", "2", *(["--param", f"as_of={as_of}"] if as_of else []), cwd=sweep_repo)
     assert result.returncode == 0, result.stdout + result.stderr
-    html = sweep_repo / "_build" / "html"
+    html = edition_html(sweep_repo)
     found = {page.relative_to(html).as_posix() for page in html.rglob("*.html")}
     assert EDITION_PAGES <= found, sorted(EDITION_PAGES - found)
     edition = dt.date.fromisoformat(as_of) if as_of else edition_date(html)

@@ -1,14 +1,21 @@
 """The pipeline: validate → execute chapter notebooks (cached, parallel) → strict Jupyter Book
 build → swap the finished site into ``_build/html``.
 
+The book has an edition per language (``params.LANGUAGES``): each runs the chapter notebooks
+with its ``language`` parameter, gets its generated pages written in its words and is built by
+Sphinx from its own source tree (pokrovsk.staging) into ``_build/html/<language>/``; the site's
+root page sends a reader to one of them (pokrovsk.site_root).
+
 The served book is a symlink, ``_build/html -> site-<id>``. A build writes a complete new
-``site-<id>`` beside the old one and replaces the link in one rename, so a reader (or a killed
-build) only ever sees the old book or the new one.
+``site-<id>``, with every edition, beside the old one and replaces the link in one rename, so a
+reader (or a killed build) only ever sees the old book or the new one.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
@@ -23,9 +30,12 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from pokrovsk import paths
+import yaml
+
+from pokrovsk import paths, site_root, words
 from pokrovsk.content import DATA_AS_OF_ENV, VALIDATED_ENV, content_hash
-from pokrovsk.params import BookParams
+from pokrovsk.params import LANGUAGES, BookParams
+from pokrovsk.staging import EditionTree, committed_book_files
 
 from pokrovsk.cache_keys import hash_files, package_fingerprint
 from pokrovsk.cache_keys import DEPENDENCIES_FILE
@@ -36,33 +46,33 @@ from pokrovsk.paths import Project
 BUILD_KEY_FILE = ".pokrovsk-build-key"
 
 
-def book_key(project: Project, jobs: list[NotebookJob], extra_sources: Iterable[Path] = ()) -> str:
-    """Everything the HTML depends on besides the executed notebooks' keys."""
+def book_key(project: Project, tree: EditionTree, jobs: list[NotebookJob], extra_sources: Iterable[Path] = ()) -> str:
+    """Everything an edition's HTML depends on besides the executed notebooks' keys."""
     digest = hashlib.sha256()
+    digest.update(f"language:{tree.language}\n".encode())
     for job in jobs:
         digest.update(f"{job.stem}:{job.key}\n".encode())
         digest.update((job.cache_entry / DEPENDENCIES_FILE).read_bytes())
-    sources = [project.root / "_config.yml", project.root / "_toc.yml", *extra_sources]
-    sources += [p for p in (project.root / "book").rglob("*")
-                if p.is_file() and not p.is_relative_to(project.chapters_dir)]
+    hash_files(digest, [p for p in set(extra_sources) | {tree.config_file} if p.is_file()], tree.root)
+    sources = [project.root / "_toc.yml", *committed_book_files(project, tree.language)]
     hash_files(digest, [p for p in set(sources) if p.is_file()], project.root)
     digest.update(package_fingerprint().encode())
     return digest.hexdigest()[:20]
 
 
-def current_build_key(project: Project) -> str | None:
-    marker = project.html_link / BUILD_KEY_FILE
+def current_build_key(project: Project, language: str) -> str | None:
+    marker = project.html_link / language / BUILD_KEY_FILE
     return marker.read_text().strip() if marker.is_file() else None
 
 
-def run_jupyter_book(project: Project, report: Callable[[str], None] = print, data_as_of: dt.date | None = None) -> Path:
-    """Strict Sphinx build into the work folder; returns the HTML folder it produced.
+def run_jupyter_book(tree: EditionTree, report: Callable[[str], None] = print, data_as_of: dt.date | None = None) -> Path:
+    """Strict Sphinx build of one edition into its work folder; returns the HTML folder it produced.
 
     The work folder is kept between builds so Sphinx only re-reads changed pages, but it is
     wiped after a failure: Sphinx would otherwise not repeat the warnings of unchanged pages,
     and a strict build must fail for the same reason every time.
     """
-    work = project.sphinx_work_dir
+    work = tree.work_dir
     failed_marker = work / ".failed"
     running_marker = work / ".running"  # still there at the next start: that build was killed
     if failed_marker.exists() or running_marker.exists():
@@ -70,29 +80,41 @@ def run_jupyter_book(project: Project, report: Callable[[str], None] = print, da
     work.mkdir(parents=True, exist_ok=True)
     running_marker.touch()
     command = [
-        sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(project.root),
+        sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(tree.root),
         "--path-output", str(work), "--builder", "html",
         "-W", "-n", "--keep-going", "--quiet",
     ]
     environment = {**os.environ, **({DATA_AS_OF_ENV: data_as_of.isoformat()} if data_as_of else {})}
-    completed = subprocess.run(command, cwd=project.root, capture_output=True, text=True, env=environment)
+    completed = subprocess.run(command, cwd=tree.root, capture_output=True, text=True, env=environment)
     if completed.returncode != 0:
         failed_marker.touch()
         output = re.sub(r"\x1b\[[0-9;]*m", "", completed.stdout + completed.stderr)
         problems = [line for line in output.splitlines()
                     if "WARNING" in line or "ERROR" in line or "Error" in line]
         detail = "\n".join(problems[:20]) or output[-2000:]
-        raise BuildError(f"Jupyter Book build failed (strict mode):\n{detail}")
+        raise BuildError(f"Jupyter Book build of the {tree.language} edition failed (strict mode):\n{detail}")
     running_marker.unlink()
     return work / "_build" / "html"
 
 
-def publish(project: Project, html: Path, key: str) -> Path:
-    """Copy the finished site beside the old one and swap the link in one rename."""
+def publish(project: Project, editions: dict[str, Path], keys: dict[str, str]) -> Path:
+    """Copy every edition (``editions``: language → its finished HTML) into a new site beside
+    the old one, with the root page that chooses between them, and swap the link in one rename.
+    An edition this build did not make is kept from the old site."""
     project.build_dir.mkdir(parents=True, exist_ok=True)
     site = Path(tempfile.mkdtemp(prefix="site-", dir=project.build_dir))
-    shutil.copytree(html, site, dirs_exist_ok=True)
-    (site / BUILD_KEY_FILE).write_text(key + "\n")
+    site.chmod(0o755)  # mkdtemp makes it private to its owner; a web server may be another user
+    for language in LANGUAGES:
+        if language in editions:
+            shutil.copytree(editions[language], site / language)
+            (site / language / BUILD_KEY_FILE).write_text(keys[language] + "\n")
+        elif (project.html_link / language / BUILD_KEY_FILE).is_file():
+            shutil.copytree(project.html_link / language, site / language)
+    # The site's own key names every edition's: a finished site has one (pokrovsk clean, tests).
+    (site / BUILD_KEY_FILE).write_text("".join(f"{language} {(site / language / BUILD_KEY_FILE).read_text()}"
+                                               for language in LANGUAGES if (site / language).is_dir()))
+    start_page = yaml.safe_load((project.root / "_toc.yml").read_text(encoding="utf-8"))["root"] + ".html"
+    site_root.write(site, [language for language in LANGUAGES if (site / language).is_dir()], start_page)
     link = project.html_link
     if link.exists() and not link.is_symlink():
         legacy = Path(tempfile.mkdtemp(prefix="site-legacy-", dir=project.build_dir))
@@ -122,15 +144,16 @@ def exclusive_build(project: Project, report: Callable[[str], None] = print):
         yield
 
 
-def build_book(project: Project, params: BookParams, workers: int = 1,
-               report: Callable[[str], None] = print, validate: Callable[[Path], None] | None = None) -> bool:
-    """The whole pipeline. Returns False when the book was already up to date."""
+def build_book(project: Project, params: BookParams, workers: int = 1, report: Callable[[str], None] = print,
+               validate: Callable[[Path], None] | None = None, languages: Iterable[str] = LANGUAGES) -> bool:
+    """The whole pipeline for the editions in ``languages`` (default: all; an edition left out
+    keeps its last build). Returns False when the book was already up to date."""
     with exclusive_build(project, report):
-        return _build_book(project, params, workers, report, validate)
+        return _build_book(project, params, workers, report, validate, list(languages))
 
 
-def _build_book(project: Project, params: BookParams, workers: int,
-                report: Callable[[str], None], validate: Callable[[Path], None] | None) -> bool:
+def _build_book(project: Project, params: BookParams, workers: int, report: Callable[[str], None],
+                validate: Callable[[Path], None] | None, languages: list[str]) -> bool:
     from pokrovsk import data, datapages, editions
     from pokrovsk.chapters.front_page import page as front_page
 
@@ -138,9 +161,11 @@ def _build_book(project: Project, params: BookParams, workers: int,
     data_dir = project.resolve_data_dir(params.data_dir)
     # Tiles, downloads and plotly.js are cached with the project, and `clean` clears them.
     os.environ.setdefault(paths.CACHE_ENV, str(project.cache_dir))
+    trees = {language: EditionTree.of(project, language) for language in languages}
+    edition_params = {language: dataclasses.replace(params, language=language) for language in languages}
     drawing = ChartImageDrawing()
     try:
-        with pool_for(project, params, workers) as pool:  # kernels warm up while the data is validated
+        with pool_for(project, list(edition_params.values()), workers) as pool:  # kernels warm up while the data is validated
             if pool is not None:  # the book's plotly.js is fetched (once) while notebooks run
                 from pokrovsk import plotlyjs
 
@@ -148,31 +173,56 @@ def _build_book(project: Project, params: BookParams, workers: int,
             if validate is not None:
                 validate(data_dir)
                 os.environ[VALIDATED_ENV] = content_hash(data_dir)
-            jobs = execute_notebooks(project, params, workers=workers, report=report, pool=pool,
-                                     on_executed=lambda job: drawing.add(job.cache_entry / "assets"))
-        for job in jobs:
+            for tree in trees.values():
+                tree.prepare(project)
+            executed = execute_notebooks(
+                project, {trees[language].chapters_dir: edition_params[language] for language in languages},
+                workers=workers, report=report, pool=pool, on_executed=lambda job: drawing.add(job.cache_entry / "assets"))
+        jobs = {language: executed[trees[language].chapters_dir] for language in languages}
+        for job in (job for edition_jobs in jobs.values() for job in edition_jobs):
             if has_pending_images(job):  # left by a build that was stopped before drawing them
                 drawing.add(job.cache_entry / "assets")
-        generated = datapages.write_pages(project.root, data_dir, params.as_of)
-        generated += front_page.write(project.root, params, data_dir)
-        generated += editions.write_pages(project.root, data_dir, params.as_of or data.latest_date(data_dir), report)
-        key = book_key(project, jobs, generated)
-        if key == current_build_key(project) and not drawing.started:
+        data_as_of = params.as_of or data.latest_date(data_dir)
+        keys = {}
+        for language, tree in trees.items():
+            with words.speaking(language):
+                generated = datapages.write_pages(tree.root, data_dir, params.as_of)
+                generated += front_page.write(project.root, edition_params[language], data_dir, pages_root=tree.root)
+                generated += editions.write_pages(tree.root, data_dir, data_as_of, report, repository=project.root)
+            keys[language] = book_key(project, tree, jobs[language], generated)
+        # Images drawn now change the chapters of every edition: each is built again.
+        stale = [language for language in languages
+                 if drawing.started or keys[language] != current_build_key(project, language)]
+        if not stale:
             report(f"Book is up to date ({time.perf_counter() - started:.1f} s): {project.html_link}")
             return False
-        report("Building HTML with Jupyter Book (strict: -W -n --keep-going) ...")
-        html = run_jupyter_book(project, report, data_as_of=params.as_of or data.latest_date(data_dir))
+        report(f"Building HTML with Jupyter Book (strict: -W -n --keep-going): {', '.join(stale)} ...")
+        html = _run_sphinx_builds([trees[language] for language in stale], report, data_as_of, workers)
         if drawing.started:
             report(drawing.finish())
-            for job in jobs:
-                sync_chapter(job, project.chapters_dir)
-                copy_assets(project.chapters_dir / "assets" / job.stem,
-                             html / "book" / "chapters" / "assets" / job.stem)
+            for language in stale:
+                for job in jobs[language]:
+                    sync_chapter(job, trees[language].chapters_dir)
+                    copy_assets(trees[language].chapters_dir / "assets" / job.stem,
+                                html[language] / "book" / "chapters" / "assets" / job.stem)
     finally:
         drawing.stop()
-    publish(project, html, key)
+    unchanged = {language: project.html_link / language for language in languages if language not in stale}
+    publish(project, html | unchanged, keys)
     report(f"Book built in {time.perf_counter() - started:.1f} s: {project.html_link / 'index.html'}")
     return True
+
+
+def _run_sphinx_builds(trees: list[EditionTree], report: Callable[[str], None], data_as_of: dt.date,
+                       workers: int) -> dict[str, Path]:
+    """Each edition's Sphinx build, side by side when there are workers to spare; every
+    failure is reported, not only the first."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(trees)))) as pool:
+        futures = {tree.language: pool.submit(run_jupyter_book, tree, report, data_as_of) for tree in trees}
+    failures = [str(future.exception()) for future in futures.values() if future.exception() is not None]
+    if failures:
+        raise BuildError("\n".join(failures))
+    return {language: future.result() for language, future in futures.items()}
 
 
 def run_single(project: Project, notebook: Path, params: BookParams, output: Path | None = None,
@@ -209,6 +259,7 @@ def clean(project: Project) -> list[Path]:
     """Remove executed notebooks, caches and _build, so the next build is cold."""
     removed = []
     with exclusive_build(project):
+        # book/chapters and book/data: where builds before the editions wrote their files.
         for path in (project.chapters_dir, project.cache_dir, project.build_dir, project.root / "book" / "data"):
             if path.is_symlink() or path.is_file():
                 path.unlink()

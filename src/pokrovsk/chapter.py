@@ -33,6 +33,7 @@ class Chapter:
     def open(cls, **notebook_parameters) -> "Chapter":
         """Validate the notebook's parameters and fix ``as_of`` (default: latest date in the data)."""
         params = BookParams.from_mapping(notebook_parameters).resolved()
+        words.set_language(params.language)  # before anything is drawn or written
         render.use_book_renderer()
         charts.use_house_template()
         as_of = params.as_of or data.latest_date(params.data_dir)

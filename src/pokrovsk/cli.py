@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pokrovsk import paths
-from pokrovsk.params import BookParams, ParameterError, load_params, parse_assignments
+from pokrovsk.params import LANGUAGES, BookParams, ParameterError, load_params, parse_assignments
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="notebooks executed in parallel (default: one per core, here %(default)s)")
     build.add_argument("--frontlines", type=Path, metavar="STORE",
                        help="add the real front lines from this store (see `pokrovsk frontlines import`)")
+    build.add_argument("--language", "--languages", dest="languages", metavar="LANG[,LANG]",
+                       help=f"build only these editions (default: all, {','.join(LANGUAGES)}); the others keep their last build")
 
     run = commands.add_parser("run", help="execute one notebook with parameters (for re-running with other data)")
     run.add_argument("notebook", type=Path)
@@ -45,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", type=Path, metavar="PATH", help="where to write the executed notebook")
 
     commands.add_parser("clean", help="remove executed notebooks, caches and _build")
+
+    locales = commands.add_parser("locales", help="extract the pages' text afresh and update the translators' catalogs "
+                                                  "(book/locales/<language>/LC_MESSAGES)")
+    locales.add_argument("--language", "--languages", dest="languages", metavar="LANG[,LANG]",
+                         help="update only these languages' catalogs (default: every translated edition)")
 
     data = commands.add_parser("data", help="work with the curated data in data/")
     data_commands = data.add_subparsers(dest="data_command", required=True)
@@ -67,6 +74,35 @@ def _book_params(project, args) -> BookParams:
     if getattr(args, "frontlines", None) is not None:
         overrides["frontlines"] = str(args.frontlines.resolve())
     return load_params(project.params_file, overrides, args.params, root=project.root)
+
+
+def _languages(option: str | None) -> list[str]:
+    if option is None:
+        return list(LANGUAGES)
+    chosen = [language.strip() for language in option.split(",") if language.strip()]
+    unknown = [language for language in chosen if language not in LANGUAGES]
+    if unknown or not chosen:
+        raise ParameterError(f"--language: {option!r} names no edition of the book (editions: {', '.join(LANGUAGES)})")
+    return list(dict.fromkeys(chosen))
+
+
+def _update_locales(project: paths.Project, option: str | None) -> int:
+    from pokrovsk import locales
+
+    languages = [language for language in _languages(option) if language != locales.SOURCE_LANGUAGE]
+    if not languages:
+        print(f"pokrovsk: {locales.SOURCE_LANGUAGE} is the language the pages are written in: it has no catalogs")
+        return 0
+    try:
+        merged = locales.update(project, languages)
+    except locales.LocalesError as error:
+        print(f"pokrovsk: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    for catalog in merged:
+        state = "created" if catalog.created else "updated"
+        todo = f"{catalog.untranslated} to translate, {catalog.fuzzy} fuzzy" if catalog.untranslated or catalog.fuzzy else "complete"
+        print(f"{catalog.path.relative_to(project.root)}: {state}, {todo}")
+    return 0
 
 
 def _validate_or_fail(data_dir: Path) -> None:
@@ -103,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
         project = paths.Project.find()
+        if args.command == "locales":
+            return _update_locales(project, args.languages)
         if args.command == "clean":
             for path in pipeline.clean(project):
                 print(f"removed {path.relative_to(project.root)}")
@@ -111,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             if args.jobs < 1:
                 raise ParameterError(f"--jobs: {args.jobs} must be at least 1")
-            pipeline.build_book(project, params, workers=args.jobs, validate=_validate_or_fail)
+            pipeline.build_book(project, params, workers=args.jobs, validate=_validate_or_fail,
+                                languages=_languages(args.languages))
             return 0
         if args.command == "run":
             output = pipeline.run_single(project, args.notebook, params, args.output, validate=_validate_or_fail)

@@ -298,12 +298,14 @@ def changes_page(current: Edition, history: list[DataEdition] | None) -> str:
     return "\n".join(lines)
 
 
-def write_pages(root: Path, data_dir: Path, data_date: dt.date, report: Callable[[str], None] = print) -> list[Path]:
-    """Write the current edition and the "What changed" page (only when their text changes, so
-    an unchanged book stays a no-op). Without git history, say so once and list this edition only."""
+def write_pages(root: Path, data_dir: Path, data_date: dt.date, report: Callable[[str], None] = print,
+                repository: Path | None = None) -> list[Path]:
+    """Write the current edition and the "What changed" page under ``root`` (only when their text
+    changes, so an unchanged book stays a no-op); the edition is that of the checkout at
+    ``repository`` (default ``root``). Without git history, say so once and list this edition only."""
     from pokrovsk.datapages import write_if_changed
 
-    edition = current_edition(root, data_date)
+    edition = current_edition(repository or root, data_date)
     try:
         history = data_history(data_dir)
     except GitUnavailable as reason:

@@ -54,6 +54,15 @@ class NotebookJob:
     def stem(self) -> str:
         return self.source.stem
 
+    @property
+    def language(self) -> str:
+        return self.parameters.get("language", "")
+
+    @property
+    def label(self) -> str:
+        """How the build's report names it: the edition and the notebook, ``uk/01_where``."""
+        return f"{self.language}/{self.stem}"
+
 
 @dataclasses.dataclass(frozen=True)
 class NotebookOutcome:
@@ -63,6 +72,7 @@ class NotebookOutcome:
     error: str | None = None
     notes: tuple[str, ...] = ()
     """What the notebook told the person running the build (pokrovsk.buildnotes)."""
+    language: str = ""
 
 
 def _source_cell_number(source: Path, executed_cell: dict | None) -> str:
@@ -210,14 +220,15 @@ class NotebookPool:
         outcomes: list[NotebookOutcome] = []
         futures = {self._executor.submit(self._execute, job): job for job in jobs}
         for future in concurrent.futures.as_completed(futures):
-            outcome = future.result()
+            job = futures[future]
+            outcome = dataclasses.replace(future.result(), language=job.language)
             outcomes.append(outcome)
             if not outcome.error:
-                on_executed(futures[future])
+                on_executed(job)
             state = f"FAILED ({outcome.error})" if outcome.error else "executed"
-            report(f"[{done_before + len(outcomes)}/{total}] {outcome.stem}: {state} in {outcome.seconds:.1f} s")
+            report(f"[{done_before + len(outcomes)}/{total}] {job.label}: {state} in {outcome.seconds:.1f} s")
             for note in outcome.notes:
-                report(f"    {outcome.stem}: {note}")
+                report(f"    {job.label}: {note}")
         return outcomes
 
     def close(self) -> None:
@@ -338,55 +349,62 @@ def _is_cached(job: NotebookJob) -> bool:
         return False  # a result run before records were kept, or a damaged record
 
 
-def pool_for(project: Project, params: BookParams, workers: int) -> contextlib.AbstractContextManager:
+def pool_for(project: Project, editions: list[BookParams], workers: int) -> contextlib.AbstractContextManager:
     """Warm workers for the notebooks that will run, or nothing when all are cached. Inputs the
     plan cannot read yet start no pool: validation reports them properly."""
     try:
-        stale = [job for job in plan_jobs(project, params) if not _is_cached(job)]
+        stale = [job for params in editions for job in plan_jobs(project, params) if not _is_cached(job)]
     except OSError:
         stale = []
     return NotebookPool(min(workers, len(stale))) if stale else contextlib.nullcontext()
 
 
-def execute_notebooks(project: Project, params: BookParams, workers: int = 1,
+def execute_notebooks(project: Project, editions: dict[Path, BookParams], workers: int = 1,
                       report: Callable[[str], None] = print, pool: NotebookPool | None = None,
-                      on_executed: Callable[[NotebookJob], None] = lambda job: None) -> list[NotebookJob]:
-    """Execute what changed; raise BuildError naming every failed notebook and cell.
-    ``on_executed`` hears of each notebook as soon as its result is in the cache."""
-    jobs = plan_jobs(project, params)
+                      on_executed: Callable[[NotebookJob], None] = lambda job: None) -> dict[Path, list[NotebookJob]]:
+    """Execute what changed for every edition (``editions``: its chapters folder → its
+    parameters), all in one pool, and copy each edition's results into its folder; raise
+    BuildError naming every failed notebook and cell. ``on_executed`` hears of each notebook as
+    soon as its result is in the cache."""
+    planned = {folder: plan_jobs(project, params) for folder, params in editions.items()}
+    jobs = [job for folder_jobs in planned.values() for job in folder_jobs]
     fresh = [job for job in jobs if _is_cached(job)]
     stale = [dataclasses.replace(job, environment=kernel_environment(job.stem)) for job in jobs if job not in fresh]
     for number, job in enumerate(fresh, start=1):
-        report(f"[{number}/{len(jobs)}] {job.stem}: cached")
+        report(f"[{number}/{len(jobs)}] {job.label}: cached")
     with contextlib.ExitStack() as stack:
         if stale and pool is None:
             pool = stack.enter_context(NotebookPool(min(workers, len(stale))))
         outcomes = pool.run(stale, report, len(jobs), len(fresh), on_executed) if stale else []
-    failures = [o for o in outcomes if o.error]
+    failures: dict[tuple[str, str], list[str]] = {}
+    for outcome in sorted((o for o in outcomes if o.error), key=lambda o: (o.stem, o.language)):
+        failures.setdefault((outcome.stem, outcome.error), []).append(outcome.language)
     if failures:
-        lines = [f"notebooks/{o.stem}.ipynb: {o.error}" for o in sorted(failures, key=lambda o: o.stem)]
-        raise BuildError("\n".join(lines))
-    project.chapters_dir.mkdir(parents=True, exist_ok=True)
-    for job in jobs:
-        sync_chapter(job, project.chapters_dir)
-    _remove_stale_chapters(project, {job.stem for job in jobs})
+        raise BuildError("\n".join(f"notebooks/{stem}.ipynb: {error} (edition {', '.join(languages)})"
+                                   for (stem, error), languages in failures.items()))
+    for folder, folder_jobs in planned.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        for job in folder_jobs:
+            sync_chapter(job, folder)
+        _remove_stale_chapters(folder, {job.stem for job in folder_jobs})
     _prune_cache(project, jobs)
-    return jobs
+    return planned
 
 
-def _remove_stale_chapters(project: Project, stems: set[str]) -> None:
-    for path in project.chapters_dir.glob("*.ipynb"):
+def _remove_stale_chapters(chapters_dir: Path, stems: set[str]) -> None:
+    for path in chapters_dir.glob("*.ipynb"):
         if path.stem not in stems:
             path.unlink()
-    assets = project.chapters_dir / "assets"
+    assets = chapters_dir / "assets"
     if assets.is_dir():
         for folder in assets.iterdir():
             if folder.name not in stems:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
-def _prune_cache(project: Project, keep: list[NotebookJob], per_notebook: int = 3) -> None:
-    """Keep the current entry and a few recent ones per notebook, so switching back is free."""
+def _prune_cache(project: Project, keep: list[NotebookJob], per_notebook: int = 4) -> None:
+    """Keep the current entries (one per edition) and a few recent ones per notebook, so
+    switching back is free."""
     current = {job.cache_entry for job in keep}
     for job in keep:
         entries = sorted(project.executed_cache.glob(f"{job.stem}-*"), key=lambda p: p.stat().st_mtime, reverse=True)

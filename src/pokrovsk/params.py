@@ -23,6 +23,8 @@ BASEMAP_CHOICES = ("offline", "osm")
 PERIOD_START = dt.date(2024, 2, 17)
 """The book's period begins with the fall of Avdiivka: from then on Russia's advance in Donetsk
 oblast turned west towards Pokrovsk. ``as_of`` may be any day from this one to today."""
+LANGUAGES = ("en", "uk")
+"""The book's editions: the language of its words (``pokrovsk/words/<language>``) and its pages."""
 UKRAINE_LATITUDES = (44.0, 52.5)
 UKRAINE_LONGITUDES = (22.0, 40.5)
 """Ukraine's bounding box: a ``centre`` outside it would leave every local map and distance empty."""
@@ -129,6 +131,8 @@ class BookParams:
     frontlines: str | None = None
     """Folder of a front-line store (``pokrovsk frontlines import``; relative to the project root);
     None builds without real front lines."""
+    language: str = "en"
+    """The edition's language: one of LANGUAGES. Words, dates, numbers and figures follow it."""
 
     @classmethod
     def names(cls) -> list[str]:
@@ -163,8 +167,11 @@ class BookParams:
         if frontlines is not None:
             frontlines = _folder_path("frontlines", frontlines)
             _check_frontline_store(frontlines, root)
+        language = str(merged["language"])
+        if language not in LANGUAGES:
+            raise ParameterError(f"parameter language: {language!r} is not one of {', '.join(LANGUAGES)}")
         return cls(as_of=as_of, data_dir=data_dir, centre=centre, radius_km=radius_km, basemap=basemap,
-                   tile_timeout_s=timeout, frontlines=frontlines)
+                   tile_timeout_s=timeout, frontlines=frontlines, language=language)
 
     def resolved(self, root: Path | None = None) -> "BookParams":
         """The same parameters with absolute folders, for a kernel that runs in another folder."""

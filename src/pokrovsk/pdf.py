@@ -1,23 +1,27 @@
-"""A printable PDF of the whole book, made offline from the built site in ``_build/html``.
+"""A printable PDF of each edition of the book, made offline from the built site in ``_build/html``.
 
 Debian's chromium (driven by Playwright; a browser is never downloaded) prints every page in
 the order of ``_toc.yml`` with JavaScript disabled, so each chart shows the static PNG in its
 ``<noscript>`` (drawn at build time) and every ``<details>`` fold stays closed. A
 print stylesheet hides the site's navigation. pypdf merges the pages into one file with a
-bookmark per page, written atomically to ``_build/pdf/pokrovsk.pdf``.
+bookmark per page (the parts named as the edition's navigation names them), written atomically
+to ``_build/pdf/<language>/pokrovsk.pdf``.
 
 The classroom kit's worksheets and answer sheets (HTML pages laid out for A4, which the For
 teachers chapter writes into the built site) are printed the same way, one PDF each, into
-``_build/pdf/worksheets/``.
+``_build/pdf/<language>/worksheets/``.
 
-    python -m pokrovsk.pdf            # from anywhere inside the repository
+    python -m pokrovsk.pdf                  # every edition, from anywhere inside the repository
+    python -m pokrovsk.pdf --language uk    # one edition
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import io
 import os
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -27,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from pokrovsk.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from pokrovsk.params import LANGUAGES
 
 PDF_NAME = "pokrovsk.pdf"
 WORKSHEETS_DIR = "worksheets"
@@ -88,12 +93,27 @@ class PdfResult:
 # --- page order -----------------------------------------------------------------------------
 
 
+PART_CAPTION = re.compile(r'<span class="caption-text">(.*?)</span>', re.S)
+
+
+def _part_captions(toc: dict, html_dir: Path) -> dict[str, str]:
+    """``_toc.yml``'s part captions as the built edition's navigation names them (translated in
+    an edition of another language); as written when the navigation does not list them all."""
+    captions = [part.get("caption") for part in toc.get("parts", []) if part.get("caption")]
+    root = html_dir / f"{toc['root']}.html"
+    shown = [html.unescape(" ".join(found.split())) for found in PART_CAPTION.findall(root.read_text(encoding="utf-8"))
+             ] if root.is_file() else []
+    return dict(zip(captions, shown)) if len(shown) == len(captions) else {caption: caption for caption in captions}
+
+
 def toc_pages(toc_file: Path, html_dir: Path) -> list[TocPage]:
     """Every page of the built site in the book's order, as ``_toc.yml`` lists them."""
     toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
     pages = [TocPage(f"{toc['root']}.html", None, 0)]
+    captions = _part_captions(toc, html_dir)
     for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
-        pages += _entries(part.get("chapters", []), part.get("caption"), 0, html_dir)
+        caption = part.get("caption")
+        pages += _entries(part.get("chapters", []), captions.get(caption, caption), 0, html_dir)
     missing = [page.path for page in pages if not (html_dir / page.path).is_file()]
     if missing:
         raise PdfError(f"pages listed in {toc_file.name} are not in {html_dir}: {', '.join(missing)}")
@@ -223,32 +243,42 @@ def _write_atomically(output: Path, write) -> None:
         raise
 
 
-def make_pdf(root: Path, output: Path | None = None) -> PdfResult:
-    """Print the book built under ``root/_build/html`` into one PDF (default ``_build/pdf/pokrovsk.pdf``)."""
+def edition_html(root: Path, language: str) -> Path:
+    return (root / "_build" / "html" / language).resolve()
+
+
+def built_editions(root: Path) -> list[str]:
+    return [language for language in LANGUAGES if (edition_html(root, language) / "index.html").is_file()]
+
+
+def make_pdf(root: Path, output: Path | None = None, language: str = "en") -> PdfResult:
+    """Print the edition in ``language`` built under ``root/_build/html`` into one PDF (default
+    ``_build/pdf/<language>/pokrovsk.pdf``)."""
     require_chromium()
-    html_dir = (root / "_build" / "html").resolve()
+    html_dir = edition_html(root, language)
     if not (html_dir / "index.html").is_file():
-        raise PdfError(f"no built book in {html_dir}: run 'make book' first")
-    output = output or root / "_build" / "pdf" / PDF_NAME
+        raise PdfError(f"no built {language} edition in {html_dir}: run 'make book' first")
+    output = output or root / "_build" / "pdf" / language / PDF_NAME
     pages = toc_pages(root / "_toc.yml", html_dir)
     with serve(html_dir) as base_url:
         printed = print_pages(pages, base_url)
     return PdfResult(output, merge(pages, printed, output))
 
 
-def make_worksheets(root: Path, output_dir: Path | None = None) -> list[Path]:
-    """Print every lesson's worksheet and answer sheet of the book built under ``root/_build/html``
-    into one PDF each (default ``_build/pdf/worksheets/``). Returns the files written."""
+def make_worksheets(root: Path, output_dir: Path | None = None, language: str = "en") -> list[Path]:
+    """Print every lesson's worksheet and answer sheet of the edition in ``language`` built under
+    ``root/_build/html`` into one PDF each (default ``_build/pdf/<language>/worksheets/``).
+    Returns the files written."""
     from pokrovsk.chapters.teachers.lessons import LESSONS, SHEET_KINDS, sheet_file
 
     require_chromium()
-    html_dir = (root / "_build" / "html").resolve()
+    html_dir = edition_html(root, language)
     names = [sheet_file(lesson, kind) for lesson in LESSONS for kind in SHEET_KINDS]
     pages = [TocPage(f"{TEACHERS_SHEETS}/{name}.html", None, 0) for name in names]
     missing = [page.path for page in pages if not (html_dir / page.path).is_file()]
     if missing:
         raise PdfError(f"sheets missing from the built book in {html_dir} (run 'make book'): {', '.join(missing)}")
-    output_dir = output_dir or root / "_build" / "pdf" / WORKSHEETS_DIR
+    output_dir = output_dir or root / "_build" / "pdf" / language / WORKSHEETS_DIR
     with serve(html_dir) as base_url:
         printed = print_pages(pages, base_url)
     written = []
@@ -260,21 +290,29 @@ def make_worksheets(root: Path, output_dir: Path | None = None) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pokrovsk.pdf", description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, metavar="FILE.pdf", help=f"default: _build/pdf/{PDF_NAME}")
+    parser.add_argument("--language", choices=LANGUAGES, help="print this edition only (default: every edition built)")
+    parser.add_argument("--output", type=Path, metavar="FILE.pdf",
+                        help=f"with --language: where the book goes (default: _build/pdf/<language>/{PDF_NAME})")
     args = parser.parse_args(argv)
+    if args.output is not None and args.language is None:
+        parser.error("--output names one file: choose its edition with --language")
     from pokrovsk.build import BuildError
     from pokrovsk.paths import Project
 
     try:
         require_chromium()  # before anything else, so that the one line says what to install
         root = Project.find().root
-        result = make_pdf(root, args.output)
-        sheets = make_worksheets(root)
+        languages = [args.language] if args.language else built_editions(root)
+        if not languages:
+            raise PdfError(f"no built book in {root / '_build' / 'html'}: run 'make book' first")
+        for language in languages:
+            result = make_pdf(root, args.output, language)
+            sheets = make_worksheets(root, language=language)
+            print(f"{result.path} ({result.pages} pages)")
+            print(f"{sheets[0].parent}/ ({len(sheets)} worksheets and answer sheets)")
     except (PdfError, BuildError) as error:
         print(error, file=sys.stderr)
         return EXIT_FAILED
-    print(f"{result.path} ({result.pages} pages)")
-    print(f"{sheets[0].parent}/ ({len(sheets)} worksheets and answer sheets)")
     return 0
 
 

@@ -32,7 +32,10 @@ def _published(row: pd.Series) -> str | None:
 
 def bibliography_entry(row: pd.Series) -> str:
     """Full Markdown entry: publisher, title, date, link, access date and route (all as text)."""
-    text = f"{md_text(row['publisher'])}. “{md_text(row['title'])}”. {words.date(_published(row))}."
+    # The title stays in the language it was published in: marked, so a reader's tools (and the
+    # editions' language checks) can tell it from the book's own words.
+    text = (f"{md_text(row['publisher'])}. <span class=\"pk-source-title\">“{md_text(row['title'])}”</span>. "
+            f"{words.date(_published(row))}.")
     url = safe_url(row.get("url"))
     if url:
         text += f" <{url}>."

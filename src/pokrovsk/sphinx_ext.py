@@ -9,6 +9,10 @@
 - Files that chapters write (maps, data downloads) are copied next to their pages.
 - The footer tells the edition's date ("Data as of") apart from the day the pages were made
   ("Built on"): a build date is not the date of the information.
+- Each edition speaks its language (``language`` in its configuration, see pokrovsk.staging):
+  the book's own strings come from its word catalogs, Sphinx's and the theme's from their
+  catalogs and ``book/locales/<language>/LC_MESSAGES/sphinx.po``; every page's header links to
+  the same page in each other edition (templates/pokrovsk-language.html).
 - "How this was made": each figure's caption names the function that drew it
   (``data-pk-builder``, see pokrovsk.render); Sphinx's viewcode builds a source page for every
   such function, whose "[docs]" link leads back to the first figure it drew on that page, and
@@ -18,19 +22,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import importlib.util
 import os
 import re
 import shutil
 from pathlib import Path
 
+import sphinx
 from docutils import nodes
+from sphinx import locale
 from sphinx.errors import PycodeError
 from sphinx.pycode import ModuleAnalyzer
 from sphinx.util import logging
 
 from pokrovsk import editions, icons, plotlyjs, sharing, words
 from pokrovsk.content import DATA_AS_OF_ENV
+from pokrovsk.params import LANGUAGES
 from pokrovsk.render import NOTEBOOK_DOWNLOADS, PREVIEW_IMAGE, UNFINISHED
 
 logger = logging.getLogger(__name__)
@@ -53,7 +61,9 @@ SOURCE_PAGES = "_modules/"
 # The theme's sidebar toggles are <summary> elements holding only an icon: screen readers
 # announce nothing. Give each one a name (axe: summary-name).
 UNNAMED_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
-NAMED_TOGGLE = '<summary aria-label="Show or hide the pages in this section"><span class="toctree-toggle" role="presentation">'
+NAMED_TOGGLE = '<summary aria-label="{name}"><span class="toctree-toggle" role="presentation">'
+LANGUAGE_SWITCH = "pokrovsk-language.html"
+SPHINX_CATALOGS = Path(sphinx.__file__).parent / "locale"
 SEARCH_TOOLS = re.compile(r"\{% if pagename == 'search' %\}.*?searchindex\.js.*?\{% endif %\}", re.S)
 # Scripts in <head> hold back the first paint; none of the theme's is needed to show a page, so
 # all wait until it is parsed (keeping their order), but the tiny documentation_options.js that
@@ -72,6 +82,37 @@ NAME_HIDING_SHOWN_WORDS = (
     re.compile(r'(<button class="btn search-button-field search-button__button[^"]*" title="Search") aria-label="Search"'),
     re.compile(r'(<summary)\s+aria-label="Toggle hidden content"'),
 )
+
+
+def _speak_edition_language(app, config) -> None:
+    """Every string this process takes from the word catalogs is in the edition's language; the
+    header names the other editions, each in its own language."""
+    language = config.language or words.DEFAULT_LANGUAGE
+    words.set_language(language)
+    _add_regional_sphinx_messages(language)
+    others = []
+    for other in LANGUAGES:
+        if other != language:
+            with words.speaking(other):
+                others.append({"language": other, "name": words.say("site.edition.name"),
+                               "tip": words.say("site.edition.language_tip")})
+    config.html_context["pokrovsk_other_editions"] = others
+    options = config.html_theme_options
+    options["article_header_end"] = [LANGUAGE_SWITCH, *(options.get("article_header_end") or ["article-header-buttons.html"])]
+
+
+def _add_regional_sphinx_messages(language: str) -> None:
+    """Sphinx ships some languages under a region only (Ukrainian as ``uk_UA``), which it does not
+    find for ``language = "uk"``: add them after the book's own catalog (``sphinx.po``)."""
+    if (SPHINX_CATALOGS / language).is_dir():
+        return
+    for regional in sorted(SPHINX_CATALOGS.glob(f"{language}_*")):
+        locale.init([str(SPHINX_CATALOGS)], regional.name)
+
+
+def _link_other_editions(app, pagename, templatename, context, doctree) -> None:
+    """Each edition lies beside this one at the site's root, with the same pages."""
+    context["pokrovsk_site_root"] = "../" * (pagename.count("/") + 1)
 
 
 def _theme_file(relative: str) -> Path:
@@ -246,9 +287,10 @@ def _copy_files(app, exception) -> None:
         logger.info(bundle.note)
     plotlyjs.write_for_book(bundle, static / "plotly.min.js")
     pages = [p for p in outdir.rglob("*.html") if not p.relative_to(outdir).parts[0].startswith("_")]
+    named_toggle = NAMED_TOGGLE.format(name=html.escape(words.say("site.sidebar_toggle")))
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        named = _name_controls_by_their_words(text.replace(UNNAMED_TOGGLE, NAMED_TOGGLE))
+        named = _name_controls_by_their_words(text.replace(UNNAMED_TOGGLE, named_toggle))
         if named != text:
             page.write_text(named, encoding="utf-8")
     fontawesome = _theme_file("static/scripts/fontawesome.js").read_text(encoding="utf-8")
@@ -271,12 +313,14 @@ def _copy_files(app, exception) -> None:
 
 def setup(app):
     app.setup_extension("sphinx.ext.viewcode")
+    app.connect("config-inited", _speak_edition_language, priority=100)  # before anything says a word
     editions.setup(app)
     sharing.setup(app)
     app.connect("config-inited", _register_static)
     app.add_css_file(BOOK_CSS)
     app.add_css_file(ICONS_CSS)
     app.connect("html-page-context", _page_assets)
+    app.connect("html-page-context", _link_other_editions)
     app.connect("html-page-context", _defer_theme_scripts, priority=900)  # after every extension's scripts
     app.connect("doctree-read", _register_builders)
     app.connect("viewcode-find-source", _module_source)

@@ -84,15 +84,17 @@ def page_markdown(book: Chapter, folder: Path) -> str:
                       map_markdown(figure, image, download, figures.layer_source_ids(record, figure))])
 
 
-def write(root: Path, params: BookParams, data_dir: Path) -> list[Path]:
-    """The page and its files under ``root/book/front``, redrawn only when their inputs changed."""
+def write(root: Path, params: BookParams, data_dir: Path, pages_root: Path | None = None) -> list[Path]:
+    """The page and its files under ``<pages_root>/book/front`` (default: the project at ``root``,
+    whose folders the parameters name), redrawn only when their inputs changed."""
     as_of = params.as_of or data.latest_date(data_dir)
-    folder = root / FOLDER
+    pages_root = pages_root or root
+    folder = pages_root / FOLDER
     key = _key(params, as_of, data_dir)
     page = folder / PAGE
     if page.is_file() and (folder / KEY_FILE).is_file() and (folder / KEY_FILE).read_text() == key:
         return sorted(p for p in folder.iterdir() if p.is_file())
-    work = root / FOLDER.parent / f".front-{os.getpid()}"
+    work = pages_root / FOLDER.parent / f".front-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
     book = Chapter(dataclasses.replace(params, data_dir=str(data_dir)).resolved(root), as_of)
     try:
@@ -102,7 +104,7 @@ def write(root: Path, params: BookParams, data_dir: Path) -> list[Path]:
         raise
     (work / KEY_FILE).write_text(key)
     if folder.exists():
-        old = root / FOLDER.parent / f".front-old-{os.getpid()}"
+        old = pages_root / FOLDER.parent / f".front-old-{os.getpid()}"
         os.replace(folder, old)
         os.replace(work, folder)
         for stale in old.iterdir():
