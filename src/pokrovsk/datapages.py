@@ -53,14 +53,14 @@ def _constraints(field: dict) -> str:
     parts = []
     for key, value in field.get("constraints", {}).items():
         if key == "enum":
-            parts.append(words.say("pages.data.constraints.enum", values=", ".join(str(v) for v in value)))
+            parts.append(words.markdown("pages.data.constraints.enum", values=_code(", ".join(str(v) for v in value))))
         elif key in ("required", "unique"):
             if value:
-                parts.append(words.say(f"pages.data.constraints.{key}"))
-        elif key == "pattern":
-            parts.append(words.say("pages.data.constraints.pattern", value=value))
+                parts.append(words.markdown(f"pages.data.constraints.{key}"))
+        elif key in ("pattern", "minimum", "maximum"):
+            parts.append(words.markdown(f"pages.data.constraints.{key}", value=_code(str(value))))
         else:
-            parts.append(words.say("pages.data.constraints.other", key=key, value=value))
+            parts.append(words.markdown("pages.data.constraints.other", key=_code(key), value=_code(str(value))))
     return "; ".join(parts)
 
 
@@ -91,16 +91,17 @@ def resource_page(resource: dict, relative_data: str, row_count: int, known_rows
         lines.append("- " + words.markdown("pages.data.refers_to", fields=_code(", ".join(fields)), target=_code(target)))
     licences = resource.get("licenses", [])
     if licences:
-        lines.append("- " + words.markdown("pages.data.licence",
-                                           licences="; ".join(lic.get("title") or lic.get("name", "") for lic in licences)))
+        titles = [_described(data_dir, "title", lic.get("title") or lic.get("name", "")) for lic in licences]
+        lines.append("- " + words.markdown("pages.data.licence", licences="; ".join(titles)))
     if resource.get("sources"):
-        lines.append("- " + words.markdown("pages.data.sources", sources="; ".join(s.get("title", "") for s in resource["sources"])))
+        titles = [_described(data_dir, "title", source.get("title", "")) for source in resource["sources"]]
+        lines.append("- " + words.markdown("pages.data.sources", sources="; ".join(titles)))
     if schema.get("fields"):
         lines += ["", words.say("pages.data.table_head"), "| --- | --- | --- | --- |"]
         for field in schema["fields"]:
             meaning = _described(data_dir, "description", field.get("description", ""))
-            lines.append(f"| {md_code(field['name'])} | {md_text(field.get('type', 'string'))} | {md_text(meaning)} "
-                         f"| {md_text(_constraints(field))} |")
+            lines.append(f"| {md_code(field['name'])} | {md_code(field.get('type', 'string'))} | {md_text(meaning)} "
+                         f"| {_constraints(field)} |")
     if any(field["name"] == "source_ids" for field in schema.get("fields", [])):
         lines += ["", words.say("pages.data.cites")]
     return "\n".join(lines) + "\n"
@@ -162,8 +163,8 @@ def corrections_page(data_dir: Path) -> str:
         lines += [f"**{words.date(row['date'])}.** {md_text(row['what_changed'])}", "",
                   words.markdown("pages.corrections.why", why=row["why"])]
         if pd.notna(row["table"]):
-            rows = row["row_id"].replace(";", ", ") if pd.notna(row["row_id"]) else ""
-            lines.append(words.markdown("pages.corrections.where", tables=row["table"].replace(";", ", "), rows=rows))
+            rows = _code(row["row_id"].replace(";", ", ")) if pd.notna(row["row_id"]) else ""
+            lines.append(words.markdown("pages.corrections.where", tables=_code(row["table"].replace(";", ", ")), rows=rows))
         lines.append("")
     return "\n".join(lines)
 

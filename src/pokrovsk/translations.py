@@ -79,7 +79,7 @@ def _datapackage_messages(data_dir: Path) -> Iterator[Message]:
             for key, value in node.items():
                 if key in DATAPACKAGE_KEYS and isinstance(value, str) and value.strip():
                     yield Message(key, value, f"datapackage.json#{pointer}/{key}")
-                elif key != "sources":  # sources' titles are the publications' own
+                else:
                     yield from walk(value, f"{pointer}/{key}")
         elif isinstance(node, list):
             for index, value in enumerate(node):
