@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import project_env
-from browsing import EDITIONS, edition_html
+from browsing import EDITIONS, edition_html, edition_source
 from pokrovsk import pdf
 
 SITE_ONLY_PAGES = {"index.html", "genindex.html", "search.html"}  # a redirect and Sphinx's own pages
@@ -112,7 +112,7 @@ def test_pdf_holds_every_page_of_the_book_in_order(book_pdf):
     assert len(reader.pages) >= len(site_pages)
 
     chapters = [notebook_title(path) for path in sorted((root / "notebooks").glob("*.ipynb"))]
-    others = [heading((root / "book" / name).read_text(encoding="utf-8").splitlines())
+    others = [heading((edition_source(root) / "book" / name).read_text(encoding="utf-8").splitlines())
               for name in ("glossary.md", "limitations.md", "data/index.md", "data/bibliography.md")]
     text = plain(" ".join(page.extract_text() for page in reader.pages))
     for title in chapters + others:

@@ -79,7 +79,7 @@ FIRST_PICTURE = re.compile(r'<picture><source media="([^"]+)" srcset="([^"]+)">'
 # source" but are named "Toggle hidden content": without the aria-label, each is named by the
 # words it shows (a fold's hidden "Hide …" text is not part of its name).
 NAME_HIDING_SHOWN_WORDS = (
-    re.compile(r'(<button class="btn search-button-field search-button__button[^"]*" title="Search") aria-label="Search"'),
+    re.compile(r'(<button class="btn search-button-field search-button__button[^"]*" title="([^"]*)") aria-label="\2"'),
     re.compile(r'(<summary)\s+aria-label="Toggle hidden content"'),
 )
 
