@@ -90,6 +90,8 @@ def _speak_edition_language(app, config) -> None:
     language = config.language or words.DEFAULT_LANGUAGE
     words.set_language(language)
     _add_regional_sphinx_messages(language)
+    # Sphinx's own Ukrainian catalog leaves "Fig. %s" untranslated: the numbers' words are ours.
+    config.numfig_format = {**words.entry("site.numbering"), **(config.numfig_format or {})}
     others = []
     for other in LANGUAGES:
         if other != language:
@@ -99,6 +101,19 @@ def _speak_edition_language(app, config) -> None:
     config.html_context["pokrovsk_other_editions"] = others
     options = config.html_theme_options
     options["article_header_end"] = [LANGUAGE_SWITCH, *(options.get("article_header_end") or ["article-header-buttons.html"])]
+
+
+def _toc_captions_in_edition_language(app, config) -> None:
+    """The table of contents' part captions (``_toc.yml``) in the edition's language: Jupyter
+    Book adds them to the pages after Sphinx has translated the pages, so no page catalog can."""
+    site_map = getattr(config, "external_site_map", None)
+    if site_map is None:
+        return
+    captions = words.entry("site.parts")
+    for docname in site_map:
+        for subtree in site_map[docname].subtrees:
+            if subtree.caption:
+                subtree.caption = captions.get(subtree.caption, subtree.caption)
 
 
 def _add_regional_sphinx_messages(language: str) -> None:
@@ -317,6 +332,7 @@ def setup(app):
     editions.setup(app)
     sharing.setup(app)
     app.connect("config-inited", _register_static)
+    app.connect("config-inited", _toc_captions_in_edition_language, priority=950)  # after the toc is read
     app.add_css_file(BOOK_CSS)
     app.add_css_file(ICONS_CSS)
     app.connect("html-page-context", _page_assets)
