@@ -29,7 +29,8 @@ LEAST_UKRAINIAN_SHARE = 0.98
 
 VISIBLE_TEXT = """() => {
   document.querySelectorAll('details').forEach(fold => { fold.open = true; });  // a reader may open any fold
-  const aside = 'script, style, noscript, template, code, pre, kbd, samp, .pk-source-title';
+  // Citations (links into the bibliography) name publishers and dates, which are names.
+  const aside = 'script, style, noscript, template, code, pre, kbd, samp, .pk-source-title, a[href*="bibliography.html#source-"]';
   const pageLanguage = document.documentElement.lang;
   const parts = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -48,6 +49,13 @@ NOT_WORDS = re.compile(r"\S*(?:https?://|www\.)\S*|\S*[/_@\\]\S*|\S+\.\w\S*|\S*\
 WORD = re.compile(r"[^\W\d_]+(?:['’ʼ-][^\W\d_]+)*")
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 UNITS = {"km", "km²", "m", "s", "px", "KB", "MB", "h"}
+ABBREVIATION = re.compile(r"[A-Z]{2,}|[A-Za-z]")
+"""ISW, AFP, CSV, UTM: abbreviations are names (of organisations, formats, standards); a letter
+alone (an index's heading, a coordinate's N or E) is no word."""
+OTHER_NAMES = ("Creative Commons", "GitHub", "Jupyter Book", "JupyterLab", "Jupyter", "Python", "Binder",
+               "Google Colab", "Colab", "Natural Earth", "Admin 0 — Countries", "GeoNames", "Wikidata",
+               "Associated Press", "plotly", "geopandas", "contextily", "DeepState", "world-atlas")
+"""Names of software, organisations, licences and datasets that the book names as they are."""
 
 
 def _column_values(path: Path, columns: tuple[str, ...]) -> set[str]:
@@ -58,22 +66,38 @@ def _column_values(path: Path, columns: tuple[str, ...]) -> set[str]:
 
 @cache
 def proper_names() -> tuple[str, ...]:
-    """Names of places (every spelling in places.csv and place_names.csv) and of publishers,
-    longest first, so that a long name is set aside before a short name inside it."""
+    """Names of places (every spelling in places.csv and place_names.csv), of publishers (as the
+    data and its Ukrainian catalog write them) and the data's own codes (the values a column may
+    take, which both editions' downloads share), longest first, so that a long name is set aside
+    before a short name inside it."""
+    from babel.messages.pofile import read_po
+
     data = REPO / "data"
     names = (_column_values(data / "places.csv", ("name_en", "name_uk", "name_ru"))
              | _column_values(data / "place_names.csv", ("name",))
-             | _column_values(data / "sources.csv", ("publisher",)))
+             | _column_values(data / "sources.csv", ("publisher",)) | set(OTHER_NAMES))
+    with (data / "locales" / "uk" / "LC_MESSAGES" / "sources.po").open("rb") as handle:
+        names |= {entry.string for entry in read_po(handle) if entry.id and entry.string}
+    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    names |= {str(code) for resource in descriptor["resources"]
+              for field in resource.get("schema", {}).get("fields", [])
+              for code in field.get("constraints", {}).get("enum", [])}
     return tuple(sorted(names, key=len, reverse=True))
+
+
+@cache
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern:
+    """Any of ``names`` as whole words (a code such as ``en`` never cuts a word in two)."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in names) + r")(?!\w)")
 
 
 def latin_words(text: str, names: tuple[str, ...] = ()) -> tuple[int, list[str]]:
     """How many words ``text`` holds, and those not written in Cyrillic: proper names, URLs,
     file names, numbers and units set aside."""
     text = NOT_WORDS.sub(" ", text)
-    for name in names:
-        text = text.replace(name, " ")
-    found = [word for word in WORD.findall(text) if word not in UNITS]
+    if names:
+        text = _names_pattern(names).sub(" ", text)
+    found = [word for word in WORD.findall(text) if word not in UNITS and not ABBREVIATION.fullmatch(word)]
     return len(found), [word for word in found if not CYRILLIC.search(word)]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,7 @@ from pokrovsk.sources import bibliography_entry, ids_in, split_ids
 from pokrovsk.validation import is_geojson
 
 PAGES_DIR = Path("book") / "data"
+CODE_SPAN = re.compile(r"`([^`]+)`")
 TIMELESS_TABLES = ("places", "place_names", "network_edges")
 """Tables of facts that do not change with the war (places, coordinates, names, roads): an edition
 may cite a later source for them when no earlier one records them."""
@@ -43,10 +45,12 @@ def _code(text: str) -> Markup:
 
 
 def _described(data_dir: Path | None, key: str, text: str) -> str:
-    """A title or description of the data package, in the reader's language."""
-    if data_dir is None:
-        return text
-    return translations.datapackage_text(data_dir, words.language(), key, text)
+    """A title or description of the data package, in the reader's language, as Markdown: the
+    text is escaped, except its `code` spans (column names, commands), which stay code."""
+    if data_dir is not None:
+        text = translations.datapackage_text(data_dir, words.language(), key, text)
+    parts = CODE_SPAN.split(text)
+    return "".join(md_code(part) if index % 2 else md_text(part) for index, part in enumerate(parts))
 
 
 def _constraints(field: dict) -> str:
@@ -72,9 +76,9 @@ def resource_page(resource: dict, relative_data: str, row_count: int, known_rows
     schema = resource.get("schema", {})
     download = Markup(f"{{download}}`{resource['path']} <{relative_data}/{resource['path']}>`")
     lines = [
-        f"# {md_text(_described(data_dir, 'title', resource.get('title', resource['name'])))}",
+        f"# {_described(data_dir, 'title', resource.get('title', resource['name']))}",
         "",
-        md_text(_described(data_dir, "description", resource.get("description", ""))),
+        _described(data_dir, "description", resource.get("description", "")),
         "",
         "- " + words.markdown("pages.data.file", download=download, count=words.number(row_count),
                               geojson=is_geojson(resource)),
@@ -92,15 +96,15 @@ def resource_page(resource: dict, relative_data: str, row_count: int, known_rows
     licences = resource.get("licenses", [])
     if licences:
         titles = [_described(data_dir, "title", lic.get("title") or lic.get("name", "")) for lic in licences]
-        lines.append("- " + words.markdown("pages.data.licence", licences="; ".join(titles)))
+        lines.append("- " + words.markdown("pages.data.licence", licences=Markup("; ".join(titles))))
     if resource.get("sources"):
         titles = [_described(data_dir, "title", source.get("title", "")) for source in resource["sources"]]
-        lines.append("- " + words.markdown("pages.data.sources", sources="; ".join(titles)))
+        lines.append("- " + words.markdown("pages.data.sources", sources=Markup("; ".join(titles))))
     if schema.get("fields"):
         lines += ["", words.say("pages.data.table_head"), "| --- | --- | --- | --- |"]
         for field in schema["fields"]:
             meaning = _described(data_dir, "description", field.get("description", ""))
-            lines.append(f"| {md_code(field['name'])} | {md_code(field.get('type', 'string'))} | {md_text(meaning)} "
+            lines.append(f"| {md_code(field['name'])} | {md_code(field.get('type', 'string'))} | {meaning} "
                          f"| {_constraints(field)} |")
     if any(field["name"] == "source_ids" for field in schema.get("fields", [])):
         lines += ["", words.say("pages.data.cites")]
@@ -185,11 +189,11 @@ def edition_note(data_dir: Path, as_of: dt.date | None) -> str:
 
 def index_page(descriptor: dict, data_dir: Path | None = None) -> str:
     lines = [f"# {words.say('pages.data.index_title')}", "",
-             md_text(_described(data_dir, "description", descriptor.get("description", ""))), "",
+             _described(data_dir, "description", descriptor.get("description", "")), "",
              words.say("pages.data.index_intro"), ""]
     for resource in descriptor["resources"]:
         title = _described(data_dir, "title", resource.get("title", resource["name"]))
-        lines.append(f"- [{md_text(title)}](datasets/{resource['name']}.md)")
+        lines.append(f"- [{title}](datasets/{resource['name']}.md)")
     lines += [f"- [{words.say('pages.data.bibliography')}](bibliography.md)",
               f"- [{words.say('pages.data.corrections')}](corrections.md)", ""]
     return "\n".join(lines)

@@ -39,7 +39,7 @@ TRANSLATED_COLUMNS: dict[str, tuple[str, ...]] = {
     "places": ("verification_note",),
     "populations": ("note", "verification_note"),
     "reported_distances": ("description", "verification_note"),
-    "sources": ("publisher",),
+    "sources": ("publisher", "accessed_via"),
 }
 """The columns a reader sees as sentences; names of places come from ``places.name_<language>``."""
 DATAPACKAGE_KEYS = ("title", "description")
