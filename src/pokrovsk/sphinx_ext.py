@@ -64,6 +64,9 @@ UNNAMED_TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
 NAMED_TOGGLE = '<summary aria-label="{name}"><span class="toctree-toggle" role="presentation">'
 LANGUAGE_SWITCH = "pokrovsk-language.html"
 SPHINX_CATALOGS = Path(sphinx.__file__).parent / "locale"
+SPHINX_LANGUAGE = "en"
+"""The language Sphinx and the themes are written in: it needs no catalog (those of en_GB and the
+like would only change its spelling)."""
 SEARCH_TOOLS = re.compile(r"\{% if pagename == 'search' %\}.*?searchindex\.js.*?\{% endif %\}", re.S)
 # Scripts in <head> hold back the first paint; none of the theme's is needed to show a page, so
 # all wait until it is parsed (keeping their order), but the tiny documentation_options.js that
@@ -89,7 +92,7 @@ def _speak_edition_language(app, config) -> None:
     header names the other editions, each in its own language."""
     language = config.language or words.DEFAULT_LANGUAGE
     words.set_language(language)
-    _add_regional_sphinx_messages(language)
+    _add_regional_sphinx_messages(app, config, language)
     # Sphinx's own Ukrainian catalog leaves "Fig. %s" untranslated: the numbers' words are ours.
     config.numfig_format = {**words.entry("site.numbering"), **(config.numfig_format or {})}
     others = []
@@ -116,13 +119,20 @@ def _toc_captions_in_edition_language(app, config) -> None:
                 subtree.caption = captions.get(subtree.caption, subtree.caption)
 
 
-def _add_regional_sphinx_messages(language: str) -> None:
+def _add_regional_sphinx_messages(app, config, language: str) -> None:
     """Sphinx ships some languages under a region only (Ukrainian as ``uk_UA``), which it does not
-    find for ``language = "uk"``: add them after the book's own catalog (``sphinx.po``)."""
-    if (SPHINX_CATALOGS / language).is_dir():
+    find for ``language = "uk"``: add them after the book's own catalog (``sphinx.po``), and offer
+    their script messages (the search page's) where Sphinx looks for the language's own."""
+    if language == SPHINX_LANGUAGE or (SPHINX_CATALOGS / language).is_dir():
         return
     for regional in sorted(SPHINX_CATALOGS.glob(f"{language}_*")):
         locale.init([str(SPHINX_CATALOGS)], regional.name)
+        script = regional / "LC_MESSAGES" / "sphinx.js"
+        if script.is_file():
+            folder = Path(app.doctreedir).parent / "pokrovsk-locale"
+            (folder / language / "LC_MESSAGES").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(script, folder / language / "LC_MESSAGES" / "sphinx.js")
+            config.locale_dirs = [*config.locale_dirs, str(folder)]
 
 
 def _link_other_editions(app, pagename, templatename, context, doctree) -> None:
