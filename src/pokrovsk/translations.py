@@ -31,11 +31,11 @@ DATAPACKAGE = "datapackage"
 
 TRANSLATED_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": ("title", "description", "verification_note"),
-    "battles": ("battle_name", "start_basis", "end_basis", "population_note", "verification_note"),
+    "battles": ("battle_name", "city", "start_basis", "end_basis", "population_note", "verification_note"),
     "corrections": ("what_changed", "why"),
     "control": ("note", "verification_note"),
     "network_edges": ("designation", "leads_to", "note", "verification_note"),
-    "place_names": ("note",),
+    "place_names": ("name", "note"),
     "places": ("verification_note",),
     "populations": ("note", "verification_note"),
     "reported_distances": ("description", "verification_note"),
