@@ -168,7 +168,7 @@ def scale_bar(ax, length_km: float) -> None:
     length = length_km * 1000 / metres_per_unit
     x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
     ax.plot([x, x + length], [y, y], color="black", linewidth=3, solid_capstyle="butt", zorder=6)
-    ax.text(x + length / 2, y + 0.015 * (y1 - y0), f"{length_km:g} km", ha="center", va="bottom",
+    ax.text(x + length / 2, y + 0.015 * (y1 - y0), words.amount(length_km, "km"), ha="center", va="bottom",
             fontsize=SMALLEST_MAP_TEXT_PT, zorder=6)
 
 
@@ -187,7 +187,7 @@ def distance_rings(ax, centre: tuple[float, float], radius_km: float, step_km: f
             continue
         points = [p for part in getattr(visible, "geoms", [visible]) for p in part.coords]
         x, y = max(points, key=lambda p: (p[1], -p[0]))
-        ax.text(x, y, f"{km} km", fontsize=SMALLEST_MAP_TEXT_PT, color="#4d4d4d", ha="center", va="top", zorder=1,
+        ax.text(x, y, words.amount(km, "km"), fontsize=SMALLEST_MAP_TEXT_PT, color="#4d4d4d", ha="center", va="top", zorder=1,
                 bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
 
 
@@ -220,7 +220,7 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
     for mode, style in styles.items():
         subset = links[links["mode"] == mode]
         if not subset.empty:
-            subset.plot(ax=ax, zorder=3, label=f"{mode.capitalize()} (schematic)", **style)
+            subset.plot(ax=ax, zorder=3, label=words.say("figures.schematic_link", mode=mode), **style)
     others = in_view[in_view["place_id"] != highlight]
     others.plot(ax=ax, color=PALETTE["blue"], markersize=28, zorder=4, edgecolor="white", linewidth=0.6)
     in_view[in_view["place_id"] == highlight].plot(ax=ax, color=PALETTE["orange"], markersize=120, marker="*",
