@@ -86,8 +86,8 @@ def test_chapter_3_draws_the_measured_distance_with_the_reports_as_labelled_poin
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
 
-def test_the_edition_note_says_how_far_the_news_and_the_maps_run(site, browser):
-    _, base = site
+def test_the_edition_note_says_how_far_the_news_and_the_maps_run(english_site, browser):
+    _, base = english_site
     with opened(browser, f"{base}/book/intro.html") as page:
         text = page.locator("main").inner_text()
         day = human_date(max(row["date"] for row in measurements()))

@@ -14,8 +14,8 @@ from conftest import REPO
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
 
-def test_a_chapter_page_hands_over_its_notebook_on_a_phone(site, browser):
-    html, base = site
+def test_a_chapter_page_hands_over_its_notebook_on_a_phone(english_site, browser):
+    html, base = english_site
     page, response, foreign, errors = visit(browser, f"{base}/book/chapters/02_why.html")
     try:
         assert response.ok
