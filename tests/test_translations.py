@@ -123,3 +123,9 @@ def test_a_broken_catalog_is_named_with_its_line(data_copy):
     words.set_language("uk")
     with pytest.raises(translations.TranslationsInvalid, match=r"events\.po, line \d+: missing msgstr"):
         data.load_events(data_copy)
+
+
+def test_merging_up_to_date_catalogs_rewrites_nothing(data_copy):
+    before = {path: path.read_bytes() for path in (data_copy / "locales").rglob("*.po")}
+    assert translations.merge_templates(data_copy, "uk") == []
+    assert {path: path.read_bytes() for path in (data_copy / "locales").rglob("*.po")} == before

@@ -102,7 +102,20 @@ def _update_locales(project: paths.Project, option: str | None) -> int:
         state = "created" if catalog.created else "updated"
         todo = f"{catalog.untranslated} to translate, {catalog.fuzzy} fuzzy" if catalog.untranslated or catalog.fuzzy else "complete"
         print(f"{catalog.path.relative_to(project.root)}: {state}, {todo}")
+    _update_data_locales(paths.data_dir(), languages)
     return 0
+
+
+def _update_data_locales(data_dir: Path, languages: list[str]) -> None:
+    """The data's catalogs (pokrovsk.translations), brought up to date with the data in the same run."""
+    from pokrovsk import translations
+
+    for language in languages:
+        translations.merge_templates(data_dir, language)
+        for name in translations.catalog_names():
+            left = len(translations.untranslated(data_dir, language, name))
+            path = translations.catalog_path(data_dir, language, name)
+            print(f"{path}: {f'{left} to translate' if left else 'complete'}")
 
 
 def _validate_or_fail(data_dir: Path) -> None:

@@ -103,6 +103,12 @@ class Merged:
     fuzzy: int
 
 
+def entries_of(catalog: Catalog) -> list[tuple]:
+    """What a catalog says, its header aside: a merge that changes none of it rewrites nothing."""
+    return [(m.context, m.id, m.string, sorted(m.flags), sorted((file, line or 0) for file, line in m.locations))
+            for m in catalog if m.id]  # a location without a line reads back as None, is kept as 0
+
+
 def merge(templates: dict[str, Catalog], language: str, folder: Path) -> list[Merged]:
     """Bring the catalogs of ``language`` in ``folder`` up to date with ``templates``; a catalog
     whose page is gone is removed."""
@@ -111,10 +117,12 @@ def merge(templates: dict[str, Catalog], language: str, folder: Path) -> list[Me
         path = folder / f"{docname}.po"
         created = not path.is_file()
         catalog = Catalog(locale=language, project="pokrovsk") if created else read_catalog(path, language)
+        before = None if created else entries_of(catalog)
         catalog.update(template)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            write_po(handle, catalog, width=0, ignore_obsolete=True, omit_header=False)
+        if entries_of(catalog) != before:  # unchanged entries: leave the file (and its dates) alone
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as handle:
+                write_po(handle, catalog, width=0, ignore_obsolete=True, omit_header=False)
         entries = [message for message in catalog if message.id]
         merged.append(Merged(path, created, sum(not message.string for message in entries),
                              sum(message.fuzzy for message in entries)))

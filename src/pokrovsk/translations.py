@@ -23,6 +23,8 @@ import pandas as pd
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po, write_po
 
+from pokrovsk.locales import entries_of
+
 SOURCE_LANGUAGE = "en"
 LOCALES_DIR = Path("locales")
 """Under the data folder: ``data/locales/<language>/LC_MESSAGES/<table>.po``."""
@@ -138,10 +140,10 @@ def merge_templates(data_dir: Path, language: str) -> list[Path]:
         if path.is_file():
             with path.open("rb") as handle:
                 catalog = read_po(handle, locale=language)
-            before = _entries(catalog)
+            before = entries_of(catalog)
             catalog.update(fresh, no_fuzzy_matching=True)
             catalog.obsolete.clear()
-            if _entries(catalog) == before:
+            if entries_of(catalog) == before:
                 continue  # rewriting would only change the header's date
         else:
             catalog = Catalog(locale=language, project=CATALOG_PROJECT, copyright_holder=COPYRIGHT, fuzzy=False)
@@ -152,9 +154,6 @@ def merge_templates(data_dir: Path, language: str) -> list[Path]:
         written.append(path)
     return written
 
-
-def _entries(catalog: Catalog) -> list[tuple]:
-    return [(m.context, m.id, m.string, sorted(m.flags), sorted(m.locations, key=str)) for m in catalog if m.id]
 
 
 @functools.lru_cache(maxsize=32)
