@@ -127,6 +127,13 @@ def date(value: dt.date | str | None) -> str:
     return format_date(day, _lookup(f"common.dates.{precision}"), locale=_language)
 
 
+def short_date(value: dt.date | str | None) -> str:
+    """A date as short as the language writes it, for labels on a chart: '17 Jul 2024', '17 лип. 2024'."""
+    if value is None or value == "" or _as_date(value)[1] != "day":
+        return date(value)
+    return format_date(_as_date(value)[0], _lookup("common.dates.short_day"), locale=_language)
+
+
 def on_date(value: dt.date | str) -> str:
     """'on 18 Dec 2024', 'in Dec 2024', 'in 2024': the preposition follows the precision."""
     precision = _as_date(value)[1]
@@ -190,7 +197,7 @@ def _markdown_value(value: Any) -> str:
 def _environment(markdown: bool) -> jinja2.Environment:
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
                                      finalize=_markdown_value if markdown else None)
-    environment.filters.update(date=date, on_date=on_date, number=number, plural=plural,
+    environment.filters.update(date=date, short_date=short_date, on_date=on_date, number=number, plural=plural,
                                listing=listing, amount=amount, compass=compass)
     environment.globals.update(label=label, amount=amount, plural=plural)
     return environment
