@@ -300,7 +300,7 @@ def _distances_chart(measured: facts.Distances) -> go.Figure:
         text=[words.amount(round(row.km), "km") for row in rows], textposition="outside", cliponaxis=False,
         hovertemplate=_say("distances.hover"),
     ))
-    fig.update_layout(xaxis=dict(title=_say("distances.axis"), range=[0, max(row.km for row in rows) * 1.2]),
+    fig.update_layout(xaxis=dict(title=_say("distances.axis"), range=[0, max(row.km for row in rows) * 1.3]),
                       yaxis=dict(title=None, automargin=True), showlegend=False, height=340)
     return fig
 

@@ -255,7 +255,7 @@ def distances(rows: pd.DataFrame, book: Chapter) -> render.BookFigure:
     fig.update_layout(
         xaxis_title=_say("distances.axis"), yaxis_title=None,
         yaxis=dict(categoryorder="array", categoryarray=list(rows["name"]), autorange="reversed", automargin=True),
-        xaxis=dict(range=[0, rows["distance_km"].max() * 1.2], showgrid=True, gridcolor="#e3e3e3"),
+        xaxis=dict(range=[0, rows["distance_km"].max() * 1.3], showgrid=True, gridcolor="#e3e3e3"),
         height=420, bargap=0.35)
     cities = list(rows.itertuples())
     return render.BookFigure(
