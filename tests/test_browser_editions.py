@@ -243,8 +243,9 @@ def test_the_search_page_and_theme_speak_ukrainian(site_root, browser):
     assert page.locator(".skip-link").first.inner_text().strip() == "Перейти до основного змісту"
     assert page.locator("input[name=q]").first.get_attribute("placeholder") == "Пошук…"
     # The search script's own words, from Sphinx's catalog (the theme hides this heading, not its words).
-    page.wait_for_selector("#search-results h2", state="attached")
+    page.wait_for_function("() => document.querySelector('#search-results h2')?.textContent.trim()")
     assert CYRILLIC.search(page.locator("#search-results h2").text_content())
+    assert page.locator("#search-results li").count() > 0  # a Ukrainian word finds Ukrainian pages
     page.close()
 
 
