@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from pokrovsk.charts import LABEL_MARGIN_PAD_PX, LINE_HEIGHT, reserve_label_margins, text_width_px
+from pokrovsk.charts import CHARACTER_WIDTH_EM, LABEL_MARGIN_PAD_PX, LINE_HEIGHT, reserve_label_margins, text_width_px
 
 
 def test_text_width_adds_up_character_widths():
@@ -26,7 +26,9 @@ def test_text_width_reads_labels_as_plotly_draws_them():
     assert text_width_px("Road to Sloviansk<br>via Myrnohrad", 14) == one_line  # the widest line
     assert text_width_px("<b>Pokrovsk</b>", 14) == pytest.approx(text_width_px("Pokrovsk", 14) * 1.27)
     assert text_width_px("A &amp; B", 14) == text_width_px("A & B", 14)
-    assert text_width_px("→", 10) == 10  # beyond ASCII: a full em
+    assert text_width_px("Покровськ", 10) == pytest.approx(sum(CHARACTER_WIDTH_EM[c] for c in "Покровськ") * 10)
+    assert text_width_px("Покровськ", 10) < 9 * 10 * 0.7  # Cyrillic at its own widths, not a full em each
+    assert text_width_px("⚑", 10) == 10  # any other character: a full em
 
 
 def bar_chart(labels, **yaxis) -> go.Figure:

@@ -76,11 +76,21 @@ _ASCII_WIDTHS = (
     635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818,
     592, 592, 525, 636, 337, 636, 838,
 )
+# The same for the Ukrainian (and Russian) alphabet and the punctuation the book's Ukrainian uses.
+_OTHER_CHARACTERS = "АБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯЪЫЭабвгґдеєжзиіїйклмнопрстуфхцчшщьюяъыэʼ’–—→«»№²\u00a0"
+_OTHER_WIDTHS = (
+    684, 686, 686, 610, 610, 781, 632, 698, 1077, 641, 748, 295, 295, 748, 710, 752, 863, 752, 787, 752, 603, 698,
+    611, 609, 861, 685, 776, 686, 1069, 1094, 686, 1080, 695, 833, 882, 698, 613, 617, 589, 525, 525, 691, 615,
+    549, 901, 532, 650, 278, 278, 650, 604, 639, 754, 654, 612, 654, 635, 550, 583, 592, 855, 592, 681, 591, 915,
+    942, 589, 842, 602, 707, 790, 549, 318, 318, 500, 1000, 838, 612, 612, 1040, 401, 318,
+)
 CHARACTER_WIDTH_EM = {chr(32 + index): width / 1000 for index, width in enumerate(_ASCII_WIDTHS)}
+CHARACTER_WIDTH_EM |= {character: width / 1000 for character, width in zip(_OTHER_CHARACTERS, _OTHER_WIDTHS, strict=True)}
 OTHER_CHARACTER_WIDTH_EM = 1.0
-"""Any other character (an arrow, a Cyrillic letter) is counted as a full em: an upper bound."""
+"""Any other character (an arrow, a letter of another alphabet) is counted as a full em."""
 BOLD_WIDTH_FACTOR = 1.27
-"""DejaVu Sans Bold is at most 1.27 times as wide as its regular weight, character by character."""
+"""DejaVu Sans Bold is at most 1.27 times as wide as its regular weight, character by character
+(Latin and Cyrillic alike)."""
 LABEL_MARGIN_PAD_PX = 17
 """Between the widest y tick label and the chart's left edge: plotly's automargin leaves about 13 px,
 and 4 px spare absorb small differences between fonts."""
