@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -131,8 +132,19 @@ def _add_regional_sphinx_messages(app, config, language: str) -> None:
         if script.is_file():
             folder = Path(app.doctreedir).parent / "pokrovsk-locale"
             (folder / language / "LC_MESSAGES").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(script, folder / language / "LC_MESSAGES" / "sphinx.js")
+            (folder / language / "LC_MESSAGES" / "sphinx.js").write_text(_script_messages(script), encoding="utf-8")
             config.locale_dirs = [*config.locale_dirs, str(folder)]
+
+
+def _script_messages(script: Path) -> str:
+    """Sphinx's script catalog (the search page's words) with the messages it leaves blank in
+    this language filled from the site's word catalog (``site.script_messages``)."""
+    text = script.read_text(encoding="utf-8")
+    catalog = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    ours = words.entry("site.script_messages")
+    catalog["messages"] |= {message: ours[message] for message, said in catalog["messages"].items()
+                            if not said and message in ours}
+    return f"Documentation.addTranslations({json.dumps(catalog, ensure_ascii=False, indent=1)});\n"
 
 
 def _link_other_editions(app, pagename, templatename, context, doctree) -> None:
