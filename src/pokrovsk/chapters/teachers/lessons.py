@@ -186,15 +186,13 @@ def glossary(path: Path | None = None) -> dict[str, tuple[str, str]]:
 def _page_translations(page: Path) -> dict[str, str]:
     """The finished entries of a page's catalog in the words' language (none in English), by
     their English text with its line breaks flattened."""
-    from babel.messages.pofile import read_po
+    from pokrovsk import locales
 
     language = words.language()
-    catalog = page.parent / "locales" / language / "LC_MESSAGES" / page.parent.name / f"{page.stem}.po"
+    catalog = locales.catalogs_dir(paths.Project(paths.project_root()), language) / "book" / f"{page.stem}.po"
     if language == words.DEFAULT_LANGUAGE or not catalog.is_file():
         return {}
-    with catalog.open("rb") as handle:
-        entries = read_po(handle)
-    return {" ".join(entry.id.split()): entry.string for entry in entries
+    return {" ".join(entry.id.split()): entry.string for entry in locales.read_catalog(catalog, language)
             if entry.id and entry.string and not entry.fuzzy}
 
 
