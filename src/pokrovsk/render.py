@@ -135,6 +135,8 @@ PHONE_SCREEN = "(max-width: 540px)"
 """Screens whose text column is nearer the phone image's width than the desktop one's."""
 PREVIEW_IMAGE = '<img class="pk-preview"'
 """How a chart's static image starts, shown until the chart is drawn (lazy but on each page's first)."""
+CHART_PAINT = "chart-preview"
+"""The Element Timing name of a chart's static image: the browser records when it was painted."""
 IMAGE_COLOURS = 128
 """Charts use few colours: a palette makes their images several times lighter."""
 PENDING_SUFFIX = ".static.json"
@@ -166,12 +168,27 @@ UNFINISHED = (f"*{PENDING_SUFFIX}", f"*{DRAWING_SUFFIX}")
 """Files that are not part of a chapter's finished assets."""
 
 
-def _save_with_palette(png: bytes, path: Path) -> None:
+NEAR_WHITE = 8
+"""Palette colours this close to white (in every channel) are drawn white."""
+
+
+def save_with_palette(png: bytes, path: Path, dpi: float | None = None) -> None:
+    """The image in a palette of IMAGE_COLOURS. Fast octree quantizing at zlib's default level
+    takes an eighth of the time of median cut with `optimize` (2.8 s → 0.4 s for the book's 47
+    images) and its files are a fifth smaller. Octree averages the colours it merges, which
+    turns the white background faintly grey (252, 252, 250) against the white page, so colours
+    next to white are set back to white."""
     from PIL import Image
 
     with Image.open(io.BytesIO(png)) as image:
-        image.convert("RGB").quantize(colors=IMAGE_COLOURS, method=Image.Quantize.MEDIANCUT,
-                                      dither=Image.Dither.NONE).save(path, format="PNG", optimize=True)
+        quantized = image.convert("RGB").quantize(colors=IMAGE_COLOURS, method=Image.Quantize.FASTOCTREE,
+                                                  dither=Image.Dither.NONE)
+    palette = quantized.getpalette()
+    for start in range(0, len(palette), 3):
+        if min(palette[start:start + 3]) >= 255 - NEAR_WHITE:
+            palette[start:start + 3] = [255, 255, 255]
+    quantized.putpalette(palette)
+    quantized.save(path, format="PNG", **({"dpi": (round(dpi), round(dpi))} if dpi else {}))
 
 
 DRAW_IMAGES_JS = """specs => Promise.all(specs.map(spec => Plotly.toImage(
@@ -217,7 +234,7 @@ class ImageDrawer:
             if image is None:
                 _placeholder_png(partial, (spec["width"], spec["height"]))
             else:
-                _save_with_palette(base64.b64decode(image.split(",", 1)[1]), partial)
+                save_with_palette(base64.b64decode(image.split(",", 1)[1]), partial)
             os.replace(partial, target)
             request.unlink()
         return len(pending)
@@ -367,19 +384,15 @@ def legible_on_phones(fig: "matplotlib.figure.Figure") -> float:
 
 
 def _write_image(figure: BookFigure, folder: Path) -> str:
-    from PIL import Image
-
     filename = f"{figure.name}.png"
     buffer = io.BytesIO()
     dpi = legible_on_phones(figure.image)
     # An uncompressed intermediate: only the quantized image below is worth compressing.
     figure.image.savefig(buffer, dpi=dpi, bbox_inches="tight", metadata={"Software": None},
                          pil_kwargs={"compress_level": 0})
-    # Maps use few colours: a 128-colour palette makes them several times lighter for phones,
-    # and fixed metadata keeps the bytes identical for identical inputs.
-    with Image.open(buffer) as image:
-        image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE) \
-            .save(folder / filename, optimize=True, dpi=(round(dpi), round(dpi)))
+    # Maps use few colours: a palette makes them several times lighter for phones, and fixed
+    # metadata keeps the bytes identical for identical inputs.
+    save_with_palette(buffer.getvalue(), folder / filename, dpi)
     return filename
 
 
@@ -397,7 +410,7 @@ def chart_html(figure: BookFigure, prefix: str, folder: Path) -> str:
     request_static_png(chart, folder / phone, (PHONE_IMAGE_WIDTH, chart_height(chart)), PHONE_IMAGE_SCALE)
     preview = (f'<picture><source media="{PHONE_SCREEN}" srcset="{esc(prefix)}/{esc(phone)}">'
                f'{PREVIEW_IMAGE} src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}" '
-               f'width="{width}" height="{height}" loading="lazy"></picture>')
+               f'width="{width}" height="{height}" loading="lazy" elementtiming="{CHART_PAINT}"></picture>')
     interactive = plotly_html(chart, div_id=f"chart-{figure.name}", preview=preview)
     fallback = f'<img class="pk-static" src="{esc(prefix)}/{esc(static)}" alt="{esc(figure.alt)}">'
     # A group, not an image: the chart holds buttons and a slider a keyboard can reach.
