@@ -154,8 +154,7 @@ def build_book(project: Project, params: BookParams, workers: int = 1, report: C
 
 def _build_book(project: Project, params: BookParams, workers: int, report: Callable[[str], None],
                 validate: Callable[[Path], None] | None, languages: list[str]) -> bool:
-    from pokrovsk import data, datapages, editions
-    from pokrovsk.chapters.front_page import page as front_page
+    from pokrovsk import data
 
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params.data_dir)
@@ -175,21 +174,22 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
                 os.environ[VALIDATED_ENV] = content_hash(data_dir)
             for tree in trees.values():
                 tree.prepare(project)
-            executed = execute_notebooks(
-                project, {trees[language].chapters_dir: edition_params[language] for language in languages},
-                workers=workers, report=report, pool=pool, on_executed=lambda job: drawing.add(job.cache_entry / "assets"))
+            data_as_of = params.as_of or data.latest_date(data_dir)
+            # The generated pages need the data alone, so they are written while the kernels work.
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as writer:
+                pages = writer.submit(_write_generated_pages, project, trees, edition_params, data_dir, data_as_of,
+                                      report)
+                executed = execute_notebooks(
+                    project, {trees[language].chapters_dir: edition_params[language] for language in languages},
+                    workers=workers, report=report, pool=pool,
+                    on_executed=lambda job: drawing.add(job.cache_entry / "assets"))
+                generated = pages.result()
         jobs = {language: executed[trees[language].chapters_dir] for language in languages}
         for job in (job for edition_jobs in jobs.values() for job in edition_jobs):
             if has_pending_images(job):  # left by a build that was stopped before drawing them
                 drawing.add(job.cache_entry / "assets")
-        data_as_of = params.as_of or data.latest_date(data_dir)
-        keys = {}
-        for language, tree in trees.items():
-            with words.speaking(language):
-                generated = datapages.write_pages(tree.root, data_dir, params.as_of)
-                generated += front_page.write(project.root, edition_params[language], data_dir, pages_root=tree.root)
-                generated += editions.write_pages(tree.root, data_dir, data_as_of, report, repository=project.root)
-            keys[language] = book_key(project, tree, jobs[language], generated)
+        keys = {language: book_key(project, tree, jobs[language], generated[language])
+                for language, tree in trees.items()}
         # Images drawn now change the chapters of every edition: each is built again.
         stale = [language for language in languages
                  if drawing.started or keys[language] != current_build_key(project, language)]
@@ -211,6 +211,25 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
     publish(project, html | unchanged, keys)
     report(f"Book built in {time.perf_counter() - started:.1f} s: {project.html_link / 'index.html'}")
     return True
+
+
+def _write_generated_pages(project: Project, trees: dict[str, EditionTree], edition_params: dict[str, BookParams],
+                           data_dir: Path, data_as_of: dt.date, report: Callable[[str], None]) -> dict[str, list[Path]]:
+    """The pages made from the data (data pages, front page, edition pages) of every edition;
+    returns each edition's files. Nothing else in this process may speak while they are
+    written: the words' language is the process's."""
+    from pokrovsk import datapages, editions
+    from pokrovsk.chapters.front_page import page as front_page
+
+    generated = {}
+    for language, tree in trees.items():
+        with words.speaking(language):
+            generated[language] = datapages.write_pages(tree.root, data_dir, edition_params[language].as_of)
+            generated[language] += front_page.write(project.root, edition_params[language], data_dir,
+                                                    pages_root=tree.root)
+            generated[language] += editions.write_pages(tree.root, data_dir, data_as_of, report,
+                                                        repository=project.root)
+    return generated
 
 
 def _run_sphinx_builds(trees: list[EditionTree], report: Callable[[str], None], data_as_of: dt.date,
