@@ -71,9 +71,14 @@ def baseline_copy(root: Path) -> None:
     config = yaml.safe_load((root / "_config.yml").read_text())
     config["execute"] = {"execute_notebooks": "force", "timeout": 600}
     (root / "_config.yml").write_text(yaml.safe_dump(config))
-    from pokrovsk import datapages
+    # The pages made from the data, which `pokrovsk build` writes beside the notebooks' results.
+    from pokrovsk import data, datapages, editions
+    from pokrovsk.chapters.front_page import page as front_page
+    from pokrovsk.params import load_params
 
     datapages.write_pages(root, root / "data")
+    front_page.write(root, load_params(root / "book" / "params.yml", root=root), root / "data")
+    editions.write_pages(root, root / "data", data.latest_date(root / "data"), report=lambda line: None)
 
 
 def main(pairs: int = PAIRS) -> None:
