@@ -87,9 +87,20 @@ def _ensure_valid(data_dir: Path, fingerprint: tuple) -> None:
 
 
 def _fingerprint(data_dir: Path) -> tuple:
-    """Cheap change detector for the in-process caches (names, sizes, modification times)."""
-    return tuple(sorted((p.relative_to(data_dir).as_posix(), p.stat().st_mtime_ns, p.stat().st_size)
-                        for p in data_dir.rglob("*") if p.is_file()))
+    """Cheap change detector for the in-process caches (names, sizes, modification times). It runs
+    for every table a chapter loads, so it walks with os.scandir: one stat per file, no Path objects
+    (less than half the time of Path.rglob with a stat for each field)."""
+    found = []
+    folders = [str(data_dir)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    folders.append(entry.path)
+                elif entry.is_file():
+                    status = entry.stat()
+                    found.append((os.path.relpath(entry.path, data_dir), status.st_mtime_ns, status.st_size))
+    return tuple(sorted(found))
 
 
 @functools.lru_cache(maxsize=64)
