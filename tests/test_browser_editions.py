@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from pokrovsk import words
+
 from browsing import EDITIONS, content_pages, pages_of, visit
 from conftest import REPO, chart_specs
 
@@ -300,3 +302,14 @@ def test_every_ukrainian_chart_has_ukrainian_titles(site_root):
                     english[f"{name} {figure} {key}"] = text
     assert charts > 0
     assert english == {}
+
+
+@pytest.mark.parametrize("language", EDITIONS)
+def test_the_glossary_lists_its_terms_in_the_order_of_the_editions_alphabet(site_root, language):
+    html, _ = site_root
+    page = (html / language / "book" / "glossary.html").read_text(encoding="utf-8")
+    terms = [html_text.unescape(re.sub(r"<[^>]+>", "", re.sub(r'<a class="headerlink".*?</a>', "", term))).strip()
+             for term in re.findall(r'<dt id="term-[^"]*">(.*?)</dt>', page, re.S)]
+    assert len(terms) >= 15
+    with words.speaking(language):
+        assert terms == sorted(terms, key=words.alphabetical_key)

@@ -129,3 +129,14 @@ def test_reader_english_lives_in_the_catalogs_not_in_code():
         by_file[file] = by_file.get(file, 0) + count
     assert not any(file.startswith("pokrovsk/chapters/") for file in by_file), by_file
     assert sum(by_file.values()) < 1200, by_file
+
+
+def test_words_sort_in_the_order_of_their_alphabet_not_of_code_points():
+    with words.speaking("uk"):
+        assert sorted(["логістичний вузол", "лінія фронту", "ґанок", "громада", "яма", "їжа", "іній", "DeepState"],
+                      key=words.alphabetical_key) == [
+            "DeepState", "громада", "ґанок", "іній", "їжа", "лінія фронту", "логістичний вузол", "яма"]
+        assert sorted(["яма", "іній"]) == ["яма", "іній"]  # what code points alone would give
+    with words.speaking("en"):
+        assert sorted(["salient", "DeepState", "front line", "claim"], key=words.alphabetical_key) == [
+            "claim", "DeepState", "front line", "salient"]

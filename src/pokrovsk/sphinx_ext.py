@@ -32,9 +32,10 @@ from pathlib import Path
 
 import sphinx
 from docutils import nodes
-from sphinx import locale
+from sphinx import addnodes, locale
 from sphinx.errors import PycodeError
 from sphinx.pycode import ModuleAnalyzer
+from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from pokrovsk import editions, icons, plotlyjs, sharing, words
@@ -247,6 +248,20 @@ def _first_chart_image_preload(body: str) -> str:
             f'\n<link rel="preload" as="image" href="{wide}" media="not all and {media}" fetchpriority="high">')
 
 
+class GlossaryInAlphabetOrder(SphinxTransform):
+    """A sorted glossary in the order of the edition's alphabet. Sphinx sorts it by code point
+    once its terms are translated (GlossarySorter, priority 500), which in Ukrainian puts
+    "логістичний" before "лінія"."""
+
+    default_priority = 501
+
+    def apply(self, **kwargs) -> None:
+        for glossary in self.document.findall(addnodes.glossary):
+            if glossary["sorted"]:
+                definitions = glossary[0]
+                definitions[:] = sorted(definitions, key=lambda item: words.alphabetical_key(item[0].astext()))
+
+
 def _defer_theme_scripts(app, pagename, templatename, context, doctree) -> None:
     if pagename == SEARCH_PAGE or "script_files" not in context:
         return
@@ -360,6 +375,7 @@ def setup(app):
     app.connect("html-page-context", _page_assets)
     app.connect("html-page-context", _link_other_editions)
     app.connect("html-page-context", _defer_theme_scripts, priority=900)  # after every extension's scripts
+    app.add_transform(GlossaryInAlphabetOrder)
     app.connect("doctree-read", _register_builders)
     app.connect("viewcode-find-source", _module_source)
     app.connect("build-finished", _copy_files)

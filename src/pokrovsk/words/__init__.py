@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -182,6 +183,15 @@ def compass(bearing_degrees: float) -> str:
 def label(vocabulary: str, code: str) -> str:
     """The reader's word for a coded value: ``label('claimant', 'russia')`` → 'Russia'."""
     return _lookup(f"common.labels.{vocabulary}.{code}")
+
+
+def alphabetical_key(text: str) -> tuple:
+    """Sort key for ``text`` in the order of the language's alphabet (``site.alphabet``), which
+    code points do not follow: Ukrainian ґ, є, і and ї sit after я among them. Letters outside
+    the alphabet (a Latin name in Ukrainian, digits) come before its letters, by code point."""
+    alphabet = {letter: position for position, letter in enumerate(_lookup("site.alphabet"))}
+    return tuple((1, alphabet[character]) if character in alphabet else (0, ord(character))
+                 for character in unicodedata.normalize("NFC", text.casefold()))
 
 
 # --- Sentences -------------------------------------------------------------------------------
