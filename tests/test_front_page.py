@@ -161,6 +161,12 @@ def test_key_facts_before_the_battle_hold_no_later_report():
     assert record.troops == ()
 
 
+def test_the_latest_count_is_left_out_while_it_is_the_pre_war_figure_itself():
+    early, later = facts.key_facts(book_at(dt.date(2024, 2, 17))), facts.key_facts(book_at(dt.date(2026, 5, 31)))
+    assert early.prewar is not None and early.latest is None
+    assert later.latest is not None and later.latest.population < later.prewar.population
+
+
 @pytest.mark.parametrize("as_of", [dt.date(2024, 2, 17), dt.date(2025, 6, 1), dt.date(2025, 12, 15)])
 def test_front_page_says_nothing_dated_after_as_of(as_of, tmp_path):
     params = dataclasses.replace(BookParams.from_mapping({}), as_of=as_of)

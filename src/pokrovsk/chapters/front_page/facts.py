@@ -78,7 +78,8 @@ class KeyFacts:
     place: str
     prewar: where.Count | None
     latest: where.Count | None
-    """The latest undisputed population figure known at as_of."""
+    """The latest undisputed population figure known at as_of; None while it is still the
+    pre-war figure itself (the same count of the same year)."""
     latest_basis: str | None
     gateway: where.City
     battle: how_long.Span | None
@@ -171,8 +172,11 @@ def key_facts(book: Chapter) -> KeyFacts:
     population = where.population(book, PLACE)
     latest_row = population.table[population.table["verification"] != "disputed"].tail(1)
     gateway = next(city for city in where.locator(book, PLACE).cities if city.place_id == GATEWAY)
+    prewar, latest = where.key_facts(book, PLACE).prewar, population.latest
+    if prewar and latest and (latest.population, latest.date[:4]) == (prewar.population, prewar.date[:4]):
+        latest = None
     return KeyFacts(
-        place=population.place, prewar=where.key_facts(book, PLACE).prewar, latest=population.latest,
+        place=population.place, prewar=prewar, latest=latest,
         latest_basis=None if latest_row.empty else str(latest_row["basis"].iloc[0]),
         gateway=gateway, battle=how_long.answer(book).main, troops=_troop_reports(book))
 
