@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from conftest import REPO
+from pokrovsk import data as datamodule
 from pokrovsk import datapages
 
 DATA = REPO / "data"
@@ -30,6 +31,16 @@ def test_the_edition_note_names_the_as_of_date(tmp_path):
 
     note = datapages.edition_note(DATA, dt.date(2025, 11, 15))
     assert note.startswith("**This edition describes the battle as of 15 Nov 2025.**")
+
+
+def test_an_earlier_edition_does_not_say_the_reporting_ran_out_on_its_date():
+    import datetime as dt
+
+    # 17 Feb 2024, the fall of Avdiivka: the edition's last report falls on its own date.
+    assert datamodule.latest_report(DATA, dt.date(2024, 2, 17)) == "2024-02-17"
+    note = datapages.edition_note(DATA, dt.date(2024, 2, 17))
+    assert "We found no reporting" not in note and "Our data hold no reporting" not in note
+    assert "Nothing published after that date is shown." in note and "measures run to 31 Jan 2024" in note
 
 
 def test_an_early_bibliography_lists_later_sources_only_for_timeless_facts_and_marks_them():

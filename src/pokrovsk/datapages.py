@@ -175,16 +175,19 @@ def corrections_page(data_dir: Path) -> str:
 
 def edition_note(data_dir: Path, as_of: dt.date | None) -> str:
     """The introduction's first lines: the edition's date, where the news reporting runs out and,
-    apart from it, how far the DeepState maps this book measured go."""
-    as_of = as_of or datamodule.latest_date(data_dir)
+    apart from it, how far the DeepState maps this book measured go. An edition of an earlier
+    date whose reporting reaches that date says nothing of reporting running out: the data go on."""
+    latest = datamodule.latest_date(data_dir)
+    as_of = as_of or latest
     last = datamodule.latest_report(data_dir, as_of)
     measured = datamodule.latest_measurement(data_dir, as_of)
     if datamodule.period_bounds(last)[1] >= as_of:
-        gap = words.markdown("pages.edition_note.no_later_reporting", last=last)
+        data_go_on = datamodule.latest_report(data_dir, latest) != last
+        gap = "" if data_go_on else words.markdown("pages.edition_note.no_later_reporting", last=last)
         gap += " " + words.markdown("pages.edition_note.maps_sentence", measured=measured) if measured else ""
     else:
         gap = words.markdown("pages.edition_note.gap", last=last, measured=measured)
-    return f"{words.markdown('pages.edition_note.as_of', as_of=as_of)} {gap}\n"
+    return f"{words.markdown('pages.edition_note.as_of', as_of=as_of)} {gap.strip()}".strip() + "\n"
 
 
 def index_page(descriptor: dict, data_dir: Path | None = None) -> str:
