@@ -405,3 +405,14 @@ def test_the_chapter_opens_with_its_as_of_date_and_where_reporting_runs_out():
         assert f"Our data hold no reporting between {spoken(before['date'])} and that date" in earlier
     # The data go on after an earlier edition: it never says that reporting ran out.
     assert "We found no reporting after" not in earlier
+
+
+def test_paragraphs_whose_words_come_out_empty_show_nothing(monkeypatch):
+    from pokrovsk import chapter as chapter_module
+
+    shown = []
+    monkeypatch.setattr(chapter_module, "display", shown.append)
+    chapter_module.Paragraphs("  \n")._ipython_display_()
+    assert shown == []
+    chapter_module.Paragraphs("Some *words*.")._ipython_display_()
+    assert [item.data for item in shown] == ["Some *words*."]

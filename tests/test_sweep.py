@@ -209,6 +209,24 @@ def leaks(html: Path, as_of: dt.date) -> dict[str, list[str]]:
     return found
 
 
+PRINTED_OBJECT = re.compile(r"<[\w.]+ object(?: at 0x[0-9a-f]+)?>")
+"""How Python prints an object that has nothing to show, e.g. <IPython.core.display.Markdown object>."""
+
+
+def printed_objects(html: Path) -> dict[str, list[str]]:
+    """Python objects printed on the pages by name, where a cell's display came out empty."""
+    found = {page.relative_to(html).as_posix(): PRINTED_OBJECT.findall(" ".join(article(page).parts))
+             for page in sorted(html.rglob("*.html"))}
+    return {name: shown for name, shown in found.items() if shown}
+
+
+def test_a_printed_object_is_found_in_the_reader_text(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text('<main><article class="bd-article"><p>No timeline.</p>'
+                    '<pre>&lt;IPython.core.display.Markdown object&gt;</pre></article></main>', encoding="utf-8")
+    assert printed_objects(tmp_path) == {"page.html": ["<IPython.core.display.Markdown object>"]}
+
+
 @pytest.fixture(scope="module")
 def sweep_repo(tmp_path_factory) -> Path:
     """One copy of the repository for all the sweep's builds: each replaces the last edition,
@@ -225,6 +243,7 @@ def test_every_edition_builds_and_nothing_later_leaks(sweep_repo, as_of):
     assert EDITION_PAGES <= found, sorted(EDITION_PAGES - found)
     edition = dt.date.fromisoformat(as_of) if as_of else edition_date(html)
     assert leaks(html, edition) == {}
+    assert printed_objects(html) == {}
 
 
 def edition_date(html: Path) -> dt.date:

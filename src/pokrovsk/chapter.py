@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 from pokrovsk import charts, data, paths, render, words
 from pokrovsk.params import BookParams, ParameterError
@@ -22,6 +22,16 @@ from pokrovsk.sources import cited_sources
 def _role_text(text: str) -> str:
     """Role content is raw text: only the characters that would end or retarget it go."""
     return "".join(ch for ch in text if ch not in "<>`")
+
+
+class Paragraphs(Markdown):
+    """Paragraphs from the word catalogs that show nothing at all where their words come out
+    empty (a section with nothing to say at as_of): IPython would print the empty Markdown
+    object's name on the page instead."""
+
+    def _ipython_display_(self) -> None:
+        if self.data.strip():
+            display(Markdown(self.data))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +74,7 @@ class Chapter:
     def write(self, key: str, /, **fields) -> Markdown:
         """The paragraph ``key`` of the word catalogs, filled from ``fields`` (and ``as_of``),
         with its citations linked into the bibliography."""
-        return Markdown(words.markdown(key, cite=self.cite_markdown, **({"as_of": self.as_of} | fields)))
+        return Paragraphs(words.markdown(key, cite=self.cite_markdown, **({"as_of": self.as_of} | fields)))
 
     def place(self, place_id: str) -> pd.Series:
         places = data.load_places(self.data_dir).set_index("place_id")
