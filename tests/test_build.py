@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -171,3 +172,19 @@ def test_every_notebook_declares_every_book_parameter():
         declared = {target.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
                     for target in node.targets if isinstance(target, ast.Name)}
         assert set(BookParams.names()) <= declared, f"{path.name} lacks {set(BookParams.names()) - declared}"
+
+
+def switch_targets(root: Path, language: str) -> list[str]:
+    page = (edition_html(root, language) / "book" / "intro.html").read_text(encoding="utf-8")
+    return re.findall(r'<a class="btn pk-language" href="[^"]*" hreflang="([^"]+)"', page)
+
+
+def test_a_page_links_only_to_the_editions_the_site_holds(warm_copy):
+    shutil.rmtree(site_html(warm_copy).resolve() / "en")  # a site that never had the English edition
+    result = pokrovsk("build", "--language", "uk", cwd=warm_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not edition_html(warm_copy, "en").exists()
+    assert switch_targets(warm_copy, "uk") == []
+    result = pokrovsk("build", cwd=warm_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert switch_targets(warm_copy, "uk") == ["en"] and switch_targets(warm_copy, "en") == ["uk"]

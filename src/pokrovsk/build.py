@@ -33,7 +33,7 @@ from typing import Callable, Iterable
 import yaml
 
 from pokrovsk import paths, site_root, words
-from pokrovsk.content import DATA_AS_OF_ENV, VALIDATED_ENV, content_hash
+from pokrovsk.content import DATA_AS_OF_ENV, PUBLISHED_EDITIONS_ENV, VALIDATED_ENV, content_hash
 from pokrovsk.params import LANGUAGES, BookParams
 from pokrovsk.staging import EditionTree, committed_book_files
 
@@ -46,10 +46,13 @@ from pokrovsk.paths import Project
 BUILD_KEY_FILE = ".pokrovsk-build-key"
 
 
-def book_key(project: Project, tree: EditionTree, jobs: list[NotebookJob], extra_sources: Iterable[Path] = ()) -> str:
-    """Everything an edition's HTML depends on besides the executed notebooks' keys."""
+def book_key(project: Project, tree: EditionTree, jobs: list[NotebookJob], extra_sources: Iterable[Path] = (),
+             published: Iterable[str] = LANGUAGES) -> str:
+    """Everything an edition's HTML depends on besides the executed notebooks' keys; ``published``:
+    the editions on the site, which its language switch links to."""
     digest = hashlib.sha256()
     digest.update(f"language:{tree.language}\n".encode())
+    digest.update(f"published:{','.join(published)}\n".encode())
     for job in jobs:
         digest.update(f"{job.stem}:{job.key}\n".encode())
         digest.update((job.cache_entry / DEPENDENCIES_FILE).read_bytes())
@@ -65,8 +68,10 @@ def current_build_key(project: Project, language: str) -> str | None:
     return marker.read_text().strip() if marker.is_file() else None
 
 
-def run_jupyter_book(tree: EditionTree, report: Callable[[str], None] = print, data_as_of: dt.date | None = None) -> Path:
+def run_jupyter_book(tree: EditionTree, report: Callable[[str], None] = print, data_as_of: dt.date | None = None,
+                     published: Iterable[str] = LANGUAGES) -> Path:
     """Strict Sphinx build of one edition into its work folder; returns the HTML folder it produced.
+    ``published``: the editions the site will hold, which the pages' language switch links to.
 
     The work folder is kept between builds so Sphinx only re-reads changed pages, but it is
     wiped after a failure: Sphinx would otherwise not repeat the warnings of unchanged pages,
@@ -84,7 +89,8 @@ def run_jupyter_book(tree: EditionTree, report: Callable[[str], None] = print, d
         "--path-output", str(work), "--builder", "html",
         "-W", "-n", "--keep-going", "--quiet",
     ]
-    environment = {**os.environ, **({DATA_AS_OF_ENV: data_as_of.isoformat()} if data_as_of else {})}
+    environment = {**os.environ, PUBLISHED_EDITIONS_ENV: ",".join(published),
+                   **({DATA_AS_OF_ENV: data_as_of.isoformat()} if data_as_of else {})}
     completed = subprocess.run(command, cwd=tree.root, capture_output=True, text=True, env=environment)
     if completed.returncode != 0:
         failed_marker.touch()
@@ -188,7 +194,10 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
         for job in (job for edition_jobs in jobs.values() for job in edition_jobs):
             if has_pending_images(job):  # left by a build that was stopped before drawing them
                 drawing.add(job.cache_entry / "assets")
-        keys = {language: book_key(project, tree, jobs[language], generated[language])
+        # A page links to the other editions the site will hold: those built now and those kept.
+        published = [language for language in LANGUAGES
+                     if language in languages or current_build_key(project, language) is not None]
+        keys = {language: book_key(project, tree, jobs[language], generated[language], published)
                 for language, tree in trees.items()}
         # Images drawn now change the chapters of every edition: each is built again.
         stale = [language for language in languages
@@ -197,7 +206,7 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
             report(f"Book is up to date ({time.perf_counter() - started:.1f} s): {project.html_link}")
             return False
         report(f"Building HTML with Jupyter Book (strict: -W -n --keep-going): {', '.join(stale)} ...")
-        html = _run_sphinx_builds([trees[language] for language in stale], report, data_as_of, workers)
+        html = _run_sphinx_builds([trees[language] for language in stale], report, data_as_of, workers, published)
         if drawing.started:
             report(drawing.finish())
             for language in stale:
@@ -233,11 +242,12 @@ def _write_generated_pages(project: Project, trees: dict[str, EditionTree], edit
 
 
 def _run_sphinx_builds(trees: list[EditionTree], report: Callable[[str], None], data_as_of: dt.date,
-                       workers: int) -> dict[str, Path]:
+                       workers: int, published: list[str]) -> dict[str, Path]:
     """Each edition's Sphinx build, side by side when there are workers to spare; every
     failure is reported, not only the first."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(trees)))) as pool:
-        futures = {tree.language: pool.submit(run_jupyter_book, tree, report, data_as_of) for tree in trees}
+        futures = {tree.language: pool.submit(run_jupyter_book, tree, report, data_as_of, published)
+                   for tree in trees}
     failures = [str(future.exception()) for future in futures.values() if future.exception() is not None]
     if failures:
         raise BuildError("\n".join(failures))

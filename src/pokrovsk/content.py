@@ -10,6 +10,9 @@ VALIDATED_ENV = "POKROVSK_VALIDATED_DATA"
 """Content hash of a data folder the build has already validated; kernels skip re-checking it."""
 DATA_AS_OF_ENV = "POKROVSK_DATA_AS_OF"
 """The edition's as-of date (ISO), passed to the Sphinx build for the page footer."""
+PUBLISHED_EDITIONS_ENV = "POKROVSK_PUBLISHED_EDITIONS"
+"""The editions the site will hold once the build is published (comma-separated languages),
+passed to the Sphinx build: a page links only to the other editions among them."""
 
 
 def content_hash(data_dir: Path) -> str:

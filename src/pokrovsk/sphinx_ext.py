@@ -39,7 +39,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from pokrovsk import editions, icons, plotlyjs, sharing, words
-from pokrovsk.content import DATA_AS_OF_ENV
+from pokrovsk.content import DATA_AS_OF_ENV, PUBLISHED_EDITIONS_ENV
 from pokrovsk.params import LANGUAGES
 from pokrovsk.render import NOTEBOOK_DOWNLOADS, PREVIEW_IMAGE, UNFINISHED
 
@@ -91,14 +91,15 @@ NAME_HIDING_SHOWN_WORDS = (
 
 def _speak_edition_language(app, config) -> None:
     """Every string this process takes from the word catalogs is in the edition's language; the
-    header names the other editions, each in its own language."""
+    header names the other editions the site will hold, each in its own language."""
     language = config.language or words.DEFAULT_LANGUAGE
     words.set_language(language)
     _add_regional_sphinx_messages(app, config, language)
     # Sphinx's own Ukrainian catalog leaves "Fig. %s" untranslated: the numbers' words are ours.
     config.numfig_format = {**words.entry("site.numbering"), **(config.numfig_format or {})}
+    published = os.environ.get(PUBLISHED_EDITIONS_ENV)
     others = []
-    for other in LANGUAGES:
+    for other in published.split(",") if published else LANGUAGES:
         if other != language:
             with words.speaking(other):
                 others.append({"language": other, "name": words.say("site.edition.name"),
