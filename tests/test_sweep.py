@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_repo, pokrovsk
-from browsing import edition_html
+from browsing import EDITIONS, edition_html
 from later_dates import dates_after
 from pokrovsk.datapages import TIMELESS_TABLES, later_source_note
 from pokrovsk.params import PERIOD_START
@@ -243,7 +243,8 @@ def test_every_edition_builds_and_nothing_later_leaks(sweep_repo, as_of):
     assert EDITION_PAGES <= found, sorted(EDITION_PAGES - found)
     edition = dt.date.fromisoformat(as_of) if as_of else edition_date(html)
     assert leaks(html, edition) == {}
-    assert printed_objects(html) == {}
+    for language in EDITIONS:
+        assert printed_objects(edition_html(sweep_repo, language)) == {}, language
 
 
 def edition_date(html: Path) -> dt.date:
