@@ -181,13 +181,15 @@ def edition_note(data_dir: Path, as_of: dt.date | None) -> str:
     as_of = as_of or latest
     last = datamodule.latest_report(data_dir, as_of)
     measured = datamodule.latest_measurement(data_dir, as_of)
-    if datamodule.period_bounds(last)[1] >= as_of:
-        data_go_on = datamodule.latest_report(data_dir, latest) != last
-        gap = "" if data_go_on else words.markdown("pages.edition_note.no_later_reporting", last=last)
-        gap += " " + words.markdown("pages.edition_note.maps_sentence", measured=measured) if measured else ""
+    sentences = [words.markdown("pages.edition_note.as_of", as_of=as_of)]
+    if datamodule.period_bounds(last)[1] < as_of:
+        sentences.append(words.markdown("pages.edition_note.gap", last=last, measured=measured))
     else:
-        gap = words.markdown("pages.edition_note.gap", last=last, measured=measured)
-    return f"{words.markdown('pages.edition_note.as_of', as_of=as_of)} {gap.strip()}".strip() + "\n"
+        if datamodule.latest_report(data_dir, latest) == last:  # the data stop where the edition does
+            sentences.append(words.markdown("pages.edition_note.no_later_reporting", last=last))
+        if measured:
+            sentences.append(words.markdown("pages.edition_note.maps_sentence", measured=measured))
+    return " ".join(sentences) + "\n"
 
 
 def index_page(descriptor: dict, data_dir: Path | None = None) -> str:
