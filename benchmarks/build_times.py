@@ -72,13 +72,12 @@ def baseline_copy(root: Path) -> None:
     config["execute"] = {"execute_notebooks": "force", "timeout": 600}
     (root / "_config.yml").write_text(yaml.safe_dump(config))
     # The pages made from the data, which `pokrovsk build` writes beside the notebooks' results.
-    from pokrovsk import data, datapages, editions
-    from pokrovsk.chapters.front_page import page as front_page
+    from pokrovsk import data
+    from pokrovsk.build import write_generated_pages
     from pokrovsk.params import load_params
 
-    datapages.write_pages(root, root / "data")
-    front_page.write(root, load_params(root / "book" / "params.yml", root=root), root / "data")
-    editions.write_pages(root, root / "data", data.latest_date(root / "data"), report=lambda line: None)
+    write_generated_pages(root, root, load_params(root / "book" / "params.yml", root=root), root / "data",
+                          data.latest_date(root / "data"), report=lambda line: None)
 
 
 def main(pairs: int = PAIRS) -> None:

@@ -222,22 +222,27 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
     return True
 
 
-def _write_generated_pages(project: Project, trees: dict[str, EditionTree], edition_params: dict[str, BookParams],
-                           data_dir: Path, data_as_of: dt.date, report: Callable[[str], None]) -> dict[str, list[Path]]:
-    """The pages made from the data (data pages, front page, edition pages) of every edition;
-    returns each edition's files. Nothing else in this process may speak while they are
-    written: the words' language is the process's."""
+def write_generated_pages(pages_root: Path, project_root: Path, params: BookParams, data_dir: Path,
+                          data_as_of: dt.date, report: Callable[[str], None] = print) -> list[Path]:
+    """The pages made from the data (data pages, front page, edition pages) under ``pages_root``,
+    in the words' current language; returns their files."""
     from pokrovsk import datapages, editions
     from pokrovsk.chapters.front_page import page as front_page
 
+    return [*datapages.write_pages(pages_root, data_dir, params.as_of),
+            *front_page.write(project_root, params, data_dir, pages_root=pages_root),
+            *editions.write_pages(pages_root, data_dir, data_as_of, report, repository=project_root)]
+
+
+def _write_generated_pages(project: Project, trees: dict[str, EditionTree], edition_params: dict[str, BookParams],
+                           data_dir: Path, data_as_of: dt.date, report: Callable[[str], None]) -> dict[str, list[Path]]:
+    """Every edition's generated pages. Nothing else in this process may speak while they are
+    written: the words' language is the process's."""
     generated = {}
     for language, tree in trees.items():
         with words.speaking(language):
-            generated[language] = datapages.write_pages(tree.root, data_dir, edition_params[language].as_of)
-            generated[language] += front_page.write(project.root, edition_params[language], data_dir,
-                                                    pages_root=tree.root)
-            generated[language] += editions.write_pages(tree.root, data_dir, data_as_of, report,
-                                                        repository=project.root)
+            generated[language] = write_generated_pages(tree.root, project.root, edition_params[language], data_dir,
+                                                        data_as_of, report)
     return generated
 
 
