@@ -6,6 +6,8 @@ its tests run for each; `site_root` is the whole site, with the root page that c
 
 from __future__ import annotations
 
+import posixpath
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -30,6 +32,15 @@ def edition_source(root: Path, language: str = "en") -> Path:
     """The Sphinx source tree the build put one edition together in: its executed notebooks
     (book/chapters), generated pages (book/data, book/front) and edition record (book/edition)."""
     return EditionTree.of(Project(root), language).root
+
+
+def switch_targets(html: Path, language: str, name: str) -> list[tuple[str, str, str, str]]:
+    """(resolved target, hreflang, lang, text) of every language switch on one page of the site
+    at ``html``."""
+    text = (html / language / name).read_text(encoding="utf-8")
+    found = re.findall(r'<a class="btn pk-language" href="([^"]+)" hreflang="([^"]+)" lang="([^"]+)"[^>]*>([^<]+)</a>', text)
+    return [(posixpath.normpath(posixpath.join(posixpath.dirname(f"{language}/{name}"), href)), hreflang, lang, label)
+            for href, hreflang, lang, label in found]
 
 
 def pages_of(html: Path) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import html as html_text
 import json
-import posixpath
 import re
 from functools import cache
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from pokrovsk import words
 
-from browsing import EDITIONS, content_pages, pages_of, visit
+from browsing import EDITIONS, content_pages, pages_of, switch_targets, visit
 from conftest import REPO, chart_specs
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
@@ -192,14 +191,6 @@ SHEETS = "book/chapters/assets/"
 """Printable sheets the chapters write into the site: pages of their own, without the book's header."""
 
 
-def _switch_targets(html: Path, language: str, name: str) -> list[tuple[str, str, str, str]]:
-    """(resolved target, hreflang, lang, text) of every language switch on one page."""
-    text = (html / language / name).read_text(encoding="utf-8")
-    found = re.findall(r'<a class="btn pk-language" href="([^"]+)" hreflang="([^"]+)" lang="([^"]+)"[^>]*>([^<]+)</a>', text)
-    return [(posixpath.normpath(posixpath.join(posixpath.dirname(f"{language}/{name}"), href)), hreflang, lang, label)
-            for href, hreflang, lang, label in found]
-
-
 @pytest.mark.parametrize("language", EDITIONS)
 def test_every_page_declares_its_language_and_links_to_the_same_page_in_the_other_edition(site_root, language):
     html, _ = site_root
@@ -214,7 +205,7 @@ def test_every_page_declares_its_language_and_links_to_the_same_page_in_the_othe
         if name.startswith(SHEETS):
             continue
         other = next(edition for edition in EDITIONS if edition != language)
-        assert _switch_targets(html, language, name) == [(f"{other}/{name}", other, other, names[language])], name
+        assert switch_targets(html, language, name) == [(f"{other}/{name}", other, other, names[language])], name
         assert (html / other / name).is_file(), name
 
 

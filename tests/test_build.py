@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from conftest import pokrovsk
-from browsing import EDITIONS, edition_html, edition_source, site_html
+from browsing import EDITIONS, edition_html, edition_source, site_html, switch_targets
 
 pytestmark = pytest.mark.slow
 
@@ -174,9 +174,8 @@ def test_every_notebook_declares_every_book_parameter():
         assert set(BookParams.names()) <= declared, f"{path.name} lacks {set(BookParams.names()) - declared}"
 
 
-def switch_targets(root: Path, language: str) -> list[str]:
-    page = (edition_html(root, language) / "book" / "intro.html").read_text(encoding="utf-8")
-    return re.findall(r'<a class="btn pk-language" href="[^"]*" hreflang="([^"]+)"', page)
+def switch_languages(root: Path, language: str) -> list[str]:
+    return [hreflang for _, hreflang, _, _ in switch_targets(site_html(root), language, "book/intro.html")]
 
 
 def test_a_page_links_only_to_the_editions_the_site_holds(warm_copy):
@@ -184,7 +183,7 @@ def test_a_page_links_only_to_the_editions_the_site_holds(warm_copy):
     result = pokrovsk("build", "--language", "uk", cwd=warm_copy)
     assert result.returncode == 0, result.stdout + result.stderr
     assert not edition_html(warm_copy, "en").exists()
-    assert switch_targets(warm_copy, "uk") == []
+    assert switch_languages(warm_copy, "uk") == []
     result = pokrovsk("build", cwd=warm_copy)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert switch_targets(warm_copy, "uk") == ["en"] and switch_targets(warm_copy, "en") == ["uk"]
+    assert switch_languages(warm_copy, "uk") == ["en"] and switch_languages(warm_copy, "en") == ["uk"]
