@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import math
 import re
 
@@ -416,3 +417,25 @@ def test_paragraphs_whose_words_come_out_empty_show_nothing(monkeypatch):
     assert shown == []
     chapter_module.Paragraphs("Some *words*.")._ipython_display_()
     assert [item.data for item in shown] == ["Some *words*."]
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_no_place_name_on_the_pocket_map_covers_another(language, monkeypatch):
+    from pokrovsk import maps
+
+    overlapping = []
+    place_labels = maps.place_labels
+
+    def placing_and_checking(ax, labels):
+        place_labels(ax, labels)
+        renderer = ax.figure.canvas.get_renderer()
+        boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in ax.texts]
+        overlapping.extend((a, b) for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2) if box_a.overlaps(box_b))
+
+    monkeypatch.setattr(maps, "place_labels", placing_and_checking)
+    book = Chapter.open(data_dir=str(DATA), language=language)
+    try:
+        figures.pocket_map(facts.pocket_map(book), book)
+    finally:
+        words.set_language(words.DEFAULT_LANGUAGE)
+    assert overlapping == []

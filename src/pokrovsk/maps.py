@@ -62,8 +62,10 @@ MAP_WIDTH_IN = SMALLEST_MAP_TEXT_PT * PHONE_COLUMN_CSS_PX / (SMALLEST_TEXT_CSS_P
 """The widest map whose 9 pt text still shows at 11 CSS px when the image fills a phone's column
 (about 4 in); it is saved at pokrovsk.render.MAP_WIDTH_PX, sharp when opened at full size."""
 LABEL_OFFSETS = [(5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"),
-                 (-5, -4, "right", "top")]
-"""Where a place's label may sit, in points from its marker: the first that overlaps no other label wins."""
+                 (-5, -4, "right", "top"), (0, 6, "center", "bottom"), (0, -6, "center", "top"),
+                 (6, 0, "left", "center"), (-6, 0, "right", "center")]
+"""Where a place's label may sit, in points from its marker: the first that overlaps no other label
+wins, the corners before the sides."""
 
 
 def new_map(size: tuple[float, float]):
@@ -89,8 +91,9 @@ def place_labels(ax, labels: list[tuple[str, float, float, dict]]) -> None:
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)  # a label outside the map would widen the image
     marker = 3 * ax.figure.dpi / 72  # a marker's half-width, in display pixels
-    taken = [Bbox.from_extents(px - marker, py - marker, px + marker, py + marker)
-             for px, py in (ax.transData.transform((x, y)) for _, x, y, _ in labels)]
+    points = [Bbox.from_extents(px - marker, py - marker, px + marker, py + marker)
+              for px, py in (ax.transData.transform((x, y)) for _, x, y, _ in labels)]
+    placed: list[Bbox] = []
     for text, x, y, style in labels:
         candidates = []
         # A long name may break before its qualifier, "Shevchenko\n(Pokrovsk hromada)", to stay on the map.
@@ -99,14 +102,16 @@ def place_labels(ax, labels: list[tuple[str, float, float, dict]]) -> None:
             label = ax.annotate(wording, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
             box_ = label.get_window_extent(renderer)
             inside = frame.x0 <= box_.x0 and box_.x1 <= frame.x1 and frame.y0 <= box_.y0 and box_.y1 <= frame.y1
+            # Text over text leaves neither readable, so it costs more than text over a point.
             # A label off the map widens the image and so shrinks the whole map: worse than any
             # overlap. Among equals, the first position wins.
-            penalty = sum(box_.overlaps(other) for other in taken) + (0 if inside else len(taken) + 1)
+            overlaps = 2 * sum(box_.overlaps(other) for other in placed) + sum(box_.overlaps(p) for p in points)
+            penalty = overlaps + (0 if inside else 2 * len(placed) + len(points) + 1)
             candidates.append((penalty, wording, (dx, dy, ha, va), box_))
             label.remove()
         _, wording, (dx, dy, ha, va), box_ = min(candidates, key=lambda candidate: candidate[0])
         ax.annotate(wording, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, **style)
-        taken.append(box_)
+        placed.append(box_)
 
 
 def area_of_interest(centre: tuple[float, float], radius_km: float) -> gpd.GeoSeries:
