@@ -30,6 +30,36 @@ def test_pending_charts_are_drawn_in_one_batch_at_their_size(tmp_path):
     assert render.draw_pending_images([tmp_path]) == 0  # nothing left to draw
 
 
+@pytest.mark.usefixtures("chromium")
+def test_charts_the_basic_bundle_can_draw_use_it_once_cached_and_others_the_full_bundle(tmp_path, monkeypatch):
+    from pokrovsk import paths, plotlyjs
+
+    monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(plotlyjs, "installed_plotlyjs_version", lambda: plotlyjs.BASIC_VERSION)
+    # A stand-in for the cached partial bundle: every chart it draws is one 2 x 3 pixel image.
+    tiny = Image.new("RGB", (2, 3), "red")
+    tiny.save(tmp_path / "tiny.png")
+    stand_in = __import__("base64").b64encode((tmp_path / "tiny.png").read_bytes()).decode()
+    cached = tmp_path / "cache" / "plotlyjs" / f"plotly-basic-{plotlyjs.BASIC_VERSION}.min.js"
+    cached.parent.mkdir(parents=True)
+    cached.write_text(f"window.Plotly = {{toImage: () => Promise.resolve('data:image/png;base64,{stand_in}')}};")
+    request(tmp_path / "basic", "bars", (300, 200))
+    beyond = tmp_path / "full"
+    beyond.mkdir()
+    render.request_static_png(go.Figure(go.Heatmap(z=[[1, 2], [3, 4]])), beyond / "heat.png", (300, 200))
+    assert render.draw_pending_images([tmp_path / "basic", beyond]) == 2
+    with Image.open(tmp_path / "basic" / "bars.png") as image:
+        assert image.size == (2, 3)
+    with Image.open(beyond / "heat.png") as image:
+        assert image.size == (300, 200)
+    cached.unlink()  # not cached: the full bundle draws everything, and nothing is fetched
+    request(tmp_path / "again", "bars", (300, 200))
+    assert render.draw_pending_images([tmp_path / "again"]) == 1
+    with Image.open(tmp_path / "again" / "bars.png") as image:
+        assert image.size == (300, 200)
+    assert not cached.exists()
+
+
 def test_without_a_browser_a_placeholder_says_so(tmp_path, monkeypatch):
     from pokrovsk import browser
 

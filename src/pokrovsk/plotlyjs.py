@@ -97,11 +97,21 @@ def choose(trace_types: set[str]) -> Bundle:
         return Bundle(full_bundle(), f"plotly.js: full bundle (4.8 MB), the partial one could not be fetched: {error}")
 
 
+def _basic_cache_file() -> Path:
+    return paths.cache_dir("plotlyjs") / f"plotly-basic-{BASIC_VERSION}.min.js"
+
+
 def _cached_basic() -> Path:
-    cached = paths.cache_dir("plotlyjs") / f"plotly-basic-{BASIC_VERSION}.min.js"
+    cached = _basic_cache_file()
     if not cached.is_file():
         _fetch_basic(cached)
     return cached
+
+
+def cached_basic() -> Path | None:
+    """The partial bundle if it is cached and matches the installed plotly; never fetches."""
+    cached = _basic_cache_file()
+    return cached if installed_plotlyjs_version() == BASIC_VERSION and cached.is_file() else None
 
 
 def prefetch_basic() -> None:
