@@ -187,3 +187,21 @@ def test_a_page_links_only_to_the_editions_the_site_holds(warm_copy):
     result = pokrovsk("build", cwd=warm_copy)
     assert result.returncode == 0, result.stdout + result.stderr
     assert switch_languages(warm_copy, "uk") == ["en"] and switch_languages(warm_copy, "en") == ["uk"]
+
+
+def test_sphinx_reads_the_other_pages_while_the_last_notebook_runs(warm_copy):
+    """With a core free of notebooks, Sphinx starts at once and reads every page but the running
+    chapter, which it reads as executed once the notebook is done."""
+    shutil.rmtree(warm_copy / "_build" / ".work")  # Sphinx must read every page again
+    path = warm_copy / "notebooks" / "03_how_long.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(8)\nprint('SLOW CELL DONE')"))
+    nbformat.write(notebook, path)
+    result = pokrovsk("build", "--language", "en", "--jobs", "2", cwd=warm_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    executed = max((warm_copy / ".cache" / "pokrovsk" / "executed").glob("03_how_long-*/03_how_long.ipynb"),
+                   key=lambda p: p.stat().st_mtime)  # the result this build wrote
+    about_read = warm_copy / "_build" / ".work" / "en" / "_build" / ".doctrees" / "book" / "about.doctree"
+    assert about_read.stat().st_mtime < executed.stat().st_mtime - 4
+    page = (edition_html(warm_copy) / "book" / "chapters" / "03_how_long.html").read_text()
+    assert "SLOW CELL DONE" in page

@@ -1,6 +1,10 @@
 """The pipeline: validate → execute chapter notebooks (cached, parallel) → strict Jupyter Book
 build → swap the finished site into ``_build/html``.
 
+Sphinx does not wait for the last notebooks: once every notebook has started, a core is free,
+and Sphinx starts on the edition there, reading every page but the chapters still running
+(pokrovsk.sphinx_head_start).
+
 The book has an edition per language (``params.LANGUAGES``): each runs the chapter notebooks
 with its ``language`` parameter, gets its generated pages written in its words and is built by
 Sphinx from its own source tree (pokrovsk.staging) into ``_build/html/<language>/``; the site's
@@ -42,6 +46,7 @@ from pokrovsk.cache_keys import DEPENDENCIES_FILE
 from pokrovsk.execute import (BuildError, ChartImageDrawing, NotebookJob, copy_assets, execute_job, execute_notebooks,
                               has_pending_images, kernel_environment, pool_for, sync_chapter)
 from pokrovsk.paths import Project
+from pokrovsk.sphinx_head_start import PENDING_ENV, RELEASE
 
 BUILD_KEY_FILE = ".pokrovsk-build-key"
 
@@ -68,39 +73,70 @@ def current_build_key(project: Project, language: str) -> str | None:
     return marker.read_text().strip() if marker.is_file() else None
 
 
-def run_jupyter_book(tree: EditionTree, report: Callable[[str], None] = print, data_as_of: dt.date | None = None,
-                     published: Iterable[str] = LANGUAGES) -> Path:
-    """Strict Sphinx build of one edition into its work folder; returns the HTML folder it produced.
-    ``published``: the editions the site will hold, which the pages' language switch links to.
+class SphinxRun:
+    """One edition's strict Sphinx build (Jupyter Book's command line) in a process of its own,
+    into the edition's work folder.
+
+    ``pending``: chapters (docnames) whose notebooks are still running. Sphinx then starts at
+    once, reads the other pages and waits for :meth:`result` before reading those chapters
+    (pokrovsk.sphinx_head_start). ``published``: the editions the site will hold, which the
+    pages' language switch links to.
 
     The work folder is kept between builds so Sphinx only re-reads changed pages, but it is
     wiped after a failure: Sphinx would otherwise not repeat the warnings of unchanged pages,
     and a strict build must fail for the same reason every time.
     """
-    work = tree.work_dir
-    failed_marker = work / ".failed"
-    running_marker = work / ".running"  # still there at the next start: that build was killed
-    if failed_marker.exists() or running_marker.exists():
-        shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True, exist_ok=True)
-    running_marker.touch()
-    command = [
-        sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(tree.root),
-        "--path-output", str(work), "--builder", "html",
-        "-W", "-n", "--keep-going", "--quiet",
-    ]
-    environment = {**os.environ, PUBLISHED_EDITIONS_ENV: ",".join(published),
-                   **({DATA_AS_OF_ENV: data_as_of.isoformat()} if data_as_of else {})}
-    completed = subprocess.run(command, cwd=tree.root, capture_output=True, text=True, env=environment)
-    if completed.returncode != 0:
-        failed_marker.touch()
-        output = re.sub(r"\x1b\[[0-9;]*m", "", completed.stdout + completed.stderr)
-        problems = [line for line in output.splitlines()
-                    if "WARNING" in line or "ERROR" in line or "Error" in line]
-        detail = "\n".join(problems[:20]) or output[-2000:]
-        raise BuildError(f"Jupyter Book build of the {tree.language} edition failed (strict mode):\n{detail}")
-    running_marker.unlink()
-    return work / "_build" / "html"
+
+    def __init__(self, tree: EditionTree, data_as_of: dt.date | None = None, published: Iterable[str] = LANGUAGES,
+                 pending: Iterable[str] = ()) -> None:
+        self.tree = tree
+        work = tree.work_dir
+        self._failed_marker = work / ".failed"
+        self._running_marker = work / ".running"  # still there at the next start: that build was stopped
+        if self._failed_marker.exists() or self._running_marker.exists():
+            shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, exist_ok=True)
+        self._running_marker.touch()
+        command = [
+            sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(tree.root),
+            "--path-output", str(work), "--builder", "html",
+            "-W", "-n", "--keep-going", "--quiet",
+        ]
+        pending = ",".join(pending)
+        environment = {**{name: value for name, value in os.environ.items() if name != PENDING_ENV},
+                       PUBLISHED_EDITIONS_ENV: ",".join(published),
+                       **({DATA_AS_OF_ENV: data_as_of.isoformat()} if data_as_of else {}),
+                       **({PENDING_ENV: pending} if pending else {})}
+        self._output = tempfile.TemporaryFile("w+", encoding="utf-8")  # a pipe left unread could fill up
+        self._process = subprocess.Popen(command, cwd=tree.root, text=True, env=environment,
+                                         stdin=subprocess.PIPE if pending else subprocess.DEVNULL,
+                                         stdout=self._output, stderr=subprocess.STDOUT)
+
+    def result(self) -> Path:
+        """Let Sphinx read the chapters, wait for it and return the HTML folder it produced."""
+        if self._process.stdin is not None:
+            with contextlib.suppress(OSError):  # Sphinx may have stopped already; its output says why
+                self._process.stdin.write(f"{RELEASE}\n")
+                self._process.stdin.close()
+        returncode = self._process.wait()
+        self._output.seek(0)
+        output = re.sub(r"\x1b\[[0-9;]*m", "", self._output.read())
+        self._output.close()
+        if returncode != 0:
+            self._failed_marker.touch()
+            problems = [line for line in output.splitlines()
+                        if "WARNING" in line or "ERROR" in line or "Error" in line]
+            detail = "\n".join(problems[:20]) or output[-2000:]
+            raise BuildError(f"Jupyter Book build of the {self.tree.language} edition failed (strict mode):\n{detail}")
+        self._running_marker.unlink()
+        return self.tree.work_dir / "_build" / "html"
+
+    def stop(self) -> None:
+        """End a build that is no longer wanted; its work folder is wiped at the next start."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._output.close()
 
 
 def publish(project: Project, editions: dict[str, Path], keys: dict[str, str]) -> Path:
@@ -169,6 +205,10 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
     trees = {language: EditionTree.of(project, language) for language in languages}
     edition_params = {language: dataclasses.replace(params, language=language) for language in languages}
     drawing = ChartImageDrawing()
+    # A page links to the other editions the site will hold: those built now and those kept.
+    published = [language for language in LANGUAGES
+                 if language in languages or current_build_key(project, language) is not None]
+    early: dict[str, SphinxRun] = {}
     try:
         with pool_for(project, list(edition_params.values()), workers) as pool:  # kernels warm up while the data is validated
             if pool is not None:  # the book's plotly.js is fetched (once) while notebooks run
@@ -185,28 +225,39 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
             with concurrent.futures.ThreadPoolExecutor(max_workers=1) as writer:
                 pages = writer.submit(_write_generated_pages, project, trees, edition_params, data_dir, data_as_of,
                                       report)
+
+                def start_sphinx_early(waiting: dict[Path, list[str]]) -> None:
+                    """A core is free of notebooks: Sphinx starts on each edition whose chapters
+                    are being executed, up to one edition per worker."""
+                    pages.result()
+                    for language in languages:
+                        stems = waiting.get(trees[language].chapters_dir)
+                        if stems and len(early) < workers:
+                            early[language] = SphinxRun(trees[language], data_as_of, published,
+                                                        pending=[trees[language].chapter_docname(stem) for stem in stems])
+
                 executed = execute_notebooks(
                     project, {trees[language].chapters_dir: edition_params[language] for language in languages},
                     workers=workers, report=report, pool=pool,
-                    on_executed=lambda job: drawing.add(job.cache_entry / "assets"))
+                    on_executed=lambda job: drawing.add(job.cache_entry / "assets"),
+                    on_worker_free=start_sphinx_early)
                 generated = pages.result()
         jobs = {language: executed[trees[language].chapters_dir] for language in languages}
         for job in (job for edition_jobs in jobs.values() for job in edition_jobs):
             if has_pending_images(job):  # left by a build that was stopped before drawing them
                 drawing.add(job.cache_entry / "assets")
-        # A page links to the other editions the site will hold: those built now and those kept.
-        published = [language for language in LANGUAGES
-                     if language in languages or current_build_key(project, language) is not None]
         keys = {language: book_key(project, tree, jobs[language], generated[language], published)
                 for language, tree in trees.items()}
         # Images drawn now change the chapters of every edition: each is built again.
         stale = [language for language in languages
                  if drawing.started or keys[language] != current_build_key(project, language)]
+        for language in [language for language in early if language not in stale]:
+            early.pop(language).stop()
         if not stale:
             report(f"Book is up to date ({time.perf_counter() - started:.1f} s): {project.html_link}")
             return False
         report(f"Building HTML with Jupyter Book (strict: -W -n --keep-going): {', '.join(stale)} ...")
-        html = _run_sphinx_builds([trees[language] for language in stale], report, data_as_of, workers, published)
+        html = _run_sphinx_builds([trees[language] for language in stale], data_as_of, workers, published, early)
         if drawing.started:
             report(drawing.finish())
             for language in stale:
@@ -216,6 +267,8 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
                                 html[language] / "book" / "chapters" / "assets" / job.stem)
     finally:
         drawing.stop()
+        for run in early.values():
+            run.stop()
     unchanged = {language: project.html_link / language for language in languages if language not in stale}
     publish(project, html | unchanged, keys)
     report(f"Book built in {time.perf_counter() - started:.1f} s: {project.html_link / 'index.html'}")
@@ -246,17 +299,26 @@ def _write_generated_pages(project: Project, trees: dict[str, EditionTree], edit
     return generated
 
 
-def _run_sphinx_builds(trees: list[EditionTree], report: Callable[[str], None], data_as_of: dt.date,
-                       workers: int, published: list[str]) -> dict[str, Path]:
-    """Each edition's Sphinx build, side by side when there are workers to spare; every
-    failure is reported, not only the first."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(trees)))) as pool:
-        futures = {tree.language: pool.submit(run_jupyter_book, tree, report, data_as_of, published)
-                   for tree in trees}
-    failures = [str(future.exception()) for future in futures.values() if future.exception() is not None]
+def _run_sphinx_builds(trees: list[EditionTree], data_as_of: dt.date, workers: int, published: list[str],
+                       started: dict[str, SphinxRun]) -> dict[str, Path]:
+    """Each edition's Sphinx build, side by side when there are workers to spare, those
+    ``started`` early included; every failure is reported, not only the first."""
+    results: dict[str, Path] = {}
+    failures = []
+    waiting = [tree for tree in trees if tree.language not in started]
+    while started or waiting:
+        while waiting and len(started) < max(1, workers):
+            tree = waiting.pop(0)
+            started[tree.language] = SphinxRun(tree, data_as_of, published)
+        language = next(iter(started))
+        try:
+            results[language] = started[language].result()
+        except BuildError as error:
+            failures.append(str(error))
+        del started[language]
     if failures:
         raise BuildError("\n".join(failures))
-    return {language: future.result() for language, future in futures.items()}
+    return results
 
 
 def run_single(project: Project, notebook: Path, params: BookParams, output: Path | None = None,

@@ -361,21 +361,49 @@ def pool_for(project: Project, editions: list[BookParams], workers: int) -> cont
 
 def execute_notebooks(project: Project, editions: dict[Path, BookParams], workers: int = 1,
                       report: Callable[[str], None] = print, pool: NotebookPool | None = None,
-                      on_executed: Callable[[NotebookJob], None] = lambda job: None) -> dict[Path, list[NotebookJob]]:
+                      on_executed: Callable[[NotebookJob], None] = lambda job: None,
+                      on_worker_free: Callable[[dict[Path, list[str]]], None] | None = None
+                      ) -> dict[Path, list[NotebookJob]]:
     """Execute what changed for every edition (``editions``: its chapters folder → its
     parameters), all in one pool, and copy each edition's results into its folder; raise
     BuildError naming every failed notebook and cell. ``on_executed`` hears of each notebook as
-    soon as its result is in the cache."""
+    soon as its result is in the cache.
+
+    ``on_worker_free`` hears once, as soon as one of the ``workers`` has no notebook left to
+    start, which chapters each folder still waits for (chapters folder → notebook stems). By
+    then each folder holds every chapter the book will have: the cached ones as they are, the
+    others as their committed notebook, replaced by its result before this function returns."""
     planned = {folder: plan_jobs(project, params) for folder, params in editions.items()}
     jobs = [job for folder_jobs in planned.values() for job in folder_jobs]
     fresh = [job for job in jobs if _is_cached(job)]
     stale = [dataclasses.replace(job, environment=kernel_environment(job.stem)) for job in jobs if job not in fresh]
     for number, job in enumerate(fresh, start=1):
         report(f"[{number}/{len(jobs)}] {job.label}: cached")
+    # Notebooks start in order, one per free worker: once all but workers - 1 have finished,
+    # every notebook has started and a worker is idle (at once, with fewer notebooks than workers).
+    free_after = max(0, len(stale) - workers + 1)
+    finished = 0
+
+    def worker_free() -> None:
+        waiting = {}
+        for folder, folder_jobs in planned.items():
+            _stage_chapters(folder, folder_jobs, fresh)
+            waiting[folder] = [job.stem for job in folder_jobs if job not in fresh]
+        on_worker_free(waiting)
+
+    def executed(job: NotebookJob) -> None:
+        nonlocal finished
+        on_executed(job)
+        finished += 1
+        if on_worker_free and finished == free_after:
+            worker_free()
+
     with contextlib.ExitStack() as stack:
         if stale and pool is None:
             pool = stack.enter_context(NotebookPool(min(workers, len(stale))))
-        outcomes = pool.run(stale, report, len(jobs), len(fresh), on_executed) if stale else []
+        if on_worker_free and stale and free_after == 0:
+            worker_free()
+        outcomes = pool.run(stale, report, len(jobs), len(fresh), executed) if stale else []
     failures: dict[tuple[str, str], list[str]] = {}
     for outcome in sorted((o for o in outcomes if o.error), key=lambda o: (o.stem, o.language)):
         failures.setdefault((outcome.stem, outcome.error), []).append(outcome.language)
@@ -389,6 +417,18 @@ def execute_notebooks(project: Project, editions: dict[Path, BookParams], worker
         _remove_stale_chapters(folder, {job.stem for job in folder_jobs})
     _prune_cache(project, jobs)
     return planned
+
+
+def _stage_chapters(chapters_dir: Path, jobs: list[NotebookJob], fresh: list[NotebookJob]) -> None:
+    """Every chapter in its folder ahead of its result: cached results, and for a notebook still
+    to finish its committed copy (no outputs) where the folder has no older result."""
+    chapters_dir.mkdir(parents=True, exist_ok=True)
+    for job in jobs:
+        if job in fresh:
+            sync_chapter(job, chapters_dir)
+        elif not (chapters_dir / f"{job.stem}.ipynb").exists():
+            shutil.copyfile(job.source, chapters_dir / f"{job.stem}.ipynb")
+    _remove_stale_chapters(chapters_dir, {job.stem for job in jobs})
 
 
 def _remove_stale_chapters(chapters_dir: Path, stems: set[str]) -> None:

@@ -76,7 +76,9 @@ def _configure(app, config) -> None:
         config.sitemap_url_scheme = "{link}"
 
 
-def _find_default_image(app) -> None:
+def _find_default_image(app, env) -> None:
+    # Once every page is read: a build may start Sphinx before the chapters are in place
+    # (pokrovsk.sphinx_head_start).
     app.pokrovsk_share_default = site_default_image(Path(app.srcdir))
 
 
@@ -228,7 +230,7 @@ def _add_header_buttons(app, pagename, templatename, context, doctree) -> None:
 def setup(app) -> None:
     app.setup_extension("sphinxext.opengraph")
     app.connect("config-inited", _configure)
-    app.connect("builder-inited", _find_default_image)
+    app.connect("env-updated", _find_default_image)
     app.connect("builder-inited", _read_repository)
     app.connect("html-page-context", _add_header_buttons, priority=HEADER_BUTTONS_AFTER_THEME)
     app.connect("html-page-context", _page_tags, priority=OPENGRAPH_BEFORE)

@@ -366,6 +366,7 @@ def _copy_files(app, exception) -> None:
 
 def setup(app):
     app.setup_extension("sphinx.ext.viewcode")
+    app.setup_extension("pokrovsk.sphinx_head_start")
     app.connect("config-inited", _speak_edition_language, priority=100)  # before anything says a word
     editions.setup(app)
     sharing.setup(app)

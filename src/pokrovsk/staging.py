@@ -83,6 +83,10 @@ class EditionTree:
     def chapters_dir(self) -> Path:
         return self.root / "book" / "chapters"
 
+    def chapter_docname(self, stem: str) -> str:
+        """How Sphinx names the chapter page of a notebook."""
+        return (self.chapters_dir / stem).relative_to(self.root).as_posix()
+
     @property
     def config_file(self) -> Path:
         return self.root / "_config.yml"
