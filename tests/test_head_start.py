@@ -16,9 +16,10 @@ def small_project(root: Path) -> Path:
     source = root / "source"
     source.mkdir(parents=True)
     (source / "conf.py").write_text('extensions = ["pokrovsk.sphinx_head_start"]\n')
-    (source / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   about\n   chapter\n")
+    (source / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   about\n   chapter\n   later\n")
     (source / "about.rst").write_text("About\n=====\n\nThe about page.\n")
     (source / "chapter.rst").write_text("Chapter\n=======\n\nPLACEHOLDER\n")
+    (source / "later.rst").write_text("Later\n=====\n\nPLACEHOLDER\n")
     return source
 
 
@@ -55,6 +56,22 @@ def test_sphinx_reads_the_other_pages_then_waits_and_reads_the_chapter_as_it_is_
     assert process.returncode == 0, stderr
     page = (tmp_path / "html" / "chapter.html").read_text()
     assert "EXECUTED RESULT" in page and "PLACEHOLDER" not in page
+
+
+def test_each_chapter_is_read_as_soon_as_the_build_names_it(tmp_path):
+    source = small_project(tmp_path)
+    process = start_sphinx(source, "chapter,later")
+    (source / "chapter.rst").write_text("Chapter\n=======\n\nFIRST RESULT\n")
+    process.stdin.write("chapter\n")
+    process.stdin.flush()
+    wait_for(doctree(source, "chapter"), process)
+    time.sleep(0.5)
+    assert process.poll() is None and not doctree(source, "later").exists()  # later is still running
+    (source / "later.rst").write_text("Later\n=====\n\nSECOND RESULT\n")
+    stdout, stderr = process.communicate("later\n", timeout=60)
+    assert process.returncode == 0, stderr
+    assert "FIRST RESULT" in (tmp_path / "html" / "chapter.html").read_text()
+    assert "SECOND RESULT" in (tmp_path / "html" / "later.html").read_text()
 
 
 def test_a_pending_chapter_is_read_again_even_when_its_older_copy_looks_up_to_date(tmp_path):

@@ -112,12 +112,26 @@ class SphinxRun:
                                          stdin=subprocess.PIPE if pending else subprocess.DEVNULL,
                                          stdout=self._output, stderr=subprocess.STDOUT)
 
-    def result(self) -> Path:
-        """Let Sphinx read the chapters, wait for it and return the HTML folder it produced."""
+    def chapter_ready(self, docname: str) -> None:
+        """This pending chapter is in place: Sphinx may read it."""
+        self._tell(docname)
+
+    def release(self) -> None:
+        """Every chapter is in place: Sphinx may read them all."""
+        self._tell(RELEASE)
         if self._process.stdin is not None:
-            with contextlib.suppress(OSError):  # Sphinx may have stopped already; its output says why
-                self._process.stdin.write(f"{RELEASE}\n")
+            with contextlib.suppress(OSError):
                 self._process.stdin.close()
+
+    def _tell(self, line: str) -> None:
+        if self._process.stdin is not None and not self._process.stdin.closed:
+            with contextlib.suppress(OSError):  # Sphinx may have stopped already; its output says why
+                self._process.stdin.write(f"{line}\n")
+                self._process.stdin.flush()
+
+    def result(self) -> Path:
+        """Release the chapters, wait for Sphinx and return the HTML folder it produced."""
+        self.release()
         returncode = self._process.wait()
         self._output.seek(0)
         output = re.sub(r"\x1b\[[0-9;]*m", "", self._output.read())
@@ -196,8 +210,6 @@ def build_book(project: Project, params: BookParams, workers: int = 1, report: C
 
 def _build_book(project: Project, params: BookParams, workers: int, report: Callable[[str], None],
                 validate: Callable[[Path], None] | None, languages: list[str]) -> bool:
-    from pokrovsk import data
-
     started = time.perf_counter()
     data_dir = project.resolve_data_dir(params.data_dir)
     # Tiles, downloads and plotly.js are cached with the project, and `clean` clears them.
@@ -215,6 +227,8 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
                 from pokrovsk import plotlyjs
 
                 threading.Thread(target=plotlyjs.prefetch_basic, daemon=True).start()
+            from pokrovsk import data  # geopandas and pandas: imported while the kernels start
+
             if validate is not None:
                 validate(data_dir)
                 os.environ[VALIDATED_ENV] = content_hash(data_dir)
@@ -227,25 +241,33 @@ def _build_book(project: Project, params: BookParams, workers: int, report: Call
                                       report)
 
                 def start_sphinx_early(waiting: dict[Path, list[str]]) -> None:
-                    """A core is free of notebooks: Sphinx starts on each edition whose chapters
-                    are being executed, up to one edition per worker."""
+                    """A core is free of notebooks: Sphinx starts on each edition whose
+                    notebooks were executed, up to one edition per worker."""
                     pages.result()
                     for language in languages:
                         stems = waiting.get(trees[language].chapters_dir)
-                        if stems and len(early) < workers:
+                        if stems is not None and len(early) < workers:
                             early[language] = SphinxRun(trees[language], data_as_of, published,
                                                         pending=[trees[language].chapter_docname(stem) for stem in stems])
+
+                def chapter_ready(folder: Path, stem: str) -> None:
+                    for language, run in early.items():
+                        if trees[language].chapters_dir == folder:
+                            run.chapter_ready(trees[language].chapter_docname(stem))
 
                 executed = execute_notebooks(
                     project, {trees[language].chapters_dir: edition_params[language] for language in languages},
                     workers=workers, report=report, pool=pool,
                     on_executed=lambda job: drawing.add(job.cache_entry / "assets"),
-                    on_worker_free=start_sphinx_early)
+                    on_worker_free=start_sphinx_early, on_chapter_ready=chapter_ready)
                 generated = pages.result()
+        for run in early.values():  # the chapters are in place
+            run.release()
         jobs = {language: executed[trees[language].chapters_dir] for language in languages}
         for job in (job for edition_jobs in jobs.values() for job in edition_jobs):
             if has_pending_images(job):  # left by a build that was stopped before drawing them
                 drawing.add(job.cache_entry / "assets")
+        drawing.no_more_folders()
         keys = {language: book_key(project, tree, jobs[language], generated[language], published)
                 for language, tree in trees.items()}
         # Images drawn now change the chapters of every edition: each is built again.

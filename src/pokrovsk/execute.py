@@ -306,11 +306,18 @@ class ChartImageDrawing:
         self._process.stdin.write(f"{folder}\n")
         self._process.stdin.flush()
 
+    def no_more_folders(self) -> None:
+        """The drawer draws what it was given and ends, closing its browser while the build goes on."""
+        if self._process is not None and not self._process.stdin.closed:
+            self._process.stdin.close()
+
     def finish(self) -> str:
         """Wait for the last image; returns the drawer's summary line."""
         if self._process is None:
             return ""
-        output = self._process.communicate()[0]
+        self.no_more_folders()
+        output = self._process.stdout.read()
+        self._process.wait()
         if self._process.returncode != 0:
             raise BuildError(f"drawing the static chart images failed:\n{output[-2000:]}")
         return output.strip().splitlines()[-1] if output.strip() else "static chart images drawn"
@@ -362,7 +369,8 @@ def pool_for(project: Project, editions: list[BookParams], workers: int) -> cont
 def execute_notebooks(project: Project, editions: dict[Path, BookParams], workers: int = 1,
                       report: Callable[[str], None] = print, pool: NotebookPool | None = None,
                       on_executed: Callable[[NotebookJob], None] = lambda job: None,
-                      on_worker_free: Callable[[dict[Path, list[str]]], None] | None = None
+                      on_worker_free: Callable[[dict[Path, list[str]]], None] | None = None,
+                      on_chapter_ready: Callable[[Path, str], None] = lambda folder, stem: None
                       ) -> dict[Path, list[NotebookJob]]:
     """Execute what changed for every edition (``editions``: its chapters folder → its
     parameters), all in one pool, and copy each edition's results into its folder; raise
@@ -370,32 +378,41 @@ def execute_notebooks(project: Project, editions: dict[Path, BookParams], worker
     soon as its result is in the cache.
 
     ``on_worker_free`` hears once, as soon as one of the ``workers`` has no notebook left to
-    start, which chapters each folder still waits for (chapters folder → notebook stems). By
-    then each folder holds every chapter the book will have: the cached ones as they are, the
-    others as their committed notebook, replaced by its result before this function returns."""
+    start, which chapters each folder with notebooks to execute still waits for (chapters folder
+    → notebook stems, none when all are done). By
+    then each folder holds every chapter the book will have: the results there are so far, and
+    for each notebook still running its committed copy. From then on ``on_chapter_ready`` hears
+    of each result as soon as it is in its folder."""
     planned = {folder: plan_jobs(project, params) for folder, params in editions.items()}
     jobs = [job for folder_jobs in planned.values() for job in folder_jobs]
     fresh = [job for job in jobs if _is_cached(job)]
     stale = [dataclasses.replace(job, environment=kernel_environment(job.stem)) for job in jobs if job not in fresh]
     for number, job in enumerate(fresh, start=1):
         report(f"[{number}/{len(jobs)}] {job.label}: cached")
+    folder_of = {job.cache_entry: folder for folder, folder_jobs in planned.items() for job in folder_jobs}
+    ready = {job.cache_entry for job in fresh}
+    staged = False
     # Notebooks start in order, one per free worker: once all but workers - 1 have finished,
     # every notebook has started and a worker is idle (at once, with fewer notebooks than workers).
     free_after = max(0, len(stale) - workers + 1)
-    finished = 0
 
     def worker_free() -> None:
+        nonlocal staged
         waiting = {}
         for folder, folder_jobs in planned.items():
-            _stage_chapters(folder, folder_jobs, fresh)
-            waiting[folder] = [job.stem for job in folder_jobs if job not in fresh]
+            _stage_chapters(folder, folder_jobs, ready)
+            if any(job not in fresh for job in folder_jobs):
+                waiting[folder] = [job.stem for job in folder_jobs if job.cache_entry not in ready]
+        staged = True
         on_worker_free(waiting)
 
     def executed(job: NotebookJob) -> None:
-        nonlocal finished
         on_executed(job)
-        finished += 1
-        if on_worker_free and finished == free_after:
+        ready.add(job.cache_entry)
+        if staged:
+            sync_chapter(job, folder_of[job.cache_entry])
+            on_chapter_ready(folder_of[job.cache_entry], job.stem)
+        elif on_worker_free and len(ready) - len(fresh) == free_after:
             worker_free()
 
     with contextlib.ExitStack() as stack:
@@ -419,12 +436,13 @@ def execute_notebooks(project: Project, editions: dict[Path, BookParams], worker
     return planned
 
 
-def _stage_chapters(chapters_dir: Path, jobs: list[NotebookJob], fresh: list[NotebookJob]) -> None:
-    """Every chapter in its folder ahead of its result: cached results, and for a notebook still
-    to finish its committed copy (no outputs) where the folder has no older result."""
+def _stage_chapters(chapters_dir: Path, jobs: list[NotebookJob], ready: set[Path]) -> None:
+    """Every chapter in its folder ahead of the last results: the results there are (``ready``:
+    their cache entries), and for a notebook still running its committed copy (no outputs)
+    where the folder has no older result."""
     chapters_dir.mkdir(parents=True, exist_ok=True)
     for job in jobs:
-        if job in fresh:
+        if job.cache_entry in ready:
             sync_chapter(job, chapters_dir)
         elif not (chapters_dir / f"{job.stem}.ipynb").exists():
             shutil.copyfile(job.source, chapters_dir / f"{job.stem}.ipynb")

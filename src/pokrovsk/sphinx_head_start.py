@@ -2,11 +2,12 @@
 
 Once every notebook has started, a core is free: the build (pokrovsk.build) starts Sphinx then,
 naming the chapters whose notebooks are still being executed in ``POKROVSK_CHAPTERS_PENDING``.
-Sphinx loads its extensions and reads every other page meanwhile. Before it reads the first of
-those chapters it waits for the build to write "go" on its standard input, which the build does
-once every chapter is in its folder.
+Sphinx loads its extensions and reads every other page meanwhile, and reads those chapters last.
+Before it reads one of them it waits until the build has named that chapter on its standard
+input, one line per chapter as its result is put in place, or has written "go": every chapter
+is in place.
 
-The chapters named are read last, and read even when an older copy of them looks up to date.
+The chapters named are read even when an older copy of them looks up to date to Sphinx.
 Without the variable (a build with nothing pending, or Jupyter Book run by hand), nothing changes.
 """
 
@@ -26,11 +27,12 @@ def pending_chapters() -> frozenset[str]:
 
 
 class ChapterGate:
-    """Holds Sphinx back from the pending chapters until the build releases them."""
+    """Holds Sphinx back from each pending chapter until the build says it is in place."""
 
     def __init__(self, pending: frozenset[str]) -> None:
         self.pending = pending
-        self.released = not pending
+        self.ready: set[str] = set()
+        self.all_ready = not pending
 
     def read_pending_too(self, app, env, added, changed, removed) -> list[str]:
         return sorted(self.pending & env.found_docs)
@@ -41,12 +43,14 @@ class ChapterGate:
     def wait_before_pending(self, app, env, docname: str) -> None:
         # Sphinx announces each document it is about to read with env-purge-doc: the one moment
         # before a chapter is opened.
-        if self.released or docname not in self.pending:
-            return
-        line = sys.stdin.readline()
-        if line.strip() != RELEASE:
-            raise SphinxError("the build stopped before the chapters were ready")
-        self.released = True
+        while docname in self.pending and not self.all_ready and docname not in self.ready:
+            line = sys.stdin.readline()
+            if not line:
+                raise SphinxError("the build stopped before the chapters were ready")
+            if line.strip() == RELEASE:
+                self.all_ready = True
+            else:
+                self.ready.add(line.strip())
 
 
 def setup(app) -> dict:
