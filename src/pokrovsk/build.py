@@ -98,7 +98,7 @@ class SphinxRun:
         work.mkdir(parents=True, exist_ok=True)
         self._running_marker.touch()
         command = [
-            sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(tree.root),
+            sys.executable, "-m", "pokrovsk.jupyter_book_cli", "build", str(tree.root),
             "--path-output", str(work), "--builder", "html",
             "-W", "-n", "--keep-going", "--quiet",
         ]
