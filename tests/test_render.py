@@ -275,3 +275,22 @@ def test_charts_name_months_and_separate_numbers_in_the_readers_language(tmp_pat
     assert formats["days"][0] == "неділя" and formats["decimal"] == ","
     pending = json_module.loads((tmp_path / "chart.static.json").read_text(encoding="utf-8"))
     assert pending["figure"]["config"]["locales"]["uk"]["format"] == formats
+
+
+def test_the_builds_drawer_gives_way_to_the_notebooks_and_sphinx(tmp_path):
+    import os
+    import time
+
+    from pokrovsk.execute import ChartImageDrawing
+
+    drawing = ChartImageDrawing()
+    try:
+        drawing.add(tmp_path)  # starts the drawer, which waits for more folders
+        pid = drawing._process.pid
+        deadline = time.monotonic() + 60
+        while os.getpriority(os.PRIO_PROCESS, pid) != render.DRAWER_NICENESS and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == render.DRAWER_NICENESS
+        assert drawing.finish() == "0 static chart image(s) drawn"
+    finally:
+        drawing.stop()

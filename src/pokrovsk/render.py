@@ -191,6 +191,10 @@ def _save_with_palette(png: bytes, path: Path, dpi: float | None = None) -> None
     quantized.save(path, format="PNG", **({"dpi": (round(dpi), round(dpi))} if dpi else {}))
 
 
+DRAWER_NICENESS = 15
+"""How far a build's drawer lowers its CPU priority (0 normal, 19 lowest)."""
+
+
 DRAW_IMAGES_JS = """specs => Promise.all(specs.map(spec => Plotly.toImage(
   {data: spec.figure.data || [], layout: spec.figure.layout || {}, config: spec.figure.config || {}},
   {format: 'png', width: spec.width, height: spec.height, scale: spec.scale || 1})))"""
@@ -539,6 +543,9 @@ if __name__ == "__main__":
     # python -m pokrovsk.render -: the same for folders read from standard input, one per line,
     # as a build hands them over (so drawing overlaps the rest of the build).
     if sys.argv[1:] == ["-"]:
+        # The build needs the images last, to publish: the drawer (and the Chromium it starts)
+        # gives way to the notebooks and Sphinx, and uses the core Sphinx leaves idle at the end.
+        os.nice(DRAWER_NICENESS)
         with ImageDrawer() as image_drawer:
             count = sum(image_drawer.draw(Path(line.strip())) for line in sys.stdin if line.strip())
     else:
