@@ -7,6 +7,7 @@
 - Nothing in <head> holds back the first paint: the theme's scripts are deferred, the search
   index is loaded by the search page alone, and the first chart's image is preloaded.
 - Files that chapters write (maps, data downloads) are copied next to their pages.
+- The build may start Sphinx before its last chapters are executed (pokrovsk.sphinx_head_start).
 - The footer tells the edition's date ("Data as of") apart from the day the pages were made
   ("Built on"): a build date is not the date of the information.
 - Each edition speaks its language (``language`` in its configuration, see pokrovsk.staging):
