@@ -179,3 +179,26 @@ def test_with_a_repository_chapters_open_their_notebook_online_and_pages_link_to
     assert len(logos) == 2  # Binder's and Colab's, drawn from the site's own copies
     for logo in logos:
         assert (published_book / "book" / "chapters" / logo).resolve().is_file(), logo
+
+
+def test_a_published_build_leaves_no_process_behind(published_book):
+    """sphinx-sitemap, loaded once the site has an address, starts a process of its own; it ends
+    with the build's Sphinx process."""
+    import os
+    import time
+
+    root = str(published_book.parents[2])
+    deadline = time.monotonic() + 15
+    while True:
+        left = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if root in command:
+                left.append(command[:200])
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert left == []
