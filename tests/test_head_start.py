@@ -95,3 +95,40 @@ def test_a_build_that_stops_before_releasing_the_chapters_fails_sphinx(tmp_path)
     assert process.returncode != 0
     assert "stopped before the chapters were ready" in stderr
     assert not (tmp_path / "html" / "chapter.html").exists()
+
+
+def processes_naming(text: str) -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(command[:200])
+    return found
+
+
+def test_stopping_an_early_sphinx_also_stops_what_its_extensions_started(tmp_path):
+    """sphinx-sitemap starts a process of its own as Sphinx starts; a build that fails while
+    Sphinx waits for the chapters must not leave it behind."""
+    from pokrovsk.build import SphinxRun
+    from pokrovsk.staging import EditionTree
+
+    root = tmp_path / "edition"
+    (root / "book").mkdir(parents=True)
+    (root / "_config.yml").write_text("title: t\nhtml:\n  baseurl: https://example.org/book/\n"
+                                      "sphinx:\n  extra_extensions: [sphinx_sitemap, pokrovsk.sphinx_head_start]\n")
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n- file: book/chapter\n")
+    (root / "book" / "intro.md").write_text("# Intro\n")
+    (root / "book" / "chapter.md").write_text("# Chapter\n")
+    run = SphinxRun(EditionTree("en", root, tmp_path / "work"), pending=["book/chapter"])
+    deadline = time.monotonic() + 60
+    while len(processes_naming(str(root))) < 2:  # Sphinx and the sitemap's process
+        assert time.monotonic() < deadline, processes_naming(str(root))
+        time.sleep(0.1)
+    run.stop()
+    deadline = time.monotonic() + 10
+    while processes_naming(str(root)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_naming(str(root)) == []

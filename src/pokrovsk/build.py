@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -108,9 +109,10 @@ class SphinxRun:
                        **({DATA_AS_OF_ENV: data_as_of.isoformat()} if data_as_of else {}),
                        **({PENDING_ENV: pending} if pending else {})}
         self._output = tempfile.TemporaryFile("w+", encoding="utf-8")  # a pipe left unread could fill up
+        # A group of its own, so that stopping it also stops what its extensions started.
         self._process = subprocess.Popen(command, cwd=tree.root, text=True, env=environment,
                                          stdin=subprocess.PIPE if pending else subprocess.DEVNULL,
-                                         stdout=self._output, stderr=subprocess.STDOUT)
+                                         stdout=self._output, stderr=subprocess.STDOUT, start_new_session=True)
 
     def chapter_ready(self, docname: str) -> None:
         """This pending chapter is in place: Sphinx may read it."""
@@ -148,7 +150,8 @@ class SphinxRun:
     def stop(self) -> None:
         """End a build that is no longer wanted; its work folder is wiped at the next start."""
         if self._process.poll() is None:
-            self._process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
         self._output.close()
 
