@@ -145,3 +145,16 @@ def edit_cell(path: Path, key: dict[str, str], column: str, value: str) -> None:
     assert len(matches) == 1, f"{key} matches {len(matches)} rows of {path.name}"
     matches[0][column] = value
     write_csv(path, header, rows)
+
+
+def processes_naming(text: str) -> list[str]:
+    """The command lines of running processes that contain ``text`` (a path, say)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(command[:200])
+    return found

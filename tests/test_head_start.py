@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import processes_naming
 from pokrovsk.sphinx_head_start import PENDING_ENV, RELEASE
 
 
@@ -95,18 +96,6 @@ def test_a_build_that_stops_before_releasing_the_chapters_fails_sphinx(tmp_path)
     assert process.returncode != 0
     assert "stopped before the chapters were ready" in stderr
     assert not (tmp_path / "html" / "chapter.html").exists()
-
-
-def processes_naming(text: str) -> list[str]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in command:
-            found.append(command[:200])
-    return found
 
 
 def test_stopping_an_early_sphinx_also_stops_what_its_extensions_started(tmp_path):

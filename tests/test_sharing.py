@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 import pytest
 import yaml
 
-from conftest import REPO, pokrovsk
+from conftest import REPO, pokrovsk, processes_naming
 from browsing import edition_html, edition_source
 from pokrovsk import words
 
@@ -184,21 +184,10 @@ def test_with_a_repository_chapters_open_their_notebook_online_and_pages_link_to
 def test_a_published_build_leaves_no_process_behind(published_book):
     """sphinx-sitemap, loaded once the site has an address, starts a process of its own; it ends
     with the build's Sphinx process."""
-    import os
     import time
 
     root = str(published_book.parents[2])
     deadline = time.monotonic() + 15
-    while True:
-        left = []
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if root in command:
-                left.append(command[:200])
-        if not left or time.monotonic() > deadline:
-            break
+    while processes_naming(root) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert left == []
+    assert processes_naming(root) == []
