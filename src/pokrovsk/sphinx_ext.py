@@ -8,6 +8,7 @@
   index is loaded by the search page alone, and the first chart's image is preloaded.
 - Files that chapters write (maps, data downloads) are copied next to their pages.
 - The build may start Sphinx before its last chapters are executed (pokrovsk.sphinx_head_start).
+- Sibling pages share the theme's sidebar navigation, worked out once (pokrovsk.sidebar_navigation).
 - The footer tells the edition's date ("Data as of") apart from the day the pages were made
   ("Built on"): a build date is not the date of the information.
 - Each edition speaks its language (``language`` in its configuration, see pokrovsk.staging):
@@ -368,6 +369,7 @@ def _copy_files(app, exception) -> None:
 def setup(app):
     app.setup_extension("sphinx.ext.viewcode")
     app.setup_extension("pokrovsk.sphinx_head_start")
+    app.setup_extension("pokrovsk.sidebar_navigation")
     app.connect("config-inited", _speak_edition_language, priority=100)  # before anything says a word
     editions.setup(app)
     sharing.setup(app)
