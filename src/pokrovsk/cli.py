@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pokrovsk import paths
 from pokrovsk.params import LANGUAGES, BookParams, ParameterError, load_params, parse_assignments
+from pokrovsk.process_end import end_now
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -187,5 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def run() -> None:
+    """The command's entry point: its process ends as soon as the command is done (see
+    pokrovsk.process_end). Tests and other code call main()."""
+    end_now(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -1,20 +1,15 @@
 """Jupyter Book's command line, as the build runs it: the process ends as soon as the book is
-written, its output flushed and its exit handlers run.
-
-Python's own shutdown of a process that has just built a book (freeing every document tree,
-closing every module) takes about 0.5 s, and the build waits for it before publishing. Sphinx
-has closed every file it wrote by the time Jupyter Book returns. The exit handlers still run:
-they stop what extensions started, such as the process sphinx-sitemap starts to share its list
-of pages, which would otherwise outlive the build.
+written (pokrovsk.process_end), and the build, which waits for it before publishing, goes on.
+Sphinx has closed every file it wrote by the time Jupyter Book returns.
 
     python -m pokrovsk.jupyter_book_cli build SOURCE --path-output WORK ...
 """
 
 from __future__ import annotations
 
-import atexit
-import os
 import sys
+
+from pokrovsk.process_end import end_now
 
 
 def exit_status(end: SystemExit) -> int:
@@ -35,12 +30,7 @@ def main() -> None:
         status = 0
     except SystemExit as end:
         status = exit_status(end)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    atexit._run_exitfuncs()  # what Python runs first when it shuts down; the rest is freeing memory
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)
+    end_now(status)
 
 
 if __name__ == "__main__":
