@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -301,8 +302,10 @@ class ChartImageDrawing:
             return
         self._handed_over.add(folder)
         if self._process is None:  # launched by the first folder: earlier, it would slow the kernels' start
+            # A session of its own, whose priority it lowers (pokrovsk.render.give_way).
             self._process = subprocess.Popen([sys.executable, "-m", "pokrovsk.render", "-"], stdin=subprocess.PIPE,
-                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                             start_new_session=True)
         self._process.stdin.write(f"{folder}\n")
         self._process.stdin.flush()
 
@@ -323,8 +326,10 @@ class ChartImageDrawing:
         return output.strip().splitlines()[-1] if output.strip() else "static chart images drawn"
 
     def stop(self) -> None:
+        """Stop the drawer and the browser it started."""
         if self._process is not None and self._process.poll() is None:
-            self._process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
 
 
