@@ -260,13 +260,13 @@ def sync_chapter(job: NotebookJob, chapters_dir: Path) -> None:
 
 
 def has_pending_images(job: NotebookJob) -> bool:
-    from pokrovsk.render import PENDING_SUFFIX
+    from pokrovsk.chart_files import PENDING_SUFFIX
 
     return any((job.cache_entry / "assets").rglob(f"*{PENDING_SUFFIX}"))
 
 
 def copy_assets(source: Path, target: Path) -> None:
-    from pokrovsk.render import UNFINISHED
+    from pokrovsk.chart_files import UNFINISHED
 
     shutil.rmtree(target, ignore_errors=True)
     if source.is_dir():
@@ -274,7 +274,7 @@ def copy_assets(source: Path, target: Path) -> None:
 
 
 def _finished_files(folder: Path) -> dict[Path, Path]:
-    from pokrovsk.render import UNFINISHED
+    from pokrovsk.chart_files import UNFINISHED
 
     return {p.relative_to(folder): p for p in folder.rglob("*")
             if not any(p.match(pattern) for pattern in UNFINISHED) and p.is_file()}

@@ -31,6 +31,8 @@ from plotly.io._base_renderers import MimetypeRenderer
 from plotly.io.json import to_json_plotly
 
 from pokrovsk import words
+from pokrovsk.chart_files import (ASSETS_OF_NOTEBOOK, DRAWING_SUFFIX, NOTEBOOK_DOWNLOADS, PENDING_SUFFIX, PREVIEW_IMAGE,
+                                  UNFINISHED)
 from pokrovsk.charts import reserve_label_margins
 
 if TYPE_CHECKING:
@@ -135,14 +137,10 @@ PHONE_IMAGE_SCALE = 2
 PHONE_IMAGE_SUFFIX = "-phone"
 PHONE_SCREEN = "(max-width: 540px)"
 """Screens whose text column is nearer the phone image's width than the desktop one's."""
-PREVIEW_IMAGE = '<img class="pk-preview"'
-"""How a chart's static image starts, shown until the chart is drawn (lazy but on each page's first)."""
 CHART_PAINT = "chart-preview"
 """The Element Timing name of a chart's static image: the browser records when it was painted."""
 IMAGE_COLOURS = 128
 """Charts use few colours: a palette makes their images several times lighter."""
-PENDING_SUFFIX = ".static.json"
-"""A chart waiting for its static image: the figure and the image size, drawn later in one batch."""
 
 
 def request_static_png(fig: go.Figure, path: Path, size: tuple[int, int], scale: int = 1) -> None:
@@ -162,12 +160,6 @@ def _placeholder_png(path: Path, size: tuple[int, int]) -> None:
     ImageDraw.Draw(image).text((20, size[1] // 2), "No static image: this book was built without Chromium. "
                                "The interactive chart and its data download are on the page.", fill="black")
     image.save(path, format="PNG", optimize=True)
-
-
-DRAWING_SUFFIX = ".drawing"
-"""An image being written; it is renamed to its final name when complete."""
-UNFINISHED = (f"*{PENDING_SUFFIX}", f"*{DRAWING_SUFFIX}")
-"""Files that are not part of a chapter's finished assets."""
 
 
 NEAR_WHITE = 8
@@ -335,10 +327,6 @@ def asset_prefix() -> str:
     return os.environ.get("POKROVSK_ASSET_PREFIX", "assets")
 
 
-ASSETS_OF_NOTEBOOK = "assets/"
-"""The build gives each notebook the prefix ``assets/<notebook stem>``."""
-NOTEBOOK_DOWNLOADS = "notebooks"
-"""Beside the chapter pages, the committed notebooks (no outputs) are offered as downloads here."""
 SOURCE_PAGES = "../../_modules"
 """From a chapter page to the source pages that Sphinx's viewcode builds."""
 

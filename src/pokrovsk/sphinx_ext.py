@@ -43,7 +43,7 @@ from sphinx.util import logging
 from pokrovsk import editions, icons, plotlyjs, sharing, words
 from pokrovsk.content import DATA_AS_OF_ENV, PUBLISHED_EDITIONS_ENV
 from pokrovsk.params import LANGUAGES
-from pokrovsk.render import NOTEBOOK_DOWNLOADS, PREVIEW_IMAGE, UNFINISHED
+from pokrovsk.chart_files import NOTEBOOK_DOWNLOADS, PREVIEW_IMAGE, UNFINISHED
 
 logger = logging.getLogger(__name__)
 TRACE_TYPES = re.compile(r'data-trace-types="([^"]*)"')
