@@ -191,3 +191,11 @@ def test_a_published_build_leaves_no_process_behind(published_book):
     while processes_naming(root) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_naming(root) == []
+
+
+def test_sphinx_shares_pages_without_importing_matplotlib_for_social_cards_the_book_leaves_off():
+    script = ("import sys; from pokrovsk import sharing; sharing.without_social_cards(); import sphinxext.opengraph as og; "
+              "print(og.create_social_card is None, og.DEFAULT_SOCIAL_CONFIG, 'matplotlib' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "True {'enable': False} False"

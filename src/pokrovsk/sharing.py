@@ -24,6 +24,8 @@ import dataclasses
 import html
 import posixpath
 import re
+import sys
+import types
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -31,11 +33,12 @@ import nbformat
 import yaml
 
 from pokrovsk import words
-from pokrovsk.render import NOTEBOOK_DOWNLOADS
+from pokrovsk.chart_files import NOTEBOOK_DOWNLOADS
 
 FIRST_FIGURE_IMAGE = re.compile(
     r'<figure class="pk-figure"[^>]*>.*?<img class="pk-(?:static|map)" src="([^"]+)" alt="([^"]*)"', re.DOTALL)
 CHAPTERS = Path("book") / "chapters"
+SOCIAL_CARDS_MODULE = "sphinxext.opengraph._social_cards"
 OPENGRAPH_BEFORE = 400
 """Our page hook runs before sphinxext-opengraph's (priority 500), which reads the image we set."""
 
@@ -227,7 +230,18 @@ def _add_header_buttons(app, pagename, templatename, context, doctree) -> None:
                                                     app.pokrovsk_repository))
 
 
+def without_social_cards() -> None:
+    """sphinxext-opengraph imports matplotlib to draw social cards (0.3 s of every Sphinx start),
+    which this book leaves off (_configure): instead of its drawing module, the extension finds
+    one that says there are none, as it would if matplotlib were missing."""
+    module = types.ModuleType(SOCIAL_CARDS_MODULE)
+    module.DEFAULT_SOCIAL_CONFIG = {"enable": False}
+    module.create_social_card = None
+    sys.modules.setdefault(SOCIAL_CARDS_MODULE, module)
+
+
 def setup(app) -> None:
+    without_social_cards()
     app.setup_extension("sphinxext.opengraph")
     app.connect("config-inited", _configure)
     app.connect("env-updated", _find_default_image)
