@@ -278,6 +278,35 @@ def test_charts_name_months_and_separate_numbers_in_the_readers_language(tmp_pat
     assert pending["figure"]["config"]["locales"]["uk"]["format"] == formats
 
 
+def test_a_drawer_started_from_a_shell_leaves_the_priority_of_the_shells_session_alone(chromium):
+    """Only the sessions that the drawer or its browser lead give way: a session's priority stays
+    lowered for every process in it, such as the shell of whoever ran `python -m pokrovsk.render -`."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    shell = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; "
+                              "sys.exit(subprocess.call([sys.executable, '-m', 'pokrovsk.render', '-']))"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        browser = None
+        while browser is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            browser = next((pid for pid in render.descendants(shell.pid) if os.getsid(pid) == pid
+                            and Path(f"/proc/{pid}/autogroup").exists()
+                            and Path(f"/proc/{pid}/autogroup").read_text().split()[-1] == str(render.DRAWER_NICENESS)),
+                           None)
+        if Path("/proc/self/autogroup").exists():
+            assert browser is not None  # the browser's session gave way ...
+            assert Path(f"/proc/{shell.pid}/autogroup").read_text().split()[-1] == "0"  # ... the shell's did not
+    finally:
+        shell.stdin.close()
+        assert shell.wait(timeout=60) == 0, shell.stdout.read()
+
+
 def test_the_builds_drawer_and_its_browser_give_way_to_the_notebooks_and_sphinx(tmp_path, chromium):
     """Both at DRAWER_NICENESS, and so is each of their sessions where Linux schedules by session
     (autogroups): a process's niceness alone would not order it against the kernels or Sphinx.

@@ -198,16 +198,14 @@ def give_way() -> None:
 
     Where Linux schedules by session (autogroups, on by default), a process's own niceness only
     orders it against its own session, and Playwright starts Chromium in a session of its own.
-    So the priority of each session is lowered too: the drawer's own (the build starts it in a
-    session of its own) and the browser's. The kernel may refuse a session's change made within
+    So the priority of each session that one of these processes leads is lowered too: the
+    drawer's own, when the build starts it in a session of its own (never the session of a shell
+    that started it), and the browser's. The kernel may refuse a session's change made within
     0.1 s of another; it is tried again."""
-    sessions = set()
     for pid in (os.getpid(), *descendants(os.getpid())):
         with contextlib.suppress(OSError):  # it has ended
             os.setpriority(os.PRIO_PROCESS, pid, DRAWER_NICENESS)
-            session = os.getsid(pid)
-            if session not in sessions:
-                sessions.add(session)
+            if os.getsid(pid) == pid:
                 _lower_session(pid)
 
 
