@@ -26,7 +26,6 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,7 @@ from pokrovsk.cache_keys import DEPENDENCIES_FILE
 from pokrovsk.execute import (BuildError, ChartImageDrawing, NotebookJob, copy_assets, execute_job, execute_notebooks,
                               has_pending_images, kernel_environment, pool_for, sync_chapter)
 from pokrovsk.paths import Project
+from pokrovsk.process_end import stop_group
 from pokrovsk.sphinx_head_start import PENDING_ENV, RELEASE
 
 BUILD_KEY_FILE = ".pokrovsk-build-key"
@@ -149,10 +149,7 @@ class SphinxRun:
 
     def stop(self) -> None:
         """End a build that is no longer wanted; its work folder is wiped at the next start."""
-        if self._process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
+        stop_group(self._process)
         self._output.close()
 
 

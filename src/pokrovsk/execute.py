@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pokrovsk import paths
 from pokrovsk.buildnotes import BUILD_NOTES_ENV, BUILD_NOTES_FILE, take_notes
 from pokrovsk.content import VALIDATED_ENV
 from pokrovsk.params import BookParams
+from pokrovsk.process_end import stop_group
 
 from pokrovsk.cache_keys import DEPENDENCIES_FILE, FILES_USED, LIST_FILES_USED, InputFiles, notebook_key
 from pokrovsk.paths import Project
@@ -326,11 +326,9 @@ class ChartImageDrawing:
         return output.strip().splitlines()[-1] if output.strip() else "static chart images drawn"
 
     def stop(self) -> None:
-        """Stop the drawer and the browser it started."""
-        if self._process is not None and self._process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
+        """Stop the drawer and its browser driver; the browser ends with them."""
+        if self._process is not None:
+            stop_group(self._process)
 
 
 def plan_jobs(project: Project, params: BookParams) -> list[NotebookJob]:

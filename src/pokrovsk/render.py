@@ -31,8 +31,7 @@ from plotly.io._base_renderers import MimetypeRenderer
 from plotly.io.json import to_json_plotly
 
 from pokrovsk import words
-from pokrovsk.chart_files import (ASSETS_OF_NOTEBOOK, DRAWING_SUFFIX, NOTEBOOK_DOWNLOADS, PENDING_SUFFIX, PREVIEW_IMAGE,
-                                  UNFINISHED)
+from pokrovsk.chart_files import ASSETS_OF_NOTEBOOK, DRAWING_SUFFIX, NOTEBOOK_DOWNLOADS, PENDING_SUFFIX, PREVIEW_IMAGE
 from pokrovsk.charts import reserve_label_margins
 
 if TYPE_CHECKING:
