@@ -93,9 +93,10 @@ def test_the_footer_gives_data_date_build_date_and_edition_linking_what_changed(
     edition = (edition_source(built_book) / "book" / "edition" / "edition.json").read_text()
     assert '"id": "' in edition and "-local" in edition  # the test copy is no git checkout
     as_of = re.search(r'"data_date": "([^"]+)"', edition).group(1)
-    today = dt.date.today()
+    # The day the session's book was built, which a long test run may have left behind.
+    built_on = dt.date.fromtimestamp((site / "index.html").stat().st_mtime)
     for page in pages(site):
-        footer = re.search(rf'<p class="pk-edition">Data as of {words.date(as_of)} · Built on {words.date(today)} · '
+        footer = re.search(rf'<p class="pk-edition">Data as of {words.date(as_of)} · Built on {words.date(built_on)} · '
                            r'Edition <a href="([^"]+)">([^<]+)</a>', page.read_text(encoding="utf-8"))
         assert footer, page.name
         linked = page if footer.group(1) == "#" else page.parent / footer.group(1)  # "#": the page itself
