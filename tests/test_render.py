@@ -291,14 +291,18 @@ def test_a_drawer_started_from_a_shell_leaves_the_priority_of_the_shells_session
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              start_new_session=True)
     try:
+        def leads_a_lowered_session(pid: int) -> bool:
+            try:  # a helper process may end between listing and reading it
+                return (os.getsid(pid) == pid
+                        and Path(f"/proc/{pid}/autogroup").read_text().split()[-1] == str(render.DRAWER_NICENESS))
+            except OSError:
+                return False
+
         deadline = time.monotonic() + 60
         browser = None
         while browser is None and time.monotonic() < deadline:
             time.sleep(0.05)
-            browser = next((pid for pid in render.descendants(shell.pid) if os.getsid(pid) == pid
-                            and Path(f"/proc/{pid}/autogroup").exists()
-                            and Path(f"/proc/{pid}/autogroup").read_text().split()[-1] == str(render.DRAWER_NICENESS)),
-                           None)
+            browser = next((pid for pid in render.descendants(shell.pid) if leads_a_lowered_session(pid)), None)
         if Path("/proc/self/autogroup").exists():
             assert browser is not None  # the browser's session gave way ...
             assert Path(f"/proc/{shell.pid}/autogroup").read_text().split()[-1] == "0"  # ... the shell's did not
