@@ -15,6 +15,15 @@ def plain(markdown: str) -> str:
     return markdown.replace("\\", "")
 
 
+def field_rows(markdown: str) -> list[str]:
+    """The rows of a data page's table of fields, as HTML."""
+    from markdown_it import MarkdownIt
+
+    assert f"```{{table}}\n:class: {datapages.FIELD_TABLE_CLASS}\n" in markdown
+    table = "\n".join(line for line in markdown.splitlines() if line.startswith("|"))
+    return MarkdownIt("commonmark").enable("table").render(table).split("<tbody>")[1].split("</tr>")[:-1]
+
+
 def test_the_corrections_page_lists_every_correction_with_its_reason():
     page = plain(datapages.corrections_page(DATA))
     with (DATA / "corrections.csv").open(encoding="utf-8", newline="") as handle:
@@ -74,3 +83,33 @@ def test_a_data_page_counts_the_rows_an_edition_knows_and_names_the_later_ones()
     page = plain(datapages.resource_page(events, "../../data", total, known, dt.date(2024, 2, 17)))
     assert f"the {known} rows known by 17 Feb 2024" in page and f"{total - known} later rows" in page
     assert "later rows" not in datapages.resource_page(events, "../../data", total, total, dt.date(2026, 5, 31))
+
+
+def test_a_bar_in_a_field_table_stays_inside_its_cell(tmp_path):
+    """In a Markdown table a "|" ends the cell, even inside code, unless it is escaped: the
+    places page showed the pattern of ``gazetteer_id`` cut off at its "|", with a stray backtick."""
+    field = {"name": "either|or", "type": "string", "description": "A `b|c` code or d|e text.",
+             "constraints": {"pattern": "^([0-9]+|Q[0-9]+)$", "enum": ["x|y", "z"], "other|key": "1|2"}}
+    row, = field_rows(datapages.resource_page({"name": "t", "path": "t.csv", "schema": {"fields": [field]}}, "..", 1))
+    assert row.count("<td>") == 4
+    assert "<code>either|or</code>" in row and "<code>b|c</code> code or d|e text." in row
+    assert "<code>^([0-9]+|Q[0-9]+)$</code>" in row and "<code>x|y, z</code>" in row
+    assert "<code>other|key</code>" in row and "<code>1|2</code>" in row
+
+    datapages.write_pages(tmp_path, DATA)
+    places = (tmp_path / datapages.PAGES_DIR / "datasets" / "places.md").read_text(encoding="utf-8")
+    gazetteer_id, = [row for row in field_rows(places) if "<code>gazetteer_id</code>" in row]
+    assert gazetteer_id.count("<td>") == 4 and "<code>^([0-9]+|Q[0-9]+)$</code>" in gazetteer_id
+
+
+def test_the_words_around_a_code_span_keep_their_spaces(tmp_path):
+    """A description such as "Year of `population`." kept its words but lost the space before the
+    code: readers of the places page (and anyone who copied it) got "Year ofpopulation"."""
+    field = {"name": "f", "description": "Year of `population`, or `a` `b` and `c`."}
+    page = datapages.resource_page({"name": "t", "path": "t.csv", "schema": {"fields": [field]}}, "..", 1)
+    row, = field_rows(page)
+    assert "Year of <code>population</code>, or <code>a</code> <code>b</code> and <code>c</code>." in row
+
+    datapages.write_pages(tmp_path, DATA)
+    places = (tmp_path / datapages.PAGES_DIR / "datasets" / "places.md").read_text(encoding="utf-8")
+    assert any("Year of <code>population</code>." in row for row in field_rows(places))

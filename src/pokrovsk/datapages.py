@@ -31,6 +31,8 @@ from pokrovsk.validation import is_geojson
 PAGES_DIR = Path("book") / "data"
 CODE_SPAN = re.compile(r"`([^`]+)`")
 TIMELESS_TABLES = ("places", "place_names", "network_edges")
+FIELD_TABLE_CLASS = "pk-fields"
+"""The class of each table of fields: on a phone, static/pokrovsk-book.css shows each row as a card."""
 """Tables of facts that do not change with the war (places, coordinates, names, roads): an edition
 may cite a later source for them when no earlier one records them."""
 
@@ -40,31 +42,40 @@ def later_source_note() -> str:
     return words.say("pages.bibliography.later_source")
 
 
-def _code(text: str) -> Markup:
-    return Markup(md_code(text))
+def _code(text: str, in_table: bool = False) -> Markup:
+    return Markup(md_code(text, in_table=in_table))
 
 
-def _described(data_dir: Path | None, key: str, text: str) -> str:
+def _described(data_dir: Path | None, key: str, text: str, in_table: bool = False) -> str:
     """A title or description of the data package, in the reader's language, as Markdown: the
     text is escaped, except its `code` spans (column names, commands), which stay code."""
     if data_dir is not None:
         text = translations.datapackage_text(data_dir, words.language(), key, text)
     parts = CODE_SPAN.split(text)
-    return "".join(md_code(part) if index % 2 else md_text(part) for index, part in enumerate(parts))
+    return "".join(md_code(part, in_table=in_table) if index % 2 else _between_code(part) for index, part in enumerate(parts))
+
+
+def _between_code(text: str) -> str:
+    """md_text, keeping a space at either end: it is the space between a word and a code span."""
+    escaped = md_text(text)
+    if not escaped:
+        return " " if text[:1].isspace() else ""
+    return (" " if text[:1].isspace() else "") + escaped + (" " if text[-1:].isspace() else "")
 
 
 def _constraints(field: dict) -> str:
+    """The field's constraints, for its cell in the table of fields."""
     parts = []
     for key, value in field.get("constraints", {}).items():
         if key == "enum":
-            parts.append(words.markdown("pages.data.constraints.enum", values=_code(", ".join(str(v) for v in value))))
+            parts.append(words.markdown("pages.data.constraints.enum", values=_code(", ".join(str(v) for v in value), in_table=True)))
         elif key in ("required", "unique"):
             if value:
                 parts.append(words.markdown(f"pages.data.constraints.{key}"))
         elif key in ("pattern", "minimum", "maximum"):
-            parts.append(words.markdown(f"pages.data.constraints.{key}", value=_code(str(value))))
+            parts.append(words.markdown(f"pages.data.constraints.{key}", value=_code(str(value), in_table=True)))
         else:
-            parts.append(words.markdown("pages.data.constraints.other", key=_code(key), value=_code(str(value))))
+            parts.append(words.markdown("pages.data.constraints.other", key=_code(key, in_table=True), value=_code(str(value), in_table=True)))
     return "; ".join(parts)
 
 
@@ -101,11 +112,13 @@ def resource_page(resource: dict, relative_data: str, row_count: int, known_rows
         titles = [_described(data_dir, "title", source.get("title", "")) for source in resource["sources"]]
         lines.append("- " + words.markdown("pages.data.sources", sources=Markup("; ".join(titles))))
     if schema.get("fields"):
-        lines += ["", words.say("pages.data.table_head"), "| --- | --- | --- | --- |"]
+        lines += ["", "```{table}", f":class: {FIELD_TABLE_CLASS}", "",
+                  words.say("pages.data.table_head"), "| --- | --- | --- | --- |"]
         for field in schema["fields"]:
-            meaning = _described(data_dir, "description", field.get("description", ""))
-            lines.append(f"| {md_code(field['name'])} | {md_code(field.get('type', 'string'))} | {meaning} "
-                         f"| {_constraints(field)} |")
+            meaning = _described(data_dir, "description", field.get("description", ""), in_table=True)
+            lines.append(f"| {md_code(field['name'], in_table=True)} | {md_code(field.get('type', 'string'), in_table=True)} "
+                         f"| {meaning} | {_constraints(field)} |")
+        lines.append("```")
     if any(field["name"] == "source_ids" for field in schema.get("fields", [])):
         lines += ["", words.say("pages.data.cites")]
     return "\n".join(lines) + "\n"

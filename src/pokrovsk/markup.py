@@ -17,11 +17,14 @@ def md_text(value) -> str:
     return _PUNCTUATION.sub(r"\\\1", " ".join(str(value).split()))
 
 
-def md_code(value) -> str:
-    """An inline code span that holds any text (the fence grows past any backticks inside)."""
+def md_code(value, *, in_table: bool = False) -> str:
+    """An inline code span that holds any text (the fence grows past any backticks inside).
+    ``in_table``: for a table cell, where a "|" would end the cell even inside code, unless it
+    is escaped (the table reads "\\|" as "|" before the code span is read)."""
     text = " ".join(str(value).split())
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    return f"{fence} {text} {fence}" if text.startswith("`") or text.endswith("`") else f"{fence}{text}{fence}"
+    span = f"{fence} {text} {fence}" if text.startswith("`") or text.endswith("`") else f"{fence}{text}{fence}"
+    return span.replace("|", "\\|") if in_table else span
 
 
 def safe_url(value) -> str | None:
