@@ -223,6 +223,59 @@ def test_pages_fit_a_phone_screen(site, browser):
         context.close()
 
 
+CODE_WORDS_BROKEN_INSIDE = """() => [...document.querySelectorAll('table code.literal')].flatMap(code => {
+  const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT), range = document.createRange(), broken = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    let lineTop = null;
+    for (let i = 0; i < node.data.length; i++) {
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      const rect = range.getClientRects()[0];
+      if (!rect) continue;
+      const top = Math.round(rect.top);
+      if (lineTop !== null && top > lineTop && /\\w/.test(node.data[i - 1]) && /\\w/.test(node.data[i])) broken.push(node.data);
+      lineTop = top;
+    }
+  }
+  return broken;
+})"""
+TABLES_WIDER_THAN_THEIR_BOX = """() => [...document.querySelectorAll('table')].filter(
+  table => table.parentElement.scrollWidth > table.parentElement.clientWidth + 1).length"""
+
+
+PHONE_LAYOUT_BELOW = 576  # px: the breakpoint of the cards in static/pokrovsk-book.css
+FIELDS_SIDE_BY_SIDE = """() => [...document.querySelectorAll('table.pk-fields > tbody > tr')].filter(row => {
+  const [name, , meaning] = [...row.children].map(cell => cell.getBoundingClientRect());
+  return meaning.top < name.bottom;
+}).length"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_data_tables_fit_their_column_and_break_code_words_only_between_pieces(site, browser, width):
+    """No table of fields scrolls sideways, and no code word (a column name, a pattern) wraps
+    between two letters or digits: code wraps where the book put a <wbr> (after "_", "/" and
+    "-") or between punctuation. Breaking code anywhere squeezed "place_id" into "place_i" and
+    "d" on a wide screen. On a phone each field is a card: its meaning below its name."""
+    html, base = site
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        pages = [name for name in content_pages(html) if name.startswith("book/data/datasets/")]
+        assert len(pages) >= 10
+        all_fields = break_points = 0
+        for name in pages:
+            page, _ = open_laid_out(context, f"{base}/{name}")
+            break_points += page.locator("table code.literal wbr").count()
+            assert page.evaluate(CODE_WORDS_BROKEN_INSIDE) == [], f"{name} at {width} px"
+            assert page.evaluate(TABLES_WIDER_THAN_THEIR_BOX) == 0, f"{name} at {width} px"
+            fields = page.locator("table.pk-fields > tbody > tr").count()
+            side_by_side = page.evaluate(FIELDS_SIDE_BY_SIDE)
+            assert side_by_side == (0 if width < PHONE_LAYOUT_BELOW else fields), f"{name} at {width} px"
+            all_fields += fields
+            page.close()
+        assert all_fields > 100 and break_points > 100
+    finally:
+        context.close()
+
+
 def test_icons_are_drawn_without_the_icon_font(site, browser):
     """The theme's icons are CSS masks; no page downloads the 156 KB Font Awesome web font."""
     html, base = site

@@ -9,6 +9,8 @@
 - Files that chapters write (maps, data downloads) are copied next to their pages.
 - The build may start Sphinx before its last chapters are executed (pokrovsk.sphinx_head_start).
 - Sibling pages share the theme's sidebar navigation, worked out once (pokrovsk.sidebar_navigation).
+- Code words (column names, source ids, patterns) wrap only after "_", "/" or "-", where each
+  page gets a <wbr>, so a table's column is never squeezed into breaking them mid-word.
 - The footer tells the edition's date ("Data as of") apart from the day the pages were made
   ("Built on"): a build date is not the date of the information.
 - Each edition speaks its language (``language`` in its configuration, see pokrovsk.staging):
@@ -85,6 +87,11 @@ FIRST_PICTURE = re.compile(r'<picture><source media="([^"]+)" srcset="([^"]+)">'
 # button shows "Search Ctrl+K" but is named "Search", and MyST-NB's folds show "Show code cell
 # source" but are named "Toggle hidden content": without the aria-label, each is named by the
 # words it shows (a fold's hidden "Hide …" text is not part of its name).
+# Code words (column names, source ids, patterns) may wrap only after "_", "/" or "-": breaking
+# them anywhere squeezed "place_id" into "place_i/d" in the data tables of a wide screen.
+CODE_LITERAL = re.compile(r'(<code class="docutils literal notranslate">)(.*?)(</code>)', re.S)
+CODE_BREAK_AFTER = re.compile(r"(?<=[^\s_/-])([_/-]+)(?=[^\s_/-])")
+TAG = re.compile(r"(<[^>]*>)")
 NAME_HIDING_SHOWN_WORDS = (
     re.compile(r'(<button class="btn search-button-field search-button__button[^"]*" title="([^"]*)") aria-label="\2"'),
     re.compile(r'(<summary)\s+aria-label="Toggle hidden content"'),
@@ -219,7 +226,7 @@ def _is_thebe(asset) -> bool:
 
 def _page_assets(app, pagename, templatename, context, doctree) -> None:
     if not pagename.startswith(SOURCE_PAGES) and "body" in context:
-        context["body"] = _anchor_first_figures(context["body"])
+        context["body"] = _code_break_points(_anchor_first_figures(context["body"]))
     if CHART_MARKER in context.get("body", ""):
         context["body"] = _first_chart_image_at_once(context["body"])
         context["metatags"] = context.get("metatags", "") + _first_chart_image_preload(context["body"])
@@ -320,6 +327,16 @@ def _anchor_first_figures(body: str) -> str:
         span = HOW_IT_WAS_MADE.format(module=module, name=name)
         body = body.replace(span, span.replace('class="pk-how"', f'class="pk-how" id="{module}.{name}"'), 1)
     return body
+
+
+def _code_break_points(body: str) -> str:
+    """A <wbr> after each run of "_", "/" or "-" inside a code word (not at its start or end),
+    where the line may wrap; the copied text stays the same."""
+    def break_points(code: re.Match) -> str:
+        parts = TAG.split(code[2])
+        inner = "".join(part if index % 2 else CODE_BREAK_AFTER.sub(r"\1<wbr>", part) for index, part in enumerate(parts))
+        return code[1] + inner + code[3]
+    return CODE_LITERAL.sub(break_points, body)
 
 
 def _name_controls_by_their_words(page: str) -> str:
