@@ -31,10 +31,10 @@ from pokrovsk.validation import is_geojson
 PAGES_DIR = Path("book") / "data"
 CODE_SPAN = re.compile(r"`([^`]+)`")
 TIMELESS_TABLES = ("places", "place_names", "network_edges")
-FIELD_TABLE_CLASS = "pk-fields"
-"""The class of each table of fields: on a phone, static/pokrovsk-book.css shows each row as a card."""
 """Tables of facts that do not change with the war (places, coordinates, names, roads): an edition
 may cite a later source for them when no earlier one records them."""
+FIELD_TABLE_CLASS = "pk-fields"
+"""The class of each table of fields: on a phone, static/pokrovsk-book.css shows each row as a card."""
 
 
 def later_source_note() -> str:

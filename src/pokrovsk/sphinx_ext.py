@@ -82,16 +82,16 @@ THEME_CSS_IMPORTING_BASIC = re.compile(r"_static/styles/theme\.css'")
 SCRIPT_PRELOAD = re.compile(r'[ \t]*<link rel="preload" as="script"[^>]*>\n?')
 SEARCH_PAGE = "search"
 FIRST_PICTURE = re.compile(r'<picture><source media="([^"]+)" srcset="([^"]+)">' + re.escape(PREVIEW_IMAGE) + r' src="([^"]+)"')
-# A control's name must contain the words it shows (WCAG 2.5.3, label in name; axe:
-# label-content-name-mismatch), so speech users can say what they see. The theme's search
-# button shows "Search Ctrl+K" but is named "Search", and MyST-NB's folds show "Show code cell
-# source" but are named "Toggle hidden content": without the aria-label, each is named by the
-# words it shows (a fold's hidden "Hide …" text is not part of its name).
 # Code words (column names, source ids, patterns) may wrap only after "_", "/" or "-": breaking
 # them anywhere squeezed "place_id" into "place_i/d" in the data tables of a wide screen.
 CODE_LITERAL = re.compile(r'(<code class="docutils literal notranslate">)(.*?)(</code>)', re.S)
 CODE_BREAK_AFTER = re.compile(r"(?<=[^\s_/-])([_/-]+)(?=[^\s_/-])")
 TAG = re.compile(r"(<[^>]*>)")
+# A control's name must contain the words it shows (WCAG 2.5.3, label in name; axe:
+# label-content-name-mismatch), so speech users can say what they see. The theme's search
+# button shows "Search Ctrl+K" but is named "Search", and MyST-NB's folds show "Show code cell
+# source" but are named "Toggle hidden content": without the aria-label, each is named by the
+# words it shows (a fold's hidden "Hide …" text is not part of its name).
 NAME_HIDING_SHOWN_WORDS = (
     re.compile(r'(<button class="btn search-button-field search-button__button[^"]*" title="([^"]*)") aria-label="\2"'),
     re.compile(r'(<summary)\s+aria-label="Toggle hidden content"'),
