@@ -58,9 +58,9 @@ def _described(data_dir: Path | None, key: str, text: str, in_table: bool = Fals
 def _between_code(text: str) -> str:
     """md_text, keeping a space at either end: it is the space between a word and a code span."""
     escaped = md_text(text)
-    if not escaped:
-        return " " if text[:1].isspace() else ""
-    return (" " if text[:1].isspace() else "") + escaped + (" " if text[-1:].isspace() else "")
+    lead = " " if text[:1].isspace() else ""
+    trail = " " if escaped and text[-1:].isspace() else ""
+    return lead + escaped + trail
 
 
 def _constraints(field: dict) -> str:

@@ -208,12 +208,21 @@ def give_way() -> None:
                 _lower_session(pid)
 
 
+def session_niceness(pid: int) -> int | None:
+    """The niceness of the session (autogroup) of process ``pid``: None where Linux does not
+    schedule by session, or once the process has ended."""
+    try:
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _lower_session(pid: int) -> None:
-    autogroup = Path(f"/proc/{pid}/autogroup")
     for _ in range(10):
+        if session_niceness(pid) in (None, DRAWER_NICENESS):
+            return
         try:
-            if autogroup.exists() and autogroup.read_text().split()[-1] != str(DRAWER_NICENESS):
-                autogroup.write_text(f"{DRAWER_NICENESS}\n")
+            Path(f"/proc/{pid}/autogroup").write_text(f"{DRAWER_NICENESS}\n")
             return
         except BlockingIOError:
             time.sleep(0.1)
