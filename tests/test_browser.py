@@ -223,6 +223,50 @@ def test_pages_fit_a_phone_screen(site, browser):
         context.close()
 
 
+LATE_IMAGE_BOXES = """() => [...document.querySelectorAll('main img[loading]')].map(img => {  // lazy, or made eager below
+  const box = img.getBoundingClientRect();
+  return [img.getAttribute('src'), Math.round(box.width), Math.round(box.height)];
+})"""
+LOAD_EVERY_LATE_IMAGE = """() => Promise.all([...document.querySelectorAll('main img[loading="lazy"]')].map(img => {
+  img.loading = 'eager';
+  return img.decode();
+}))"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_late_image_keeps_its_room_while_it_loads(site, browser, width):
+    """An image loaded late (each map and chart image, fetched as the reader nears it) holds the
+    room it will fill: the text below it does not jump as the reader scrolls or follows a link
+    past it, and a tap meant for a fold below a map does not land on the map."""
+    html, base = site
+    names = [name for name in content_pages(html) if 'loading="lazy"' in (html / name).read_text(encoding="utf-8")]
+    assert len(names) >= 4, names  # the chapters with maps and charts
+    for name in names:
+        waiting = browser.new_page(viewport={"width": width, "height": 800})
+        held = []
+        waiting.route("**/*.png", lambda request: held.append(request))  # not answered: every image stays on its way
+        try:
+            # Stylesheets are in by DOMContentLoaded (the deferred scripts wait for them), and
+            # the fonts do not size an image.
+            waiting.goto(f"{base}/{name}", wait_until="domcontentloaded")
+            before = waiting.evaluate(LATE_IMAGE_BOXES)
+        finally:
+            for request in held:  # answered at last, so that no handler is left waiting
+                request.abort()
+            waiting.close()
+        loaded = browser.new_page(viewport={"width": width, "height": 800})
+        try:
+            loaded.goto(f"{base}/{name}", wait_until="load")
+            loaded.evaluate(LOAD_EVERY_LATE_IMAGE)
+            after = loaded.evaluate(LATE_IMAGE_BOXES)
+        finally:
+            loaded.close()
+        assert before and len(before) == len(after), name
+        moved = [(src, (w0, h0), (w1, h1)) for (src, w0, h0), (_, w1, h1) in zip(before, after)
+                 if abs(w0 - w1) > 1 or abs(h0 - h1) > 1]
+        assert moved == [], f"{name} at {width} px: images whose room changed once loaded (before, after): {moved}"
+
+
 CODE_WORDS_BROKEN_INSIDE = """() => [...document.querySelectorAll('table code.literal')].flatMap(code => {
   const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT), range = document.createRange(), broken = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {

@@ -210,7 +210,9 @@ def give_way() -> None:
 
 def session_niceness(pid: int) -> int | None:
     """The niceness of the session (autogroup) of process ``pid``: None where Linux does not
-    schedule by session, or once the process has ended."""
+    schedule by session, for a process still in the first session (a container's first process
+    and what it starts without a session of its own: Linux lists no group for them), or once the
+    process has ended."""
     try:
         return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
     except (OSError, ValueError, IndexError):
@@ -461,6 +463,13 @@ def _write_image(figure: BookFigure, folder: Path) -> str:
     return filename
 
 
+def _pixel_size(image: Path) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(image) as opened:  # reads the header alone
+        return opened.size
+
+
 def chart_html(figure: BookFigure, prefix: str, folder: Path) -> str:
     """The chart, shown at once as its static image (one drawn for phones, one for wider
     screens), then drawn by plotly.js when needed (see :func:`plotly_html`). Print and readers
@@ -490,10 +499,15 @@ def figure_html(figure: BookFigure, prefix: str, folder: Path) -> str:
     if figure.chart is not None:
         body = chart_html(figure, prefix, folder)
     else:
-        image = f"{esc(prefix)}/{esc(_write_image(figure, folder))}"
+        filename = _write_image(figure, folder)
+        image = f"{esc(prefix)}/{esc(filename)}"
+        width, height = _pixel_size(folder / filename)
         # A click opens the full-size image: the column shrinks the map, the file keeps every label.
+        # Its size is given so that the page keeps its room while it loads: the text below does not
+        # jump when the reader scrolls to it (and a tap meant for the text does not land on the map).
         body = (f'<a class="pk-map-full" href="{image}" title="{esc(words.say("figures.full_size"))}">'
-                f'<img class="pk-map" src="{image}" alt="{esc(figure.alt)}" loading="lazy"></a>')
+                f'<img class="pk-map" src="{image}" alt="{esc(figure.alt)}" width="{width}" height="{height}" '
+                f'loading="lazy"></a>')
     long = ""
     if figure.long_description:
         long = (f'<details class="pk-long-description"><summary>{esc(words.say("figures.describe"))}</summary>'
