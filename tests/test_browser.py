@@ -320,6 +320,49 @@ def test_data_tables_fit_their_column_and_break_code_words_only_between_pieces(s
         context.close()
 
 
+TABLE_PARTS_IN_THE_PAGE = """() => ({
+  table: document.querySelectorAll('main table').length,
+  row: document.querySelectorAll('main table tr').length,
+  columnheader: document.querySelectorAll('main table > thead th').length,
+  cell: [...document.querySelectorAll('main table td')].filter(cell => cell.childNodes.length).length,
+})"""
+
+
+def table_parts_for_assistive_tech(page) -> dict[str, int]:
+    """How many tables, rows, column heads and cells Chromium's own accessibility tree holds:
+    what a screen reader is given, which CSS that shows a table as blocks may take away."""
+    session = page.context.new_cdp_session(page)
+    try:
+        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        session.detach()
+    roles = [node.get("role", {}).get("value") for node in nodes if not node.get("ignored")]
+    return {role: roles.count(role) for role in ("table", "row", "columnheader", "cell")}
+
+
+def test_data_tables_shown_as_cards_on_a_phone_are_still_tables_to_a_screen_reader(site, browser):
+    """The phone cards hide the column heads from sight only: a screen reader still reads each
+    field as a row of cells under the heads Field, Type, Meaning and Constraints (an empty
+    cell, hidden on the card, has nothing to read)."""
+    html, base = site
+    context = browser.new_context(viewport={"width": 375, "height": 900})
+    try:
+        pages = [name for name in content_pages(html)
+                 if name.startswith("book/data/datasets/") and "pk-fields" in (html / name).read_text(encoding="utf-8")]
+        assert len(pages) >= 10
+        for name in pages:
+            page, _ = open_laid_out(context, f"{base}/{name}")
+            heads = page.evaluate("[...document.querySelectorAll('table.pk-fields > thead')]"
+                                  ".map(head => head.getBoundingClientRect().height)")
+            assert heads and max(heads) <= 1, f"{name}: the column heads are in sight on a phone"
+            in_the_page = page.evaluate(TABLE_PARTS_IN_THE_PAGE)
+            assert in_the_page["columnheader"] >= 4, name
+            assert table_parts_for_assistive_tech(page) == in_the_page, name
+            page.close()
+    finally:
+        context.close()
+
+
 def test_icons_are_drawn_without_the_icon_font(site, browser):
     """The theme's icons are CSS masks; no page downloads the 156 KB Font Awesome web font."""
     html, base = site
