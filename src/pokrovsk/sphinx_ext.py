@@ -87,6 +87,8 @@ FIRST_PICTURE = re.compile(r'<picture><source media="([^"]+)" srcset="([^"]+)">'
 CODE_LITERAL = re.compile(r'(<code class="docutils literal notranslate">)(.*?)(</code>)', re.S)
 CODE_BREAK_AFTER = re.compile(r"(?<=[^\s_/-])([_/-]+)(?=[^\s_/-])")
 TAG = re.compile(r"(<[^>]*>)")
+COPIED_IMAGE = re.compile(r'<img (?![^>]*\bwidth=)[^>]*?\bsrc="[^"]*_images/([^"/]+)"')
+"""An image Sphinx copied into _images/ (the front page's map), written without its size."""
 # A control's name must contain the words it shows (WCAG 2.5.3, label in name; axe:
 # label-content-name-mismatch), so speech users can say what they see. The theme's search
 # button shows "Search Ctrl+K" but is named "Search", and MyST-NB's folds show "Show code cell
@@ -226,7 +228,7 @@ def _is_thebe(asset) -> bool:
 
 def _page_assets(app, pagename, templatename, context, doctree) -> None:
     if not pagename.startswith(SOURCE_PAGES) and "body" in context:
-        context["body"] = _code_break_points(_anchor_first_figures(context["body"]))
+        context["body"] = _image_sizes(app, _code_break_points(_anchor_first_figures(context["body"])))
     if CHART_MARKER in context.get("body", ""):
         context["body"] = _first_chart_image_at_once(context["body"])
         context["metatags"] = context.get("metatags", "") + _first_chart_image_preload(context["body"])
@@ -337,6 +339,26 @@ def _code_break_points(body: str) -> str:
         inner = "".join(part if index % 2 else CODE_BREAK_AFTER.sub(r"\1<wbr>", part) for index, part in enumerate(parts))
         return code[1] + inner + code[3]
     return CODE_LITERAL.sub(break_points, body)
+
+
+def _image_sizes(app, body: str) -> str:
+    """Each copied image's width and height in pixels, so that the page keeps its room while the
+    image loads (its CSS scales it to the column and keeps its shape): the text below it does not
+    jump."""
+    if "_images/" not in body:
+        return body
+    from PIL import Image
+
+    copied = {Path(name).name: Path(app.srcdir) / source for source, name in app.builder.images.items()}
+
+    def sized(image: re.Match) -> str:
+        try:
+            with Image.open(copied[image[1]]) as opened:  # reads the header alone
+                width, height = opened.size
+        except (KeyError, OSError):  # not a copy this build made, or not a raster image
+            return image[0]
+        return f'{image[0]} width="{width}" height="{height}"'
+    return COPIED_IMAGE.sub(sized, body)
 
 
 def _name_controls_by_their_words(page: str) -> str:
