@@ -291,6 +291,12 @@ TABLES_WIDER_THAN_THEIR_BOX = """() => [...document.querySelectorAll('table')].f
   table => table.parentElement.scrollWidth > table.parentElement.clientWidth + 1).length"""
 
 
+def pages_with_field_tables(html: Path) -> list[str]:
+    """The data pages with a table of fields (not the one for the map's country outlines)."""
+    return [name for name in content_pages(html)
+            if name.startswith("book/data/datasets/") and "pk-fields" in (html / name).read_text(encoding="utf-8")]
+
+
 PHONE_LAYOUT_BELOW = 576  # px: the breakpoint of the cards in static/pokrovsk-book.css
 FIELDS_SIDE_BY_SIDE = """() => [...document.querySelectorAll('table.pk-fields > tbody > tr')].filter(row => {
   const [name, , meaning] = [...row.children].map(cell => cell.getBoundingClientRect());
@@ -307,7 +313,7 @@ def test_data_tables_fit_their_column_and_break_code_words_only_between_pieces(s
     html, base = site
     context = browser.new_context(viewport={"width": width, "height": 900})
     try:
-        pages = [name for name in content_pages(html) if name.startswith("book/data/datasets/")]
+        pages = pages_with_field_tables(html)
         assert len(pages) >= 10
         all_fields = break_points = 0
         for name in pages:
@@ -352,8 +358,7 @@ def test_data_tables_shown_as_cards_on_a_phone_are_still_tables_to_a_screen_read
     html, base = site
     context = browser.new_context(viewport={"width": 375, "height": 900})
     try:
-        pages = [name for name in content_pages(html)
-                 if name.startswith("book/data/datasets/") and "pk-fields" in (html / name).read_text(encoding="utf-8")]
+        pages = pages_with_field_tables(html)
         assert len(pages) >= 10
         for name in pages:
             page, _ = open_laid_out(context, f"{base}/{name}")

@@ -31,7 +31,7 @@ def test_images_sphinx_copied_get_their_size_in_pixels(tmp_path):
                           builder=SimpleNamespace(images={"map.png": "map.png", "notes.svg": "notes.svg"}))
     copied = '<img alt="A map" class="pk-hero-map" src="../_images/map.png" style="width: 100%;" />'
     sized = '<img class="pk-map" src="assets/f.png" alt="" width="9" height="9">'
-    others = ['<img src="../_images/notes.svg" alt="" />',  # not a raster image
+    others = ['<img src="../_images/notes.svg" alt="" />',  # a file that states no size
               '<img src="../_images/elsewhere.png" alt="" />',  # not copied by this build
               '<img src="../_images/map.png" alt="" width="40" />']  # its size already given
     body = f"<p>{copied}</p>" + "".join(others) + sized

@@ -11,6 +11,8 @@
 - Sibling pages share the theme's sidebar navigation, worked out once (pokrovsk.sidebar_navigation).
 - Code words (column names, source ids, patterns) wrap only after "_", "/" or "-", where each
   page gets a <wbr>, so a table's column is never squeezed into breaking them mid-word.
+- Each image Sphinx copies (the front page's map) gets its width and height in pixels, so the
+  page keeps its room while it loads.
 - The footer tells the edition's date ("Data as of") apart from the day the pages were made
   ("Built on"): a build date is not the date of the information.
 - Each edition speaks its language (``language`` in its configuration, see pokrovsk.staging):
@@ -41,6 +43,7 @@ from sphinx.errors import PycodeError
 from sphinx.pycode import ModuleAnalyzer
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
+from sphinx.util.images import get_image_size
 
 from pokrovsk import editions, icons, plotlyjs, sharing, words
 from pokrovsk.content import DATA_AS_OF_ENV, PUBLISHED_EDITIONS_ENV
@@ -347,17 +350,13 @@ def _image_sizes(app, body: str) -> str:
     jump."""
     if "_images/" not in body:
         return body
-    from PIL import Image
-
     copied = {Path(name).name: Path(app.srcdir) / source for source, name in app.builder.images.items()}
 
     def sized(image: re.Match) -> str:
-        try:
-            with Image.open(copied[image[1]]) as opened:  # reads the header alone
-                width, height = opened.size
-        except (KeyError, OSError):  # not a copy this build made, or not a raster image
+        size = get_image_size(str(copied[image[1]])) if image[1] in copied else None
+        if size is None:  # not a copy this build made, or a file that states no size
             return image[0]
-        return f'{image[0]} width="{width}" height="{height}"'
+        return f'{image[0]} width="{size[0]}" height="{size[1]}"'
     return COPIED_IMAGE.sub(sized, body)
 
 
