@@ -230,3 +230,21 @@ def test_every_figure_cites_sources_that_exist(book):
                    figures.region(facts.region(book), book), figures.population(facts.population(book), book)):
         assert figure.citations and {source_id for _, source_id in figure.citations} <= known
         assert figure.alt.strip()
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_the_region_map_fills_its_image_in_every_language(language):
+    """Its legend sits under the map, no wider than the map. Side by side, the Ukrainian entries
+    were wider than the map, and the layout shrank the map to a strip under a third of the image
+    wide, its names piled on each other."""
+    book = Chapter.open(data_dir=str(DATA), basemap="offline", language=language)
+    try:
+        image = figures.region(facts.region(book), book).image
+    finally:
+        words.set_language(words.DEFAULT_LANGUAGE)
+    renderer = image.canvas.get_renderer()
+    map_area = image.axes[0]
+    map_area.apply_aspect()
+    map_width = map_area.get_window_extent(renderer).width
+    assert map_area.get_legend().get_window_extent(renderer).width <= map_width
+    assert map_width >= 0.8 * image.get_tightbbox(renderer).width * image.dpi

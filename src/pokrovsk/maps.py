@@ -233,8 +233,9 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
     scale_bar(ax, 10 if radius_km > 20 else 5)
     ax.set_axis_off()
     if len(links):  # below the map, where it covers no place
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, frameon=False, fontsize=SMALLEST_MAP_TEXT_PT)
-    fig.tight_layout()
+        _lay_out_with_legend_below(fig, ax)
+    else:
+        fig.tight_layout()
     labelled = in_view[(in_view["kind"] != "station") | (in_view["place_id"] == highlight)]  # a station's label would hide its city's
     labelled = labelled.assign(first=labelled["place_id"].ne(highlight)).sort_values("first", kind="stable")
     place_labels(ax, [(row["name"], row.geometry.x, row.geometry.y,
@@ -243,6 +244,20 @@ def region_map(places: gpd.GeoDataFrame, network: gpd.GeoDataFrame, countries: g
                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75)))
                       for _, row in labelled.iterrows()])
     return fig, used
+
+
+def _lay_out_with_legend_below(fig, ax) -> None:
+    """tight_layout, with the legend under the map: its entries side by side where the map stays
+    at least as wide as they are, else one above the other. Side by side, longer names (the
+    Ukrainian ones) were wider than the map, and the layout shrank the map to a strip to fit them."""
+    style = dict(loc="upper center", bbox_to_anchor=(0.5, 0), frameon=False, fontsize=SMALLEST_MAP_TEXT_PT)
+    for columns in (2, 1):
+        legend = ax.legend(ncol=columns, **style)
+        fig.tight_layout()
+        renderer = fig.canvas.get_renderer()
+        ax.apply_aspect()  # the map's drawn box, not the room it was given
+        if legend.get_window_extent(renderer).width <= ax.get_window_extent(renderer).width:
+            return
 
 
 def locator_map(countries: gpd.GeoDataFrame, places: gpd.GeoDataFrame, highlight: str,
